@@ -1,0 +1,167 @@
+//! The subcommands of SPEC §9 and what each prints.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand};
+use cookie_charter::{Consent, Decision, Policy};
+
+/// Check a cookie policy, decide cookies for a consent, filter headers, render the charter.
+#[derive(Debug, Parser)]
+#[command(name = "cookie-charter", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a policy and print its warnings; exit 1 on errors.
+    Check {
+        /// The policy file (.toml or .json).
+        policy: PathBuf,
+    },
+    /// Decide whether each cookie name is allowed.
+    Decide {
+        #[command(flatten)]
+        common: Common,
+        /// Print one JSON object per name.
+        #[arg(long)]
+        json: bool,
+        /// The cookie names.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+/// The arguments every deciding command takes.
+#[derive(Debug, Args)]
+struct Common {
+    /// The policy file (.toml or .json).
+    policy: PathBuf,
+    /// The visitor's consent cookie value (absent: no consent).
+    #[arg(long, default_value = "")]
+    consent: String,
+    /// The time of the request, in unix seconds (absent: now).
+    #[arg(long)]
+    now: Option<u64>,
+}
+
+/// Runs a command; `Err` is a message for standard error (exit 2).
+pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Check { policy } => check(&policy, out),
+        Command::Decide {
+            common,
+            json,
+            names,
+        } => {
+            let policy = load(&common.policy)?;
+            let consent = Consent::from_cookie(&common.consent);
+            let now = common.now.unwrap_or_else(unix_now);
+            for name in &names {
+                let decision = policy.decide(name, &consent, now);
+                let line = if json {
+                    decision_json(name, &decision).to_string()
+                } else {
+                    decision_text(name, &decision)
+                };
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "`{}` is not UTF-8 (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn parse(path: &Path, text: &str) -> Result<Policy, cookie_charter::Error> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        Policy::from_json(text)
+    } else {
+        Policy::from_toml(text)
+    }
+}
+
+fn load(path: &Path) -> Result<Policy, String> {
+    let text = read(path)?;
+    parse(path, &text).map_err(|e| format!("{}: error[{}]: {e}", path.display(), e.code()))
+}
+
+fn check(path: &Path, out: &mut impl Write) -> Result<ExitCode, String> {
+    let text = read(path)?;
+    match parse(path, &text) {
+        Ok(policy) => {
+            for warning in policy.warnings() {
+                writeln!(
+                    out,
+                    "{}: warning[{}]: {warning}",
+                    path.display(),
+                    warning.code
+                )
+                .map_err(|e| e.to_string())?;
+            }
+            writeln!(
+                out,
+                "{}: ok: {} cookies, {} purposes, {} warnings",
+                path.display(),
+                policy.cookies().len(),
+                policy.purposes().len(),
+                policy.warnings().len()
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            writeln!(out, "{}: error[{}]: {e}", path.display(), e.code())
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `name: allowed|denied (rule, purpose, state)`.
+fn decision_text(name: &str, d: &Decision<'_>) -> String {
+    let verdict = if d.allowed { "allowed" } else { "denied" };
+    match (d.purpose, d.consent_state) {
+        (Some(purpose), Some(state)) => {
+            format!(
+                "{name}: {verdict} (rule {}, purpose {purpose}, consent {state})",
+                d.rule
+            )
+        }
+        _ => format!("{name}: {verdict} (rule {})", d.rule),
+    }
+}
+
+/// `{"cookie","allowed","rule","purpose","consent_state"}`.
+pub fn decision_json(name: &str, d: &Decision<'_>) -> serde_json::Value {
+    serde_json::json!({
+        "cookie": name,
+        "allowed": d.allowed,
+        "rule": d.rule.as_str(),
+        "purpose": d.purpose,
+        "consent_state": d.consent_state.map(|s| s.as_str()),
+    })
+}

@@ -1,0 +1,442 @@
+//! The visitor's consent and its cookie: `v=1&rev=<revision>&at=<unix seconds>&<purpose>=<1|0>&…`.
+//!
+//! Reading a consent cookie never fails: a value that is absent, oversized, malformed, has a
+//! duplicated key or an unknown version gives "no consent" (every purpose `unset`) and a
+//! [`Problem`] the caller can log.
+
+use std::fmt;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::lifetime::DAY;
+use crate::limits::MAX_CONSENT_BYTES;
+use crate::purpose::{PurposeId, is_purpose_id};
+
+/// The only consent cookie format version.
+pub const CONSENT_VERSION: u64 = 1;
+
+/// A visitor's answer for one purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Choice {
+    /// The visitor accepted.
+    Granted,
+    /// The visitor refused.
+    Denied,
+}
+
+impl Choice {
+    /// The stable id: `granted` or `denied`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Granted => "granted",
+            Self::Denied => "denied",
+        }
+    }
+
+    /// Reads `granted` or `denied`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "granted" => Ok(Self::Granted),
+            "denied" => Ok(Self::Denied),
+            other => Err(Error::new(
+                ErrorKind::InvalidConsent,
+                format!(
+                    "choice `{}` is not `granted` or `denied`",
+                    other.escape_debug()
+                ),
+            )),
+        }
+    }
+}
+
+/// The state of one purpose for one visitor, as a decision reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConsentState {
+    /// Accepted, for the current revision, not expired.
+    Granted,
+    /// Refused.
+    Denied,
+    /// Never asked (or the consent cookie was unusable).
+    Unset,
+    /// Older than the policy's `consent_max_age` (profile `cnil`).
+    Expired,
+    /// Given for an older revision of the purpose.
+    Stale,
+}
+
+impl ConsentState {
+    /// The stable id: `granted`, `denied`, `unset`, `expired` or `stale`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Granted => "granted",
+            Self::Denied => "denied",
+            Self::Unset => "unset",
+            Self::Expired => "expired",
+            Self::Stale => "stale",
+        }
+    }
+
+    /// Reads a state id.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "granted" => Self::Granted,
+            "denied" => Self::Denied,
+            "unset" => Self::Unset,
+            "expired" => Self::Expired,
+            "stale" => Self::Stale,
+            _ => return None,
+        })
+    }
+
+    /// Every state.
+    pub const ALL: [ConsentState; 5] = [
+        Self::Granted,
+        Self::Denied,
+        Self::Unset,
+        Self::Expired,
+        Self::Stale,
+    ];
+}
+
+impl fmt::Display for ConsentState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a consent cookie value gave no consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Problem {
+    /// No value (no consent cookie).
+    Absent,
+    /// More than [`MAX_CONSENT_BYTES`] bytes.
+    Oversized,
+    /// Not `v=1&rev=…&at=…&purpose=0|1…`; the text says what.
+    Malformed(&'static str),
+    /// A key appears twice.
+    DuplicateKey,
+    /// `v` is a number other than 1.
+    UnknownVersion,
+}
+
+impl Problem {
+    /// The stable reason: `absent`, `oversized`, `malformed`, `duplicate_key`, `unknown_version`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Absent => "absent",
+            Self::Oversized => "oversized",
+            Self::Malformed(_) => "malformed",
+            Self::DuplicateKey => "duplicate_key",
+            Self::UnknownVersion => "unknown_version",
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Absent => f.write_str("no consent cookie"),
+            Self::Oversized => write!(f, "consent cookie larger than {MAX_CONSENT_BYTES} bytes"),
+            Self::Malformed(why) => write!(f, "malformed consent cookie: {why}"),
+            Self::DuplicateKey => f.write_str("consent cookie repeats a key"),
+            Self::UnknownVersion => f.write_str("consent cookie of an unknown version"),
+        }
+    }
+}
+
+/// A visitor's consent: the policy revision and time it was given, and a choice per purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Consent {
+    revision: u64,
+    at: u64,
+    /// Sorted by purpose id, each id once.
+    choices: Vec<(PurposeId, Choice)>,
+    problem: Option<Problem>,
+}
+
+impl Default for Consent {
+    /// No consent at all (as when the visitor has no consent cookie).
+    fn default() -> Self {
+        Self::unusable(Problem::Absent)
+    }
+}
+
+impl Consent {
+    /// A consent given at `at` (unix seconds) for policy `revision`, with no choice yet.
+    pub fn new(revision: u64, at: u64) -> Self {
+        Self {
+            revision,
+            at,
+            choices: Vec::new(),
+            problem: None,
+        }
+    }
+
+    /// No consent, for the given reason.
+    pub fn unusable(problem: Problem) -> Self {
+        Self {
+            revision: 0,
+            at: 0,
+            choices: Vec::new(),
+            problem: Some(problem),
+        }
+    }
+
+    /// The same consent with `purpose` set to `choice`; fails on an invalid purpose id.
+    pub fn with(mut self, purpose: &str, choice: Choice) -> Result<Self> {
+        self.set(PurposeId::new(purpose)?, choice);
+        Ok(self)
+    }
+
+    /// Sets the choice for `purpose`, replacing an earlier one.
+    pub fn set(&mut self, purpose: PurposeId, choice: Choice) {
+        match self.choices.binary_search_by(|(p, _)| p.cmp(&purpose)) {
+            Ok(i) => {
+                if let Some(slot) = self.choices.get_mut(i) {
+                    slot.1 = choice;
+                }
+            }
+            Err(i) => self.choices.insert(i, (purpose, choice)),
+        }
+    }
+
+    /// The same consent for another policy revision.
+    #[must_use]
+    pub fn with_revision(mut self, revision: u64) -> Self {
+        self.revision = revision;
+        self
+    }
+
+    /// The same consent given at another time.
+    #[must_use]
+    pub fn with_at(mut self, at: u64) -> Self {
+        self.at = at;
+        self
+    }
+
+    /// The policy revision the consent was given for.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// When the consent was given, in unix seconds.
+    pub fn at(&self) -> u64 {
+        self.at
+    }
+
+    /// The visitor's choice for `purpose`, if they made one.
+    #[inline]
+    pub fn choice(&self, purpose: &str) -> Option<Choice> {
+        // A handful of purposes: a linear scan beats a binary search.
+        self.choices
+            .iter()
+            .find(|(p, _)| p.as_str() == purpose)
+            .map(|(_, c)| *c)
+    }
+
+    /// Every choice, sorted by purpose id.
+    pub fn choices(&self) -> impl Iterator<Item = (&PurposeId, Choice)> {
+        self.choices.iter().map(|(p, c)| (p, *c))
+    }
+
+    /// Why the cookie value gave no consent; `None` when it was valid.
+    ///
+    /// A consent dated more than a day after `now` is also treated as malformed: see
+    /// [`problem_at`](Self::problem_at).
+    pub fn problem(&self) -> Option<Problem> {
+        self.problem
+    }
+
+    /// [`problem`](Self::problem), counting a consent dated more than one day after `now` as
+    /// malformed.
+    pub fn problem_at(&self, now: u64) -> Option<Problem> {
+        self.problem.or_else(|| {
+            self.is_from_future(now).then_some(Problem::Malformed(
+                "`at` is more than one day in the future",
+            ))
+        })
+    }
+
+    /// Whether the consent can be used at `now`: no problem, not from the future.
+    #[inline]
+    pub fn is_usable(&self, now: u64) -> bool {
+        self.problem.is_none() && !self.is_from_future(now)
+    }
+
+    fn is_from_future(&self, now: u64) -> bool {
+        self.at > now.saturating_add(DAY)
+    }
+
+    /// Reads a consent cookie value; never fails (see [`Problem`]).
+    pub fn from_cookie(value: &str) -> Self {
+        match parse(value) {
+            Ok(consent) => consent,
+            Err(problem) => Self::unusable(problem),
+        }
+    }
+
+    /// The consent cookie value: only RFC 6265 cookie-octets. A consent with a problem gives the
+    /// empty string, which reads back as `absent`.
+    pub fn to_cookie(&self) -> String {
+        if self.problem.is_some() {
+            return String::new();
+        }
+        let mut out = format!("v={CONSENT_VERSION}&rev={}&at={}", self.revision, self.at);
+        for (purpose, choice) in &self.choices {
+            out.push('&');
+            out.push_str(purpose.as_str());
+            out.push_str(match choice {
+                Choice::Granted => "=1",
+                Choice::Denied => "=0",
+            });
+        }
+        out
+    }
+}
+
+impl FromIterator<(PurposeId, Choice)> for Consent {
+    /// Choices for revision 0 at time 0; set them with [`with_revision`](Consent::with_revision)
+    /// and [`with_at`](Consent::with_at).
+    fn from_iter<I: IntoIterator<Item = (PurposeId, Choice)>>(iter: I) -> Self {
+        let mut consent = Self::new(0, 0);
+        for (purpose, choice) in iter {
+            consent.set(purpose, choice);
+        }
+        consent
+    }
+}
+
+fn number(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn parse(value: &str) -> Result<Consent, Problem> {
+    if value.is_empty() {
+        return Err(Problem::Absent);
+    }
+    if value.len() > MAX_CONSENT_BYTES {
+        return Err(Problem::Oversized);
+    }
+    let mut pairs = Vec::new();
+    for part in value.split('&') {
+        let Some(pair) = part.split_once('=') else {
+            return Err(Problem::Malformed("a part has no `=`"));
+        };
+        pairs.push(pair);
+    }
+    let mut keys: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w.first() == w.get(1)) {
+        return Err(Problem::DuplicateKey);
+    }
+    let field = |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let version = field("v").ok_or(Problem::Malformed("`v` is missing"))?;
+    match number(version) {
+        Some(CONSENT_VERSION) => {}
+        Some(_) => return Err(Problem::UnknownVersion),
+        None => return Err(Problem::Malformed("`v` is not a number")),
+    }
+    let revision = field("rev").ok_or(Problem::Malformed("`rev` is missing"))?;
+    let revision = number(revision).ok_or(Problem::Malformed("`rev` is not a number"))?;
+    let at = field("at").ok_or(Problem::Malformed("`at` is missing"))?;
+    let at = number(at)
+        .filter(|t| i64::try_from(*t).is_ok())
+        .ok_or(Problem::Malformed("`at` is not a unix time"))?;
+    let mut consent = Consent::new(revision, at);
+    for (key, value) in pairs {
+        if matches!(key, "v" | "rev" | "at") {
+            continue;
+        }
+        if !is_purpose_id(key) {
+            return Err(Problem::Malformed("a key is not a purpose id"));
+        }
+        let choice = match value {
+            "1" => Choice::Granted,
+            "0" => Choice::Denied,
+            _ => return Err(Problem::Malformed("a purpose's value is not 1 or 0")),
+        };
+        let id =
+            PurposeId::new(key).map_err(|_| Problem::Malformed("a key is not a purpose id"))?;
+        consent.set(id, choice);
+    }
+    Ok(consent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_valid_cookie() {
+        let c = Consent::from_cookie("v=1&rev=3&at=1700000000&statistics=1&marketing=0");
+        assert_eq!(c.problem(), None);
+        assert_eq!(c.revision(), 3);
+        assert_eq!(c.at(), 1_700_000_000);
+        assert_eq!(c.choice("statistics"), Some(Choice::Granted));
+        assert_eq!(c.choice("marketing"), Some(Choice::Denied));
+        assert_eq!(c.choice("social"), None);
+        assert_eq!(
+            c.to_cookie(),
+            "v=1&rev=3&at=1700000000&marketing=0&statistics=1"
+        );
+    }
+
+    #[test]
+    fn unusable_values_give_no_consent_and_a_reason() {
+        let cases = [
+            ("", "absent"),
+            ("v=1&rev=1&at=1&x=1&x=0", "duplicate_key"),
+            ("v=2&rev=1&at=1", "unknown_version"),
+            ("v=one&rev=1&at=1", "malformed"),
+            ("rev=1&at=1", "malformed"),
+            ("v=1&at=1", "malformed"),
+            ("v=1&rev=1", "malformed"),
+            ("v=1&rev=-1&at=1", "malformed"),
+            ("v=1&rev=1&at=-5", "malformed"),
+            ("v=1&rev=1&at=99999999999999999999", "malformed"),
+            ("v=1&rev=1&at=1&stats=yes", "malformed"),
+            ("v=1&rev=1&at=1&Stats=1", "malformed"),
+            ("v=1&rev=1&at=1&", "malformed"),
+            ("v=1&rev=+1&at=1", "malformed"),
+        ];
+        for (value, code) in cases {
+            let c = Consent::from_cookie(value);
+            assert_eq!(c.problem().map(Problem::code), Some(code), "{value}");
+            assert_eq!(c.choices().count(), 0);
+        }
+        let big = format!("v=1&rev=1&at=1&{}", "a=1&".repeat(1100));
+        assert_eq!(
+            Consent::from_cookie(&big).problem(),
+            Some(Problem::Oversized)
+        );
+    }
+
+    #[test]
+    fn future_consents_are_malformed_at_use() {
+        let c = Consent::from_cookie("v=1&rev=1&at=200000");
+        assert!(c.is_usable(200_000 - DAY));
+        assert!(!c.is_usable(200_000 - DAY - 1));
+        assert_eq!(c.problem_at(0).map(Problem::code), Some("malformed"));
+        assert_eq!(c.problem_at(200_000), None);
+    }
+
+    #[test]
+    fn builds_and_round_trips() {
+        let c = Consent::new(2, 10)
+            .with("marketing", Choice::Denied)
+            .unwrap()
+            .with("statistics", Choice::Granted)
+            .unwrap()
+            .with("marketing", Choice::Granted)
+            .unwrap();
+        assert_eq!(c.choice("marketing"), Some(Choice::Granted));
+        assert_eq!(Consent::from_cookie(&c.to_cookie()), c);
+        assert!(Consent::new(1, 1).with("Bad", Choice::Granted).is_err());
+        assert_eq!(
+            Consent::from_cookie(&Consent::default().to_cookie()),
+            Consent::default()
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! cookie-charter: a site's cookie charter as one policy file, and the decision for every cookie.
+//!
+//! Load a [`Policy`] from TOML or JSON, read the visitor's [`Consent`] from their consent cookie,
+//! and [`decide`](Policy::decide) for each cookie name: the [`Decision`] says whether it is
+//! allowed and which [`Rule`] of the charter decided.
+//!
+//! ```
+//! use cookie_charter::{Consent, Policy, Rule};
+//!
+//! let policy = Policy::from_toml(r#"
+//!     [site]
+//!     name = "Example"
+//!     url = "https://www.example.com"
+//!     consent_cookie = "consent"
+//!     [purposes.marketing]
+//!     label = "Marketing"
+//!     [[cookies]]
+//!     name = "consent"
+//!     provider = "Example"
+//!     service = "Consent banner"
+//!     purpose = "necessary"
+//!     description = "Remembers your choice"
+//!     lifetime = "6 months"
+//!     [[cookies]]
+//!     name = "_ad_*"
+//!     provider = "Ads Inc."
+//!     service = "Advertising"
+//!     purpose = "marketing"
+//!     description = "Tracks you"
+//!     lifetime = "13 months"
+//!     domain = "ads.example.net"
+//! "#)?;
+//! let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&marketing=0");
+//! let now = 1_700_000_100;
+//! assert!(policy.decide("consent", &consent, now).allowed);
+//! let ad = policy.decide("_ad_id", &consent, now);
+//! assert!(!ad.allowed);
+//! assert_eq!(ad.rule, Rule::ThirdParty);
+//! assert_eq!(policy.decide("unknown", &consent, now).rule, Rule::Undeclared);
+//! # Ok::<(), cookie_charter::Error>(())
+//! ```
+
+mod consent;
+mod decision;
+mod document;
+mod error;
+mod lifetime;
+pub mod limits;
+mod load;
+mod matcher;
+pub mod party;
+mod policy;
+mod purpose;
+mod text;
+
+pub use consent::{CONSENT_VERSION, Choice, Consent, ConsentState, Problem};
+pub use decision::{Decision, Rule};
+pub use error::{Error, ErrorKind, Location, Result};
+pub use lifetime::{DAY, Lifetime, MONTH, YEAR};
+pub use party::Party;
+pub use policy::{
+    CNIL_MAX_STATISTICS_LIFETIME, CookieDecl, DEFAULT_CONSENT_MAX_AGE, Policy, Profile, Site,
+    Warning,
+};
+pub use purpose::{NECESSARY, Purpose, PurposeId, STATISTICS, is_purpose_id};
+pub use text::{Localized, Text};

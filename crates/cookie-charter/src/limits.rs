@@ -1,0 +1,28 @@
+//! The documented limits of the engine. Each is enforced with a typed error, never a crash.
+
+/// Largest policy file accepted, in bytes (4 MiB).
+pub const MAX_POLICY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Most cookie declarations in one policy.
+pub const MAX_COOKIES: usize = 10_000;
+
+/// Most purposes in one policy (`necessary` and `statistics` included).
+pub const MAX_PURPOSES: usize = 64;
+
+/// Most languages in one policy.
+pub const MAX_LANGUAGES: usize = 32;
+
+/// Deepest nesting of tables and arrays in a policy file.
+pub const MAX_DEPTH: usize = 16;
+
+/// Longest cookie name or pattern in a declaration, in bytes.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// Longest text (label, description...) in a policy, in bytes.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024;
+
+/// Largest consent cookie value accepted, in bytes; larger values give no consent.
+pub const MAX_CONSENT_BYTES: usize = 4096;
+
+/// Browsers cap cookie lifetimes at 400 days (RFC 6265bis).
+pub const MAX_BROWSER_LIFETIME_SECS: u64 = 400 * 86_400;

@@ -1,0 +1,275 @@
+//! A loaded policy: the site, its purposes, its cookie declarations, and the decisions they give.
+
+use std::fmt;
+
+use crate::consent::{Choice, Consent, ConsentState};
+use crate::decision::{Decision, Rule};
+use crate::error::{Location, Result};
+use crate::lifetime::{Lifetime, MONTH};
+use crate::matcher::Matcher;
+use crate::party::Party;
+use crate::purpose::{Purpose, PurposeId};
+use crate::text::Text;
+
+/// The longest lifetime of an exempt statistics cookie under the `cnil` profile: 13 months.
+pub const CNIL_MAX_STATISTICS_LIFETIME: u64 = 13 * MONTH;
+/// The default `consent_max_age`: 6 months.
+pub const DEFAULT_CONSENT_MAX_AGE: u64 = 6 * MONTH;
+
+/// Which reading of the rules applies (policy field `site.profile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Profile {
+    /// The charter's own rules: anonymous first-party statistics are exempt.
+    #[default]
+    Charter,
+    /// The CNIL's 2020 guidelines: exempt statistics live at most 13 months, and consents expire.
+    Cnil,
+}
+
+impl Profile {
+    /// The stable id: `charter` or `cnil`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Charter => "charter",
+            Self::Cnil => "cnil",
+        }
+    }
+
+    /// Reads a profile id.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "charter" => Some(Self::Charter),
+            "cnil" => Some(Self::Cnil),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `[site]` table of a policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// The site's name, as shown on the charter page.
+    pub name: Text,
+    /// The site's URL.
+    pub url: String,
+    /// The URL's host, normalised.
+    pub host: String,
+    /// The policy revision; bump it to ask for consent again.
+    pub revision: u64,
+    /// The name of the cookie that stores the visitor's consent.
+    pub consent_cookie: String,
+    /// Which reading of the rules applies.
+    pub profile: Profile,
+    /// The languages of the charter, the first being the default.
+    pub languages: Vec<String>,
+    /// How long a consent lasts under the `cnil` profile, in seconds.
+    pub consent_max_age: u64,
+    /// Whether kept `Set-Cookie` headers are clamped to the declared lifetime.
+    pub clamp_lifetimes: bool,
+}
+
+/// One `[[cookies]]` declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CookieDecl {
+    /// The exact name, or a pattern with one `*`.
+    pub name: String,
+    /// Who provides the service that sets it.
+    pub provider: String,
+    /// The service and where it is used.
+    pub service: Text,
+    /// Its purpose.
+    pub purpose: PurposeId,
+    /// What it is for, in words.
+    pub description: Text,
+    /// How long it lives.
+    pub lifetime: Lifetime,
+    /// First or third party (declared or derived from `domain`).
+    pub party: Party,
+    /// The `Domain` it is set for, normalised; `None` for a host-only cookie.
+    pub domain: Option<String>,
+    /// The `Path` it is set for, if declared.
+    pub path: Option<String>,
+    /// Whether it is an anonymous statistics cookie.
+    pub anonymous: bool,
+}
+
+impl CookieDecl {
+    /// Whether the name is a pattern.
+    pub fn is_pattern(&self) -> bool {
+        self.name.contains('*')
+    }
+}
+
+/// A remark about a valid policy that is probably not what its author meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// A stable id: `exemption_not_met`, `missing_translation`, `consent_cookie_undeclared`...
+    pub code: &'static str,
+    /// The field it is about.
+    pub field: String,
+    /// Where it is in the file.
+    pub location: Option<Location>,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(location) = self.location {
+            write!(f, "{location}: ")?;
+        }
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// What the decision function needs of a declaration, computed once at load.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Compiled {
+    /// Index into `Policy::purposes`.
+    pub purpose: usize,
+    /// The rule that will decide (rule 1 aside, which depends on the name only).
+    pub rule: Rule,
+}
+
+/// A loaded, validated policy. Cheap to share between threads (it is immutable).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) site: Site,
+    pub(crate) purposes: Vec<Purpose>,
+    /// Per purpose: whether at least one of its cookies needs consent.
+    pub(crate) needs_consent: Vec<bool>,
+    pub(crate) cookies: Vec<CookieDecl>,
+    pub(crate) compiled: Vec<Compiled>,
+    pub(crate) matcher: Matcher,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+impl Policy {
+    /// Loads a policy from TOML text.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        crate::load::from_toml(text)
+    }
+
+    /// Loads a policy from JSON text of the same structure.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::load::from_json(text)
+    }
+
+    /// The `[site]` table.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    /// The purposes, `necessary` first, then in the file's order.
+    pub fn purposes(&self) -> &[Purpose] {
+        &self.purposes
+    }
+
+    /// The purpose with this id.
+    pub fn purpose(&self, id: &str) -> Option<&Purpose> {
+        self.purposes.iter().find(|p| p.id.as_str() == id)
+    }
+
+    /// The cookie declarations, in the file's order.
+    pub fn cookies(&self) -> &[CookieDecl] {
+        &self.cookies
+    }
+
+    /// What `check` reports about a valid policy.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The declaration that `name` matches: the exact one, else the most specific pattern.
+    pub fn declaration(&self, name: &str) -> Option<&CookieDecl> {
+        self.matcher.find(name).and_then(|i| self.cookies.get(i))
+    }
+
+    /// Decides whether the cookie `name` is allowed for `consent` at `now` (unix seconds).
+    ///
+    /// Never fails: a name no declaration matches is denied by rule `undeclared`.
+    #[inline]
+    pub fn decide(&self, name: &str, consent: &Consent, now: u64) -> Decision<'_> {
+        let Some(compiled) = self.matcher.find(name).and_then(|i| self.compiled.get(i)) else {
+            return Decision::UNDECLARED;
+        };
+        let Some(purpose) = self.purposes.get(compiled.purpose) else {
+            return Decision::UNDECLARED;
+        };
+        let state = self.state_of(purpose, consent, now);
+        let allowed = match compiled.rule {
+            Rule::Necessary | Rule::AnonymousStatistics => true,
+            Rule::ThirdParty | Rule::Consent => state == ConsentState::Granted,
+            Rule::Undeclared => false,
+        };
+        Decision {
+            allowed,
+            rule: compiled.rule,
+            purpose: Some(purpose.id.as_str()),
+            consent_state: Some(state),
+        }
+    }
+
+    /// Decides every name of `names` (see [`decide`](Self::decide)).
+    pub fn decide_many<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+        consent: &Consent,
+        now: u64,
+    ) -> Vec<Decision<'_>> {
+        names
+            .into_iter()
+            .map(|name| self.decide(name, consent, now))
+            .collect()
+    }
+
+    /// The visitor's state for the purpose `id`; `None` if the policy does not declare it.
+    pub fn consent_state(&self, id: &str, consent: &Consent, now: u64) -> Option<ConsentState> {
+        self.purpose(id).map(|p| self.state_of(p, consent, now))
+    }
+
+    #[inline]
+    fn state_of(&self, purpose: &Purpose, consent: &Consent, now: u64) -> ConsentState {
+        if purpose.is_necessary() {
+            return ConsentState::Granted;
+        }
+        if !consent.is_usable(now) {
+            return ConsentState::Unset;
+        }
+        if self.site.profile == Profile::Cnil
+            && now.saturating_sub(consent.at()) > self.site.consent_max_age
+        {
+            return ConsentState::Expired;
+        }
+        match consent.choice(purpose.id.as_str()) {
+            None => ConsentState::Unset,
+            Some(_) if consent.revision() < purpose.revision => ConsentState::Stale,
+            Some(Choice::Granted) => ConsentState::Granted,
+            Some(Choice::Denied) => ConsentState::Denied,
+        }
+    }
+
+    /// The purposes a banner must ask about: those, `necessary` aside, whose state is `unset`,
+    /// `stale` or `expired` and that have at least one cookie needing consent. Empty: no banner.
+    pub fn purposes_to_ask(&self, consent: &Consent, now: u64) -> Vec<&PurposeId> {
+        self.purposes
+            .iter()
+            .zip(&self.needs_consent)
+            .filter(|(purpose, needs)| {
+                **needs
+                    && !purpose.is_necessary()
+                    && matches!(
+                        self.state_of(purpose, consent, now),
+                        ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
+                    )
+            })
+            .map(|(purpose, _)| &purpose.id)
+            .collect()
+    }
+}

@@ -1,0 +1,117 @@
+//! Purposes: why a cookie exists, and the two built-in ones.
+
+use std::fmt;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::text::Text;
+
+/// The id of the built-in purpose whose cookies need no consent.
+pub const NECESSARY: &str = "necessary";
+/// The id of the built-in purpose whose anonymous cookies may be exempt.
+pub const STATISTICS: &str = "statistics";
+
+/// A purpose id: `[a-z][a-z0-9_-]{0,31}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PurposeId(Box<str>);
+
+impl PurposeId {
+    /// Validates `id`.
+    pub fn new(id: &str) -> Result<Self> {
+        if is_purpose_id(id) {
+            Ok(Self(id.into()))
+        } else {
+            Err(Error::new(
+                ErrorKind::InvalidPurposeId,
+                format!(
+                    "purpose id `{}` must match [a-z][a-z0-9_-]{{0,31}}",
+                    id.escape_debug()
+                ),
+            ))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PurposeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for PurposeId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether `id` matches `[a-z][a-z0-9_-]{0,31}`.
+pub fn is_purpose_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    match bytes.split_first() {
+        Some((first, rest)) => {
+            first.is_ascii_lowercase()
+                && rest.len() <= 31
+                && rest.iter().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-'
+                })
+        }
+        None => false,
+    }
+}
+
+/// A purpose declared by a policy (or built in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Purpose {
+    /// Its id.
+    pub id: PurposeId,
+    /// Its title in each language.
+    pub label: Text,
+    /// An optional longer explanation.
+    pub description: Option<Text>,
+    /// The site revision at which its cookies last changed; older consents are `stale` for it.
+    pub revision: u64,
+}
+
+impl Purpose {
+    /// Whether this is the built-in `necessary` purpose.
+    pub fn is_necessary(&self) -> bool {
+        self.id.as_str() == NECESSARY
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_grammar() {
+        for ok in [
+            "a",
+            "necessary",
+            "ads-2",
+            "x_y",
+            &format!("a{}", "b".repeat(31)),
+        ] {
+            assert!(is_purpose_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "A",
+            "1a",
+            "-a",
+            "a b",
+            "é",
+            &format!("a{}", "b".repeat(32)),
+        ] {
+            assert!(!is_purpose_id(bad), "{bad}");
+        }
+        assert_eq!(
+            PurposeId::new("Ads").unwrap_err().code(),
+            "invalid_purpose_id"
+        );
+    }
+}
