@@ -41,26 +41,39 @@
 //! ```
 
 mod consent;
+mod cookie_date;
+mod cookie_header;
 mod decision;
 mod document;
 mod error;
+mod filter;
 mod lifetime;
 pub mod limits;
 mod load;
 mod matcher;
 pub mod party;
 mod policy;
+mod purge;
 mod purpose;
+mod set_cookie;
 mod text;
 
 pub use consent::{CONSENT_VERSION, Choice, Consent, ConsentState, Problem};
+pub use cookie_date::{format_http_date, parse_cookie_date};
+pub use cookie_header::{CookiePair, CookiePairs, parse_cookie_header};
 pub use decision::{Decision, Rule};
 pub use error::{Error, ErrorKind, Location, Result};
+pub use filter::{Dropped, Filtered};
 pub use lifetime::{DAY, Lifetime, MONTH, YEAR};
 pub use party::Party;
 pub use policy::{
     CNIL_MAX_STATISTICS_LIFETIME, CookieDecl, DEFAULT_CONSENT_MAX_AGE, Policy, Profile, Site,
     Warning,
 };
+pub use purge::Purged;
 pub use purpose::{NECESSARY, Purpose, PurposeId, STATISTICS, is_purpose_id};
+pub use set_cookie::{
+    Attribute, Attributes, HeaderProblem, MAX_ATTRIBUTE_VALUE_BYTES, MAX_NAME_VALUE_BYTES,
+    SetCookie,
+};
 pub use text::{Localized, Text};

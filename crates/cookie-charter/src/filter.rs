@@ -1,0 +1,163 @@
+//! Filtering `Set-Cookie` response headers against a visitor's consent (SPEC §6).
+//!
+//! Kept headers come back unchanged and borrowed, in order; dropped ones come back with the
+//! decision that dropped them. With `site.clamp_lifetimes`, a kept header that would live longer
+//! than its declaration or the 400-day browser cap is rewritten to the shorter lifetime.
+
+use std::borrow::Cow;
+
+use crate::consent::Consent;
+use crate::cookie_date::format_http_date;
+use crate::decision::Decision;
+use crate::lifetime::Lifetime;
+use crate::limits::MAX_BROWSER_LIFETIME_SECS;
+use crate::policy::Policy;
+use crate::set_cookie::{HeaderProblem, SetCookie};
+
+/// What [`Policy::filter_set_cookies`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filtered<'h, 'p> {
+    /// The headers to send, in their order: borrowed when unchanged, owned when clamped.
+    pub kept: Vec<Cow<'h, str>>,
+    /// The headers removed, in their order, each with the decision that removed it.
+    pub dropped: Vec<Dropped<'h, 'p>>,
+}
+
+/// A `Set-Cookie` header the filter removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dropped<'h, 'p> {
+    /// The header value, as given.
+    pub header: &'h str,
+    /// The cookie name the browser would have stored; `None` when there is none (a nameless
+    /// or unreadable header, see `problem`).
+    pub cookie: Option<&'h str>,
+    /// The decision: `undeclared` for a header without a usable name.
+    pub decision: Decision<'p>,
+    /// Why the header gives no named cookie, when that is why it was dropped.
+    pub problem: Option<HeaderProblem>,
+}
+
+impl Policy {
+    /// Splits `Set-Cookie` header values (one cookie each, without the `Set-Cookie:` prefix)
+    /// into those the visitor allows and those they do not.
+    ///
+    /// Each value is read as a browser reads it ([`SetCookie::parse`]) and the name it would
+    /// store is decided with [`decide`](Policy::decide). Fails closed: a value with a control
+    /// character, no name, or too large is dropped with an `undeclared` decision and its
+    /// [`HeaderProblem`]. Kept values are returned byte for byte, unless the policy sets
+    /// `clamp_lifetimes` and the value outlives its declaration or 400 days (see
+    /// [`clamp_lifetime`](Policy::clamp_lifetime)).
+    pub fn filter_set_cookies<'h>(
+        &self,
+        headers: impl IntoIterator<Item = &'h str>,
+        consent: &Consent,
+        now: u64,
+    ) -> Filtered<'h, '_> {
+        let headers = headers.into_iter();
+        let mut filtered = Filtered {
+            kept: Vec::with_capacity(headers.size_hint().0),
+            dropped: Vec::new(),
+        };
+        for header in headers {
+            let cookie = match SetCookie::parse(header) {
+                Ok(cookie) if cookie.name.is_empty() => {
+                    filtered
+                        .dropped
+                        .push(unnamed(header, HeaderProblem::Nameless));
+                    continue;
+                }
+                Ok(cookie) => cookie,
+                Err(problem) => {
+                    filtered.dropped.push(unnamed(header, problem));
+                    continue;
+                }
+            };
+            let decision = self.decide(cookie.name, consent, now);
+            if !decision.allowed {
+                filtered.dropped.push(Dropped {
+                    header,
+                    cookie: Some(cookie.name),
+                    decision,
+                    problem: None,
+                });
+                continue;
+            }
+            let kept = if self.site.clamp_lifetimes {
+                self.clamp_lifetime(&cookie, now)
+                    .map_or(Cow::Borrowed(header), Cow::Owned)
+            } else {
+                Cow::Borrowed(header)
+            };
+            filtered.kept.push(kept);
+        }
+        filtered
+    }
+
+    /// The header of `cookie` rewritten to the lifetime its declaration allows, capped at the
+    /// 400 days browsers allow; `None` when it already complies (or is undeclared, a session
+    /// cookie, or a deletion).
+    ///
+    /// Each valid `Max-Age` above the limit becomes the limit, and each valid `Expires` after
+    /// `now` plus the limit becomes that date; for a cookie declared `session`, every `Max-Age`
+    /// and `Expires` is removed. Other attributes are kept as written, in order.
+    pub fn clamp_lifetime(&self, cookie: &SetCookie<'_>, now: u64) -> Option<String> {
+        let lifetime = cookie.lifetime(now)?;
+        if lifetime <= 0 {
+            return None;
+        }
+        let declared = self.declaration(cookie.name)?.lifetime;
+        let limit = match declared {
+            Lifetime::Session => None,
+            Lifetime::Seconds(s) => Some(s.min(MAX_BROWSER_LIFETIME_SECS)),
+        };
+        let limit = match limit {
+            Some(l) if u64::try_from(lifetime).is_ok_and(|t| t <= l) => return None,
+            Some(l) => i64::try_from(l).unwrap_or(i64::MAX),
+            None => -1,
+        };
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        let header = cookie.header();
+        let mut out = String::with_capacity(header.len() + 32);
+        let mut copied = 0;
+        for attribute in cookie.attributes() {
+            let is_max_age = attribute.name.eq_ignore_ascii_case("max-age");
+            let is_expires = attribute.name.eq_ignore_ascii_case("expires");
+            if !is_max_age && !is_expires {
+                continue;
+            }
+            let replacement = if limit < 0 {
+                None
+            } else if is_max_age {
+                match attribute.as_max_age() {
+                    Some(v) if v > limit => Some(format!(" Max-Age={limit}")),
+                    _ => continue,
+                }
+            } else {
+                let until = now.saturating_add(limit);
+                match attribute.as_expires() {
+                    Some(at) if at > until => Some(format!(" Expires={}", format_http_date(until))),
+                    _ => continue,
+                }
+            };
+            // Copy up to the `;` before this attribute (dropping it when the attribute goes).
+            let semicolon = attribute.start.saturating_sub(1);
+            out.push_str(header.get(copied..semicolon).unwrap_or_default());
+            if let Some(text) = replacement {
+                out.push(';');
+                out.push_str(&text);
+            }
+            copied = attribute.end;
+        }
+        out.push_str(header.get(copied..).unwrap_or_default());
+        (out != header).then_some(out)
+    }
+}
+
+fn unnamed<'h>(header: &'h str, problem: HeaderProblem) -> Dropped<'h, 'static> {
+    Dropped {
+        header,
+        cookie: None,
+        decision: Decision::UNDECLARED,
+        problem: Some(problem),
+    }
+}

@@ -1,0 +1,328 @@
+//! `Set-Cookie` values read the way browsers read them (RFC 6265bis §5.6), so that the name a
+//! decision is made on is exactly the name the browser stores.
+//!
+//! This parsing is the core of the consent filter, so it is written here rather than taken from
+//! the `cookie` crate: that crate follows the RFC 6265 *grammar* (it rejects `test7` and `=v`,
+//! which browsers store as nameless cookies, and trims Unicode whitespace where browsers trim
+//! only spaces and tabs), so the name it reports can differ from the stored one, and any such
+//! difference is a consent bypass.
+//!
+//! The name-value pair is read eagerly (it is all the filter needs); attributes are read lazily
+//! through [`SetCookie::attributes`] and the typed accessors.
+
+use std::fmt;
+
+use crate::cookie_date::parse_cookie_date;
+
+/// Browsers ignore a cookie whose name and value together exceed 4096 bytes.
+pub const MAX_NAME_VALUE_BYTES: usize = 4096;
+
+/// Browsers ignore an attribute whose value exceeds 1024 bytes.
+pub const MAX_ATTRIBUTE_VALUE_BYTES: usize = 1024;
+
+/// Why a `Set-Cookie` value does not give a named cookie (the filter drops it, failing closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HeaderProblem {
+    /// It holds a control character other than tab (CR, LF, NUL, DEL...).
+    ControlCharacter,
+    /// Name and value together exceed [`MAX_NAME_VALUE_BYTES`]: browsers ignore it.
+    TooLarge,
+    /// Neither a name nor a value: browsers ignore it.
+    Empty,
+    /// No name (`v` or `=v`): browsers store a nameless cookie, which no declaration can match.
+    Nameless,
+}
+
+impl HeaderProblem {
+    /// The stable id: `control_character`, `too_large`, `empty` or `nameless`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ControlCharacter => "control_character",
+            Self::TooLarge => "too_large",
+            Self::Empty => "empty",
+            Self::Nameless => "nameless",
+        }
+    }
+}
+
+impl fmt::Display for HeaderProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a byte is a control character browsers refuse in a cookie line (all but tab).
+#[inline]
+pub(crate) fn is_forbidden_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7F
+}
+
+/// Removes leading and trailing spaces and tabs (and nothing else).
+#[inline]
+pub(crate) fn trim_wsp(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
+}
+
+/// One `Set-Cookie` value: the name and value a browser stores, and its attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetCookie<'a> {
+    /// The cookie name, trimmed of spaces and tabs; empty for a nameless cookie.
+    pub name: &'a str,
+    /// The cookie value, trimmed of spaces and tabs, quotes kept.
+    pub value: &'a str,
+    header: &'a str,
+    attributes_start: usize,
+}
+
+impl<'a> SetCookie<'a> {
+    /// Reads a `Set-Cookie` value (without the `Set-Cookie:` prefix) as RFC 6265bis does.
+    ///
+    /// The name-value pair ends at the first `;`; the name is what precedes its first `=`, or
+    /// nothing when it has no `=`. Commas separate nothing. A value with a control character,
+    /// with neither name nor value, or whose name and value exceed 4096 bytes is an error.
+    pub fn parse(header: &'a str) -> Result<Self, HeaderProblem> {
+        if header.bytes().any(is_forbidden_control) {
+            return Err(HeaderProblem::ControlCharacter);
+        }
+        let pair = header.split(';').next().unwrap_or_default();
+        let (name, value) = match pair.split_once('=') {
+            Some((name, value)) => (trim_wsp(name), trim_wsp(value)),
+            None => ("", trim_wsp(pair)),
+        };
+        if name.is_empty() && value.is_empty() {
+            return Err(HeaderProblem::Empty);
+        }
+        if name.len() + value.len() > MAX_NAME_VALUE_BYTES {
+            return Err(HeaderProblem::TooLarge);
+        }
+        Ok(Self {
+            name,
+            value,
+            header,
+            attributes_start: pair.len(),
+        })
+    }
+
+    /// The whole header value this cookie was read from.
+    pub fn header(&self) -> &'a str {
+        self.header
+    }
+
+    /// The attributes in order, as `;`-separated `name=value` pairs (invalid ones included).
+    pub fn attributes(&self) -> Attributes<'a> {
+        Attributes {
+            header: self.header,
+            position: self.attributes_start,
+        }
+    }
+
+    /// The attributes named `name` (ASCII case-insensitive) whose value browsers accept in size.
+    fn named(&self, name: &'static str) -> impl Iterator<Item = Attribute<'a>> + use<'a> {
+        self.attributes().filter(move |a| {
+            a.name.eq_ignore_ascii_case(name) && a.value.len() <= MAX_ATTRIBUTE_VALUE_BYTES
+        })
+    }
+
+    /// The last valid `Max-Age`, in seconds (negative values kept; they delete).
+    pub fn max_age(&self) -> Option<i64> {
+        self.attributes().filter_map(|a| a.as_max_age()).last()
+    }
+
+    /// The last valid `Expires`, in unix seconds.
+    pub fn expires(&self) -> Option<i64> {
+        self.attributes().filter_map(|a| a.as_expires()).last()
+    }
+
+    /// The lifetime browsers give the cookie at `now`: `None` for a session cookie, a number of
+    /// seconds otherwise (zero or less deletes it). `Max-Age` wins over `Expires`; no cap applied.
+    pub fn lifetime(&self, now: u64) -> Option<i64> {
+        if let Some(max_age) = self.max_age() {
+            return Some(max_age);
+        }
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        self.expires().map(|at| at.saturating_sub(now))
+    }
+
+    /// The last non-empty `Domain`, without its leading dot and not yet lowercased; `Some("")`
+    /// when the last one is a lone dot (then the cookie is host-only).
+    pub fn domain(&self) -> Option<&'a str> {
+        self.named("domain")
+            .filter(|a| !a.value.is_empty())
+            .map(|a| a.value.strip_prefix('.').unwrap_or(a.value))
+            .last()
+    }
+
+    /// The last `Path` if it starts with `/`; `None` when absent or when the last one does not
+    /// (then the browser uses the default path of the request URL).
+    pub fn path(&self) -> Option<&'a str> {
+        self.named("path")
+            .last()
+            .map(|a| a.value)
+            .filter(|p| p.starts_with('/'))
+    }
+
+    /// Whether a `Secure` attribute is present.
+    pub fn secure(&self) -> bool {
+        self.named("secure").next().is_some()
+    }
+
+    /// Whether an `HttpOnly` attribute is present.
+    pub fn http_only(&self) -> bool {
+        self.named("httponly").next().is_some()
+    }
+
+    /// The value of the last `SameSite` attribute, as written.
+    pub fn same_site(&self) -> Option<&'a str> {
+        self.named("samesite").last().map(|a| a.value)
+    }
+}
+
+/// `Max-Age` as RFC 6265bis reads it: an optional `-` then digits only; saturates when huge.
+fn parse_max_age(value: &str) -> Option<i64> {
+    let (negative, digits) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits.bytes().fold(0i64, |acc, d| {
+        acc.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+    });
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// One attribute of a `Set-Cookie` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attribute<'a> {
+    /// The name, trimmed of spaces and tabs, as written.
+    pub name: &'a str,
+    /// The value, trimmed of spaces and tabs; empty when there is no `=`.
+    pub value: &'a str,
+    /// Byte offset of the attribute text (after its `;`) in the header value.
+    pub start: usize,
+    /// Byte offset just past the attribute text (at the next `;` or the end).
+    pub end: usize,
+}
+
+impl Attribute<'_> {
+    /// The seconds of a valid `Max-Age` attribute; `None` for any other attribute.
+    pub fn as_max_age(&self) -> Option<i64> {
+        if !self.name.eq_ignore_ascii_case("max-age")
+            || self.value.len() > MAX_ATTRIBUTE_VALUE_BYTES
+        {
+            return None;
+        }
+        parse_max_age(self.value)
+    }
+
+    /// The unix time of a valid `Expires` attribute; `None` for any other attribute.
+    pub fn as_expires(&self) -> Option<i64> {
+        if !self.name.eq_ignore_ascii_case("expires")
+            || self.value.len() > MAX_ATTRIBUTE_VALUE_BYTES
+        {
+            return None;
+        }
+        parse_cookie_date(self.value)
+    }
+}
+
+/// The attributes of a [`SetCookie`], in order.
+#[derive(Debug, Clone)]
+pub struct Attributes<'a> {
+    header: &'a str,
+    /// The offset of the next `;`, or the end of the header when done.
+    position: usize,
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Attribute<'a>;
+
+    fn next(&mut self) -> Option<Attribute<'a>> {
+        let start = self.position.checked_add(1)?;
+        let rest = self.header.get(start..)?;
+        let len = rest.find(';').unwrap_or(rest.len());
+        let text = rest.get(..len).unwrap_or_default();
+        self.position = start + len;
+        let (name, value) = match text.split_once('=') {
+            Some((name, value)) => (trim_wsp(name), trim_wsp(value)),
+            None => (trim_wsp(text), ""),
+        };
+        Some(Attribute {
+            name,
+            value,
+            start,
+            end: start + len,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name_value(header: &str) -> Result<(&str, &str), HeaderProblem> {
+        SetCookie::parse(header).map(|c| (c.name, c.value))
+    }
+
+    #[test]
+    fn names_as_browsers_do() {
+        assert_eq!(name_value("  test  = 12  ;foo"), Ok(("test", "12")));
+        assert_eq!(name_value("test7"), Ok(("", "test7")));
+        assert_eq!(name_value("=test10"), Ok(("", "test10")));
+        assert_eq!(name_value("=a=b"), Ok(("", "a=b")));
+        assert_eq!(name_value("a=1, b=2"), Ok(("a", "1, b=2")));
+        assert_eq!(name_value("a=\"x;y\""), Ok(("a", "\"x")));
+        assert_eq!(name_value("\u{a0}a=1"), Ok(("\u{a0}a", "1")));
+        assert_eq!(name_value("t\t=\t21\t;x"), Ok(("t", "21")));
+    }
+
+    #[test]
+    fn rejects_what_browsers_ignore() {
+        assert_eq!(name_value("a\r\nb=1"), Err(HeaderProblem::ControlCharacter));
+        assert_eq!(name_value("a=1\0"), Err(HeaderProblem::ControlCharacter));
+        assert_eq!(name_value("a=\x7f"), Err(HeaderProblem::ControlCharacter));
+        assert_eq!(name_value(" = ; a=b"), Err(HeaderProblem::Empty));
+        assert_eq!(name_value(""), Err(HeaderProblem::Empty));
+        let big = format!("a={}", "x".repeat(4096));
+        assert_eq!(name_value(&big), Err(HeaderProblem::TooLarge));
+        let fits = format!("a={}", "x".repeat(4095));
+        assert!(name_value(&fits).is_ok());
+    }
+
+    #[test]
+    fn reads_attributes() {
+        let c = SetCookie::parse(
+            "a=1; Max-Age=50,3; max-age=60; Domain=.Example.com; Path=/x; Path=y; Secure; SameSite=Lax",
+        )
+        .unwrap();
+        assert_eq!(c.max_age(), Some(60));
+        assert_eq!(c.lifetime(1000), Some(60));
+        assert_eq!(c.domain(), Some("Example.com"));
+        assert_eq!(c.path(), None);
+        assert!(c.secure());
+        assert!(!c.http_only());
+        assert_eq!(c.same_site(), Some("Lax"));
+        let names: Vec<_> = c.attributes().map(|a| a.name).collect();
+        assert_eq!(names.len(), 7);
+        let first = c.attributes().next().unwrap();
+        assert_eq!(
+            c.header().get(first.start..first.end),
+            Some(" Max-Age=50,3")
+        );
+    }
+
+    #[test]
+    fn max_age_wins_and_saturates() {
+        let c = SetCookie::parse("a=1; Max-Age=-5; Expires=Fri, 01 Jan 2038 00:00:00 GMT").unwrap();
+        assert_eq!(c.lifetime(0), Some(-5));
+        let c = SetCookie::parse("a=1; Expires=Thu, 01 Jan 1970 00:01:40 GMT").unwrap();
+        assert_eq!(c.lifetime(40), Some(60));
+        let c = SetCookie::parse("a=1; Max-Age=99999999999999999999999").unwrap();
+        assert_eq!(c.max_age(), Some(i64::MAX));
+        assert_eq!(SetCookie::parse("a=1").unwrap().lifetime(0), None);
+        assert_eq!(parse_max_age("-"), None);
+        assert_eq!(parse_max_age("+5"), None);
+        assert_eq!(parse_max_age("2.5"), None);
+    }
+}
