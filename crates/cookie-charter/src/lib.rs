@@ -40,6 +40,7 @@
 //! # Ok::<(), cookie_charter::Error>(())
 //! ```
 
+mod charter;
 mod consent;
 mod cookie_date;
 mod cookie_header;
@@ -58,6 +59,7 @@ mod purpose;
 mod set_cookie;
 mod text;
 
+pub use charter::Format;
 pub use consent::{CONSENT_VERSION, Choice, Consent, ConsentState, Problem};
 pub use cookie_date::{format_http_date, parse_cookie_date};
 pub use cookie_header::{CookiePair, CookiePairs, parse_cookie_header};
