@@ -34,6 +34,8 @@ enum Command {
         #[arg(required = true)]
         names: Vec<String>,
     },
+    /// Print the charter page (SPEC §7).
+    Render(RenderArgs),
 }
 
 /// The arguments every deciding command takes.
@@ -53,6 +55,7 @@ struct Common {
 pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check { policy } => check(&policy, out),
+        Command::Render(args) => render(&args, out),
         Command::Decide {
             common,
             json,
@@ -164,4 +167,34 @@ pub fn decision_json(name: &str, d: &Decision<'_>) -> serde_json::Value {
         "purpose": d.purpose,
         "consent_state": d.consent_state.map(|s| s.as_str()),
     })
+}
+
+/// The arguments of `render`.
+#[derive(Debug, Args)]
+struct RenderArgs {
+    /// The policy file (.toml or .json).
+    policy: PathBuf,
+    /// The language of the page (absent: the policy's first language).
+    #[arg(long)]
+    lang: Option<String>,
+    /// `markdown` or `html`.
+    #[arg(long, default_value = "markdown", value_parser = parse_format)]
+    format: cookie_charter::Format,
+}
+
+fn parse_format(text: &str) -> Result<cookie_charter::Format, String> {
+    cookie_charter::Format::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a format: use `markdown` or `html`"))
+}
+
+/// Prints the charter page in the language and format asked for.
+fn render(args: &RenderArgs, out: &mut impl Write) -> Result<ExitCode, String> {
+    let policy = load(&args.policy)?;
+    let lang = match &args.lang {
+        Some(lang) => lang.as_str(),
+        None => policy.site().languages.first().map_or("en", String::as_str),
+    };
+    out.write_all(policy.render_charter(lang, args.format).as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
 }
