@@ -1,1 +1,94 @@
-fn main() {}
+//! `decide` on a realistic inventory, beside a naive engine: a `HashMap<String, Decl>` plus a
+//! linear scan of the patterns, the code a site would write by hand.
+//!
+//! Run: `cargo bench -p cookie-charter --bench decide`
+
+#[path = "support/inventory.rs"]
+mod inventory;
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use cookie_charter::{Consent, Policy};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// The hand-written engine.
+struct Naive {
+    exact: HashMap<String, (&'static str, bool, bool)>,
+    patterns: Vec<(String, String, &'static str, bool, bool)>,
+}
+
+impl Naive {
+    fn new() -> Self {
+        let mut exact = HashMap::new();
+        let mut patterns = Vec::new();
+        for (name, purpose, third, anonymous) in inventory::declarations() {
+            match name.split_once('*') {
+                Some((p, s)) => patterns.push((p.to_owned(), s.to_owned(), purpose, third, anonymous)),
+                None => {
+                    exact.insert(name, (purpose, third, anonymous));
+                }
+            }
+        }
+        Self { exact, patterns }
+    }
+
+    fn decide(&self, name: &str, granted: &HashMap<&str, bool>) -> bool {
+        let decl = self.exact.get(name).copied().or_else(|| {
+            self.patterns
+                .iter()
+                .filter(|(p, s, ..)| name.len() >= p.len() + s.len() && name.starts_with(p.as_str()) && name.ends_with(s.as_str()))
+                .max_by_key(|(p, s, ..)| p.len() + s.len())
+                .map(|(_, _, purpose, third, anonymous)| (*purpose, *third, *anonymous))
+        });
+        match decl {
+            None => false,
+            Some(("necessary", ..)) => true,
+            Some((purpose, true, _)) => granted.get(purpose).copied().unwrap_or(false),
+            Some(("statistics", false, true)) => true,
+            Some((purpose, ..)) => granted.get(purpose).copied().unwrap_or(false),
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let policy = Policy::from_toml(&inventory::policy_toml()).expect("the bench policy loads");
+    let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1");
+    let now = 1_700_000_100;
+    let queries = inventory::queries();
+    let naive = Naive::new();
+    let granted: HashMap<&str, bool> =
+        [("statistics", true), ("marketing", false), ("preferences", true)].into_iter().collect();
+    // Both engines must agree before anything is timed.
+    for q in &queries {
+        assert_eq!(policy.decide(q, &consent, now).allowed, naive.decide(q, &granted), "{q}");
+    }
+    let per = queries.len() as u64;
+    let mut group = c.benchmark_group("decide");
+    group.throughput(criterion::Throughput::Elements(per));
+    group.bench_function("cookie-charter", |b| {
+        b.iter(|| {
+            for q in &queries {
+                black_box(policy.decide(black_box(q), &consent, now));
+            }
+        });
+    });
+    group.bench_function("naive HashMap + pattern scan", |b| {
+        b.iter(|| {
+            for q in &queries {
+                black_box(naive.decide(black_box(q), &granted));
+            }
+        });
+    });
+    group.finish();
+    c.bench_function("consent/from_cookie", |b| {
+        b.iter(|| Consent::from_cookie(black_box("v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1")));
+    });
+    c.bench_function("policy/from_toml (62 declarations)", |b| {
+        let text = inventory::policy_toml();
+        b.iter(|| Policy::from_toml(black_box(&text)));
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
