@@ -61,6 +61,31 @@ impl Policy {
     ///
     /// Never fails: an undeclared `lang` renders the policy's first language with a visible note,
     /// and a missing translation shows another language followed by a marker such as ` [en]`.
+    ///
+    /// ```
+    /// use cookie_charter::{Format, Policy};
+    ///
+    /// let policy = Policy::from_toml(r#"
+    ///     [site]
+    ///     name = "Example"
+    ///     url = "https://www.example.com"
+    ///     consent_cookie = "consent"
+    ///     languages = ["fr", "en"]
+    ///     [[cookies]]
+    ///     name = "consent"
+    ///     provider = "Example"
+    ///     service = { fr = "Bannière", en = "Banner" }
+    ///     purpose = "necessary"
+    ///     description = { fr = "Votre choix", en = "Your choice" }
+    ///     lifetime = "6 months"
+    /// "#)?;
+    /// let page = policy.render_charter("en", Format::Markdown);
+    /// assert!(page.contains("| Provider | Service and location | Cookie name | Purpose |"));
+    /// assert!(page.contains("| Example | Banner | consent | Your choice |"));
+    /// let html = policy.render_charter("fr", Format::Html);
+    /// assert!(html.contains("<th scope=\"col\">Nom du prestataire</th>"));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn render_charter(&self, lang: &str, format: Format) -> String {
         let page = Page::build(self, lang);
         match format {
