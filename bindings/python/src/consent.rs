@@ -1,0 +1,168 @@
+//! `Consent`: a visitor's choices, built from a mapping or read from the consent cookie.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cookie_charter::{Choice, Consent, PurposeId};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyMapping, PyString};
+
+use crate::errors::{guard, policy_error};
+
+/// The current time in unix seconds (0 if the clock is before 1970).
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `now`, or the current time when it is None.
+#[inline]
+pub(crate) fn now_or_current(now: Option<u64>) -> u64 {
+    now.unwrap_or_else(unix_now)
+}
+
+/// A visitor's consent: the policy revision and time it was given, and a choice per purpose.
+#[pyclass(name = "Consent", module = "cookie_charter", frozen, eq, hash)]
+#[derive(PartialEq, Eq, Hash)]
+pub struct PyConsent {
+    pub(crate) inner: Consent,
+}
+
+#[pymethods]
+impl PyConsent {
+    /// A consent from a mapping of purpose id to `"granted"` or `"denied"`.
+    ///
+    /// `at` is the unix time it was given; None means now.
+    #[new]
+    #[pyo3(signature = (choices=None, *, revision=1, at=None))]
+    fn new(
+        py: Python<'_>,
+        choices: Option<&Bound<'_, PyAny>>,
+        revision: u64,
+        at: Option<u64>,
+    ) -> PyResult<Self> {
+        guard(py, || {
+            let mut consent = Consent::new(revision, now_or_current(at));
+            if let Some(choices) = choices {
+                let mapping = choices.cast::<PyMapping>().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "choices must be a mapping of purpose id to \"granted\" or \"denied\", not {}",
+                        type_name(choices)
+                    ))
+                })?;
+                for item in mapping.items()?.iter() {
+                    let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+                    let key = key.cast::<PyString>().map_err(|_| {
+                        PyTypeError::new_err(format!(
+                            "a purpose id must be a str, not {}",
+                            type_name(&key)
+                        ))
+                    })?;
+                    let value = value.cast::<PyString>().map_err(|_| {
+                        PyTypeError::new_err(format!(
+                            "a choice must be the str \"granted\" or \"denied\", not {}",
+                            type_name(&value)
+                        ))
+                    })?;
+                    let purpose =
+                        PurposeId::new(key.to_str()?).map_err(|e| policy_error(py, &e))?;
+                    let choice =
+                        Choice::parse(value.to_str()?).map_err(|e| policy_error(py, &e))?;
+                    consent.set(purpose, choice);
+                }
+            }
+            Ok(Self { inner: consent })
+        })
+    }
+
+    /// Reads a consent cookie value; never fails. None or an unusable value gives no consent,
+    /// with the reason in `problem`.
+    #[staticmethod]
+    #[pyo3(signature = (value))]
+    fn from_cookie(py: Python<'_>, value: Option<&str>) -> PyResult<Self> {
+        guard(py, || {
+            Ok(Self {
+                inner: Consent::from_cookie(value.unwrap_or_default()),
+            })
+        })
+    }
+
+    /// The consent cookie value (RFC 6265 cookie-octets only); `""` for a consent with a problem.
+    fn to_cookie(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || Ok(self.inner.to_cookie()))
+    }
+
+    /// The policy revision the consent was given for.
+    #[getter]
+    fn revision(&self) -> u64 {
+        self.inner.revision()
+    }
+
+    /// When the consent was given, in unix seconds.
+    #[getter]
+    fn at(&self) -> u64 {
+        self.inner.at()
+    }
+
+    /// The choices, purpose id to `"granted"` or `"denied"`.
+    #[getter]
+    fn choices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (purpose, choice) in self.inner.choices() {
+            dict.set_item(purpose.as_str(), choice.as_str())?;
+        }
+        Ok(dict)
+    }
+
+    /// The choice for `purpose`, or None when the visitor made none.
+    fn get(&self, purpose: &str) -> Option<&'static str> {
+        self.inner.choice(purpose).map(Choice::as_str)
+    }
+
+    /// Why the cookie value gave no consent (`absent`, `oversized`, `malformed`,
+    /// `duplicate_key`, `unknown_version`); None when it was valid.
+    #[getter]
+    fn problem(&self) -> Option<&'static str> {
+        self.inner.problem().map(|p| p.code())
+    }
+
+    /// The problem in words, for a log line; None when the value was valid.
+    #[getter]
+    fn problem_message(&self) -> Option<String> {
+        self.inner.problem().map(|p| p.to_string())
+    }
+
+    /// `problem`, also counting a consent dated more than a day after `now` as `malformed`.
+    #[pyo3(signature = (now=None))]
+    fn problem_at(&self, now: Option<u64>) -> Option<&'static str> {
+        self.inner.problem_at(now_or_current(now)).map(|p| p.code())
+    }
+
+    fn __repr__(&self) -> String {
+        match self.inner.problem() {
+            Some(problem) => format!("<Consent problem={:?}>", problem.code()),
+            None => {
+                let choices: Vec<String> = self
+                    .inner
+                    .choices()
+                    .map(|(p, c)| format!("'{}': '{}'", p.as_str(), c.as_str()))
+                    .collect();
+                format!(
+                    "Consent({{{}}}, revision={}, at={})",
+                    choices.join(", "),
+                    self.inner.revision(),
+                    self.inner.at()
+                )
+            }
+        }
+    }
+}
+
+/// The name of an object's type, for error messages.
+pub(crate) fn type_name(object: &Bound<'_, PyAny>) -> String {
+    object
+        .get_type()
+        .name()
+        .map_or_else(|_| "an unknown type".to_owned(), |n| n.to_string())
+}

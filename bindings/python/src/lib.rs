@@ -1,0 +1,35 @@
+//! The native module `cookie_charter._native`: a thin pyo3 layer over the `cookie-charter` core.
+//!
+//! Every call runs behind a guard that turns a Rust panic into `PolicyError` (code `panic`);
+//! every object is immutable, so one `Policy` can be shared by all threads.
+
+mod consent;
+mod decision;
+mod errors;
+mod headers;
+mod policy;
+
+use pyo3::prelude::*;
+
+/// cookie-charter's native module; import `cookie_charter` instead.
+#[pymodule]
+mod _native {
+    #[pymodule_export]
+    use crate::consent::PyConsent;
+    #[pymodule_export]
+    use crate::decision::PyDecision;
+    #[pymodule_export]
+    use crate::errors::PolicyError;
+    #[pymodule_export]
+    use crate::headers::{PyDropped, PyFiltered, PyPurged};
+    #[pymodule_export]
+    use crate::policy::{_raise_panic_for_tests, PyPolicy, PyPolicyWarning};
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,354 @@
+//! `Policy`: a loaded charter and the calls that decide with it.
+
+use std::path::PathBuf;
+
+use cookie_charter::{Consent, Policy, Warning, parse_cookie_header};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::PyString;
+
+use crate::consent::{PyConsent, now_or_current};
+use crate::decision::{DecisionTable, PyDecision};
+use crate::errors::{guard, policy_error};
+use crate::headers::{PyDropped, PyFiltered, PyPurged};
+
+/// A remark about a valid policy that is probably not what its author meant.
+#[pyclass(name = "PolicyWarning", module = "cookie_charter", frozen, get_all)]
+pub struct PyPolicyWarning {
+    /// A stable id such as `exemption_not_met`.
+    code: &'static str,
+    /// The field it is about.
+    field: String,
+    /// 1-based line in the policy file, if known.
+    line: Option<usize>,
+    /// 1-based column in the policy file, if known.
+    column: Option<usize>,
+    /// What is wrong, in words.
+    message: String,
+}
+
+#[pymethods]
+impl PyPolicyWarning {
+    fn __repr__(&self) -> String {
+        format!(
+            "PolicyWarning(code={:?}, field={:?}, message={:?})",
+            self.code, self.field, self.message
+        )
+    }
+
+    fn __str__(&self) -> String {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => format!(
+                "line {line}, column {column}: {}: {}",
+                self.field, self.message
+            ),
+            _ => format!("{}: {}", self.field, self.message),
+        }
+    }
+}
+
+impl From<&Warning> for PyPolicyWarning {
+    fn from(w: &Warning) -> Self {
+        Self {
+            code: w.code,
+            field: w.field.clone(),
+            line: w.location.map(|l| l.line),
+            column: w.location.map(|l| l.column),
+            message: w.message.clone(),
+        }
+    }
+}
+
+/// A loaded, validated cookie policy. Immutable: share one between threads.
+#[pyclass(name = "Policy", module = "cookie_charter", frozen)]
+pub struct PyPolicy {
+    inner: Policy,
+    table: DecisionTable,
+    purpose_ids: Vec<Py<PyString>>,
+}
+
+impl PyPolicy {
+    fn wrap(py: Python<'_>, loaded: cookie_charter::Result<Policy>) -> PyResult<Self> {
+        let inner = loaded.map_err(|e| policy_error(py, &e))?;
+        let table = DecisionTable::new(py, &inner)?;
+        let purpose_ids = inner
+            .purposes()
+            .iter()
+            .map(|p| PyString::intern(py, p.id.as_str()).unbind())
+            .collect();
+        Ok(Self {
+            inner,
+            table,
+            purpose_ids,
+        })
+    }
+
+    fn purpose_id(&self, py: Python<'_>, id: &str) -> Py<PyString> {
+        self.inner
+            .purposes()
+            .iter()
+            .position(|p| p.id.as_str() == id)
+            .and_then(|i| self.purpose_ids.get(i))
+            .map_or_else(|| PyString::new(py, id).unbind(), |s| s.clone_ref(py))
+    }
+}
+
+#[pymethods]
+impl PyPolicy {
+    /// Loads a policy from TOML text. Raises `PolicyError` with the location of the problem.
+    #[staticmethod]
+    fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
+        guard(py, || {
+            let loaded = py.detach(|| Policy::from_toml(text));
+            Self::wrap(py, loaded)
+        })
+    }
+
+    /// Loads a policy from JSON text of the same structure.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        guard(py, || {
+            let loaded = py.detach(|| Policy::from_json(text));
+            Self::wrap(py, loaded)
+        })
+    }
+
+    /// Loads a policy file: JSON when its name ends in `.json`, TOML otherwise.
+    ///
+    /// Raises `OSError` when the file cannot be read, `PolicyError` when it is not a valid policy.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        guard(py, || {
+            let text = std::fs::read_to_string(&path)?;
+            let is_json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            let loaded = py.detach(|| {
+                if is_json {
+                    Policy::from_json(&text)
+                } else {
+                    Policy::from_toml(&text)
+                }
+            });
+            Self::wrap(py, loaded)
+        })
+    }
+
+    /// Decides whether the cookie `name` is allowed for `consent` at `now` (unix seconds, default
+    /// now). Never fails: an undeclared name is denied by rule `undeclared`.
+    #[pyo3(signature = (name, consent, now=None))]
+    fn decide(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        consent: PyRef<'_, PyConsent>,
+        now: Option<u64>,
+    ) -> PyResult<Py<PyDecision>> {
+        guard(py, || {
+            let decision = self.inner.decide(name, &consent.inner, now_or_current(now));
+            self.table.get(py, &decision)
+        })
+    }
+
+    /// Decides every name of `names` in one call, without holding the GIL while deciding.
+    #[pyo3(signature = (names, consent, now=None))]
+    fn decide_many(
+        &self,
+        py: Python<'_>,
+        names: Vec<PyBackedStr>,
+        consent: PyRef<'_, PyConsent>,
+        now: Option<u64>,
+    ) -> PyResult<Vec<Py<PyDecision>>> {
+        guard(py, || {
+            let now = now_or_current(now);
+            let consent = &consent.inner;
+            let policy = &self.inner;
+            let decisions =
+                py.detach(|| policy.decide_many(names.iter().map(|n| n.as_str()), consent, now));
+            decisions.iter().map(|d| self.table.get(py, d)).collect()
+        })
+    }
+
+    /// The purposes a banner must ask about; an empty list means no banner.
+    #[pyo3(signature = (consent, now=None))]
+    fn purposes_to_ask(
+        &self,
+        py: Python<'_>,
+        consent: PyRef<'_, PyConsent>,
+        now: Option<u64>,
+    ) -> PyResult<Vec<Py<PyString>>> {
+        guard(py, || {
+            Ok(self
+                .inner
+                .purposes_to_ask(&consent.inner, now_or_current(now))
+                .into_iter()
+                .map(|id| self.purpose_id(py, id.as_str()))
+                .collect())
+        })
+    }
+
+    /// The visitor's state for the purpose `purpose` (`granted`, `denied`, `unset`, `expired`,
+    /// `stale`), or None if the policy does not declare it.
+    #[pyo3(signature = (purpose, consent, now=None))]
+    fn consent_state(
+        &self,
+        py: Python<'_>,
+        purpose: &str,
+        consent: PyRef<'_, PyConsent>,
+        now: Option<u64>,
+    ) -> PyResult<Option<&'static str>> {
+        guard(py, || {
+            Ok(self
+                .inner
+                .consent_state(purpose, &consent.inner, now_or_current(now))
+                .map(|s| s.as_str()))
+        })
+    }
+
+    /// Splits `Set-Cookie` header values (one cookie each, without the `Set-Cookie:` prefix)
+    /// into those the visitor allows (`kept`, unchanged, in order) and those removed (`dropped`,
+    /// each with its decision). Fails closed on values a browser would read differently.
+    #[pyo3(signature = (headers, consent, now=None))]
+    fn filter_set_cookies(
+        &self,
+        py: Python<'_>,
+        headers: Vec<PyBackedStr>,
+        consent: PyRef<'_, PyConsent>,
+        now: Option<u64>,
+    ) -> PyResult<PyFiltered> {
+        guard(py, || {
+            let now = now_or_current(now);
+            let consent = &consent.inner;
+            let policy = &self.inner;
+            let filtered = py.detach(|| {
+                policy.filter_set_cookies(headers.iter().map(|h| h.as_str()), consent, now)
+            });
+            let dropped = filtered
+                .dropped
+                .iter()
+                .map(|d| {
+                    Py::new(
+                        py,
+                        PyDropped {
+                            header: d.header.to_owned(),
+                            cookie: d.cookie.map(str::to_owned),
+                            decision: self.table.get(py, &d.decision)?,
+                            problem: d.problem.map(|p| p.as_str()),
+                        },
+                    )
+                })
+                .collect::<PyResult<_>>()?;
+            Ok(PyFiltered {
+                kept: filtered.kept.into_iter().map(|k| k.into_owned()).collect(),
+                dropped,
+            })
+        })
+    }
+
+    /// For each cookie of the `Cookie` request header that `consent` does not allow, the
+    /// `Set-Cookie` values that delete it (`Max-Age=0`), in the order of the header. None or
+    /// `""` means no cookies.
+    #[pyo3(signature = (cookie_header, consent, now=None))]
+    fn purge(
+        &self,
+        py: Python<'_>,
+        cookie_header: Option<&str>,
+        consent: PyRef<'_, PyConsent>,
+        now: Option<u64>,
+    ) -> PyResult<Vec<PyPurged>> {
+        guard(py, || {
+            let purged = self.inner.purge(
+                cookie_header.unwrap_or_default(),
+                &consent.inner,
+                now_or_current(now),
+            );
+            purged
+                .into_iter()
+                .map(|p| {
+                    Ok(PyPurged {
+                        cookie: p.cookie.to_owned(),
+                        decision: self.table.get(py, &p.decision)?,
+                        headers: p.headers,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The visitor's consent read from a `Cookie` request header: the value of the cookie named
+    /// by the policy's `consent_cookie` (the first one sent), as `Consent.from_cookie` reads it.
+    #[pyo3(signature = (cookie_header))]
+    fn consent_from_cookie_header(
+        &self,
+        py: Python<'_>,
+        cookie_header: Option<&str>,
+    ) -> PyResult<PyConsent> {
+        guard(py, || {
+            let name = self.inner.site().consent_cookie.as_str();
+            let value = parse_cookie_header(cookie_header.unwrap_or_default())
+                .find(|pair| pair.name == name)
+                .map_or("", |pair| pair.value);
+            Ok(PyConsent {
+                inner: Consent::from_cookie(value),
+            })
+        })
+    }
+
+    /// The name of the cookie that stores the visitor's consent.
+    #[getter]
+    fn consent_cookie(&self) -> &str {
+        &self.inner.site().consent_cookie
+    }
+
+    /// The policy revision.
+    #[getter]
+    fn revision(&self) -> u64 {
+        self.inner.site().revision
+    }
+
+    /// The profile: `charter` or `cnil`.
+    #[getter]
+    fn profile(&self) -> &'static str {
+        self.inner.site().profile.as_str()
+    }
+
+    /// The charter's languages, the first being the default.
+    #[getter]
+    fn languages(&self) -> Vec<String> {
+        self.inner.site().languages.clone()
+    }
+
+    /// The declared purpose ids, `necessary` first.
+    #[getter]
+    fn purposes(&self, py: Python<'_>) -> Vec<Py<PyString>> {
+        self.purpose_ids.iter().map(|p| p.clone_ref(py)).collect()
+    }
+
+    /// The remarks `cookie-charter check` prints about this policy.
+    #[getter]
+    fn warnings(&self) -> Vec<PyPolicyWarning> {
+        self.inner
+            .warnings()
+            .iter()
+            .map(PyPolicyWarning::from)
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Policy site={:?} revision={} purposes={} cookies={}>",
+            self.inner.site().url,
+            self.inner.site().revision,
+            self.inner.purposes().len(),
+            self.inner.cookies().len()
+        )
+    }
+}
+
+/// Raises a Rust panic inside the boundary guard, to test that it becomes a `PolicyError`.
+#[pyfunction]
+pub(crate) fn _raise_panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    guard(py, || {
+        std::panic::resume_unwind(Box::new("panic raised on purpose by a test"))
+    })
+}
