@@ -1,0 +1,54 @@
+//! The Rust side of the C overhead benchmark: `Policy::decide` on the workload of
+//! `bench/bench_decide.c` (same policy, names, consent, time and loop), timed the same way.
+//!
+//! Prints `rust decide: <median> ns/call (min <min>)`; `bench.sh` runs it next to the C program.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use engine::{Consent, Policy};
+
+/// The consent of the workload (also in `bench_decide.c`).
+const CONSENT: &str = "v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1";
+/// The time of the workload (also in `bench_decide.c`).
+const NOW: u64 = 1_700_000_100;
+/// Passes over the names per timed round (also in `bench_decide.c`).
+const PASSES: usize = 2_000;
+/// Timed rounds; the median is reported (also in `bench_decide.c`).
+const ROUNDS: usize = 15;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench");
+    let policy = Policy::from_toml(&std::fs::read_to_string(dir.join("policy.toml"))?)?;
+    let names = std::fs::read_to_string(dir.join("names.txt"))?;
+    let names: Vec<&str> = names.lines().filter(|l| !l.is_empty()).collect();
+    if names.is_empty() {
+        return Err("bench/names.txt has no names".into());
+    }
+    let consent = Consent::from_cookie(CONSENT);
+    let mut checksum = 0u64;
+    let mut per_call = Vec::with_capacity(ROUNDS);
+    for round in 0..=ROUNDS {
+        let start = Instant::now();
+        for _ in 0..PASSES {
+            for name in &names {
+                let decision = policy.decide(black_box(name), black_box(&consent), NOW);
+                checksum +=
+                    u64::from(decision.allowed) + decision.purpose.map_or(0, |p| p.len() as u64);
+            }
+        }
+        let elapsed = start.elapsed().as_nanos() as f64;
+        // Round 0 warms the caches up and is not counted.
+        if round > 0 {
+            per_call.push(elapsed / (PASSES * names.len()) as f64);
+        }
+    }
+    per_call.sort_by(f64::total_cmp);
+    let median = per_call
+        .get(per_call.len() / 2)
+        .copied()
+        .unwrap_or_default();
+    let min = per_call.first().copied().unwrap_or_default();
+    println!("rust decide: {median:.1} ns/call (min {min:.1}) checksum {checksum}");
+    Ok(())
+}

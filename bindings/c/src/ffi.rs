@@ -1,0 +1,174 @@
+//! The boundary helpers every export goes through: the panic guard, NULL checks, string reading
+//! and out-parameter writing. All the pointer handling of the crate is here or next to it.
+
+use std::ffi::c_char;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::error::{Failure, cookie_charter_error, cookie_charter_status};
+
+/// Runs `body` behind a panic boundary: its status, or `PANIC` if it panicked.
+#[inline]
+pub(crate) fn guard(
+    body: impl FnOnce() -> Result<(), cookie_charter_status>,
+) -> cookie_charter_status {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => cookie_charter_status::Ok,
+        Ok(Err(status)) => status,
+        Err(_) => cookie_charter_status::Panic,
+    }
+}
+
+/// Like [`guard`], for calls that can describe their failure: when `error_out` is not NULL, a
+/// failure also writes a new [`cookie_charter_error`] there (owned by the caller).
+pub(crate) fn guard_with_error(
+    error_out: *mut *mut cookie_charter_error,
+    body: impl FnOnce() -> Result<(), Failure>,
+) -> cookie_charter_status {
+    let failure = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => return cookie_charter_status::Ok,
+        Ok(Err(failure)) => failure,
+        Err(_) => Failure::Status(cookie_charter_status::Panic),
+    };
+    let status = failure.status();
+    if !error_out.is_null() {
+        // Building the error object allocates; keep even that behind the boundary.
+        if let Ok(error) = catch_unwind(AssertUnwindSafe(|| cookie_charter_error::boxed(failure))) {
+            // SAFETY: `error_out` is not NULL and the caller promises it points to writable
+            // storage for one pointer (documented on every export taking `error_out`).
+            unsafe { error_out.write(Box::into_raw(error)) };
+        }
+    }
+    status
+}
+
+/// Runs a function that returns nothing (the `_free` functions) behind a panic boundary.
+#[inline]
+pub(crate) fn guard_void(body: impl FnOnce()) {
+    // A panic here has nowhere to be reported; swallowing it beats unwinding into C.
+    let _ = catch_unwind(AssertUnwindSafe(body));
+}
+
+/// Borrows the object behind a `const` pointer, or `NULL_POINTER`.
+///
+/// # Safety
+///
+/// `ptr` is NULL or points to a live `T` that nobody mutates for `'a`.
+#[inline]
+pub(crate) unsafe fn borrow<'a, T>(ptr: *const T) -> Result<&'a T, cookie_charter_status> {
+    // SAFETY: `as_ref` checks NULL; the caller promises the rest.
+    unsafe { ptr.as_ref() }.ok_or(cookie_charter_status::NullPointer)
+}
+
+/// Borrows the object behind a mutable pointer, or `NULL_POINTER`.
+///
+/// # Safety
+///
+/// `ptr` is NULL or points to a live `T` that nothing else accesses for `'a`.
+#[inline]
+pub(crate) unsafe fn borrow_mut<'a, T>(ptr: *mut T) -> Result<&'a mut T, cookie_charter_status> {
+    // SAFETY: `as_mut` checks NULL; the caller promises the rest.
+    unsafe { ptr.as_mut() }.ok_or(cookie_charter_status::NullPointer)
+}
+
+/// Checks that an out-parameter is not NULL.
+#[inline]
+pub(crate) fn out<T>(ptr: *mut T) -> Result<OutParam<T>, cookie_charter_status> {
+    if ptr.is_null() {
+        Err(cookie_charter_status::NullPointer)
+    } else {
+        Ok(OutParam(ptr))
+    }
+}
+
+/// A non-NULL out-parameter, written at most once, at the end of a successful call.
+pub(crate) struct OutParam<T>(*mut T);
+
+impl<T> OutParam<T> {
+    /// Writes `value` without reading or dropping what was there (C memory, maybe uninitialised).
+    ///
+    /// # Safety
+    ///
+    /// The pointer given to [`out`] points to writable, aligned storage for a `T`.
+    #[inline]
+    pub(crate) unsafe fn write(self, value: T) {
+        // SAFETY: not NULL (checked by `out`); writable and aligned (the caller's promise).
+        unsafe { self.0.write(value) }
+    }
+}
+
+/// The bytes of a pointer + length argument, or `NULL_POINTER` (also for a zero length: pass any
+/// non-NULL pointer, such as `""`, for an empty string).
+///
+/// # Safety
+///
+/// `ptr` is NULL or points to `len` readable bytes that stay unchanged for `'a`.
+#[inline]
+pub(crate) unsafe fn bytes<'a>(
+    ptr: *const c_char,
+    len: usize,
+) -> Result<&'a [u8], cookie_charter_status> {
+    if ptr.is_null() {
+        return Err(cookie_charter_status::NullPointer);
+    }
+    if isize::try_from(len).is_err() {
+        return Err(cookie_charter_status::InvalidArgument);
+    }
+    // SAFETY: not NULL, `len` fits an isize, and the caller promises `len` readable bytes that
+    // stay unchanged while borrowed.
+    Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
+}
+
+/// A pointer + length argument as UTF-8 text, or `NULL_POINTER` / `INVALID_UTF8`.
+///
+/// # Safety
+///
+/// As for [`bytes`].
+#[inline]
+pub(crate) unsafe fn text<'a>(
+    ptr: *const c_char,
+    len: usize,
+) -> Result<&'a str, cookie_charter_status> {
+    // SAFETY: the same contract, passed on.
+    let bytes = unsafe { bytes(ptr, len) }?;
+    utf8(bytes)
+}
+
+/// Validates UTF-8, with a fast path for the usual case (cookie names are ASCII tokens).
+#[inline]
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, cookie_charter_status> {
+    std::str::from_utf8(bytes).map_err(|_| cookie_charter_status::InvalidUtf8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_status() {
+        let status = guard(|| std::panic::panic_any("boom"));
+        assert_eq!(status, cookie_charter_status::Panic);
+        let mut error: *mut cookie_charter_error = std::ptr::null_mut();
+        let status = guard_with_error(&raw mut error, || std::panic::panic_any("boom"));
+        assert_eq!(status, cookie_charter_status::Panic);
+        assert!(!error.is_null());
+        // SAFETY: `error` was just written by `guard_with_error` and is freed once here.
+        let error = unsafe { Box::from_raw(error) };
+        assert_eq!(error.status(), cookie_charter_status::Panic);
+        guard_void(|| std::panic::panic_any("boom"));
+    }
+
+    #[test]
+    fn strings_are_checked() {
+        // SAFETY: NULL is allowed and checked.
+        let null = unsafe { text(std::ptr::null(), 0) };
+        assert_eq!(null, Err(cookie_charter_status::NullPointer));
+        let bad = [0xffu8, 0x61];
+        // SAFETY: `bad` is two readable bytes.
+        let bad = unsafe { text(bad.as_ptr().cast(), bad.len()) };
+        assert_eq!(bad, Err(cookie_charter_status::InvalidUtf8));
+        let good = "é_ga";
+        // SAFETY: `good` is readable for its length.
+        let good = unsafe { text(good.as_ptr().cast(), good.len()) };
+        assert_eq!(good, Ok("é_ga"));
+    }
+}
