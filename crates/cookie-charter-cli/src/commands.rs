@@ -1,5 +1,7 @@
 //! The subcommands of SPEC §9 and what each prints.
 
+mod headers;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,6 +36,23 @@ enum Command {
         #[arg(required = true)]
         names: Vec<String>,
     },
+    /// Filter Set-Cookie values (standard input, one per line, `Set-Cookie:` optional): print
+    /// the kept ones unchanged and in order.
+    Filter {
+        #[command(flatten)]
+        common: Common,
+        /// After the kept headers, print each dropped one as a JSON object with its decision.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the Set-Cookie headers that delete the cookies of a Cookie header the visitor no
+    /// longer allows, one per line.
+    Purge {
+        #[command(flatten)]
+        common: Common,
+        /// The Cookie request header value, such as `a=1; _ga=GA1.2`.
+        cookie_header: String,
+    },
     /// Print the charter page (SPEC §7).
     Render(RenderArgs),
 }
@@ -55,6 +74,13 @@ struct Common {
 pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check { policy } => check(&policy, out),
+        Command::Filter { common, json } => {
+            headers::filter(&common, json, &mut std::io::stdin().lock(), out)
+        }
+        Command::Purge {
+            common,
+            cookie_header,
+        } => headers::purge(&common, &cookie_header, out),
         Command::Render(args) => render(&args, out),
         Command::Decide {
             common,
@@ -64,6 +90,10 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
             let policy = load(&common.policy)?;
             let consent = Consent::from_cookie(&common.consent);
             let now = common.now.unwrap_or_else(unix_now);
+            if let Some(problem) = consent.problem_at(now) {
+                // Deciding goes on with no consent; say why on standard error.
+                eprintln!("cookie-charter: consent ignored ({}): {problem}", problem.code());
+            }
             for name in &names {
                 let decision = policy.decide(name, &consent, now);
                 let line = if json {

@@ -4,6 +4,9 @@
 //! Counts and the known RFC 6265 versus RFC 6265bis deviations are in
 //! `tests/conformance/README.md`.
 
+// Test code: an unreadable suite or a failed expectation is a failed test.
+#![allow(clippy::panic, clippy::indexing_slicing)]
+
 #[path = "support/store.rs"]
 mod store;
 
@@ -65,8 +68,8 @@ fn suite(path: &str) -> PathBuf {
 }
 
 fn read_json(path: &str) -> Value {
-    let text = std::fs::read_to_string(suite(path))
-        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let text =
+        std::fs::read_to_string(suite(path)).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
 }
 
@@ -116,7 +119,11 @@ fn wpt_cookie_tables_all_pass() {
         }
     }
     assert_eq!(cases.len(), 74, "the WPT suite has 74 cases");
-    assert!(failures.is_empty(), "WPT failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "WPT failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -238,7 +245,11 @@ fn public_suffix_list_tests_all_pass() {
         }
     }
     assert_eq!(count, 78, "the PSL suite has 78 cases");
-    assert!(failures.is_empty(), "PSL failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "PSL failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// The registrable domain as the PSL tests want it: none for null, a leading dot or a public
@@ -324,7 +335,11 @@ lifetime = "6 months"
 fn header_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         "[ab=; \t,\"\r\n\u{0}\u{7f}\u{1}é_-]{0,16}",
-        ("[ab \t\"=,é]{0,6}", "[ab \t\"=;,]{0,8}", "[ ;=a-zA-Z0-9,-]{0,30}")
+        (
+            "[ab \t\"=,é]{0,6}",
+            "[ab \t\"=;,]{0,8}",
+            "[ ;=a-zA-Z0-9,-]{0,30}"
+        )
             .prop_map(|(n, v, a)| format!("{n}={v};{a}")),
         any::<String>(),
     ]
