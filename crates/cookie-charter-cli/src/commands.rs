@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
-use cookie_charter::{Consent, Decision, Policy};
+use cookie_charter::{Consent, Decision, Policy, Problem};
 
 /// Check a cookie policy, decide cookies for a consent, filter headers, render the charter.
 #[derive(Debug, Parser)]
@@ -90,9 +90,12 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
             let policy = load(&common.policy)?;
             let consent = Consent::from_cookie(&common.consent);
             let now = common.now.unwrap_or_else(unix_now);
-            if let Some(problem) = consent.problem_at(now) {
+            if let Some(problem) = consent.problem_at(now).filter(|p| *p != Problem::Absent) {
                 // Deciding goes on with no consent; say why on standard error.
-                eprintln!("cookie-charter: consent ignored ({}): {problem}", problem.code());
+                eprintln!(
+                    "cookie-charter: consent ignored ({}): {problem}",
+                    problem.code()
+                );
             }
             for name in &names {
                 let decision = policy.decide(name, &consent, now);
