@@ -24,7 +24,9 @@ impl Naive {
         let mut patterns = Vec::new();
         for (name, purpose, third, anonymous) in inventory::declarations() {
             match name.split_once('*') {
-                Some((p, s)) => patterns.push((p.to_owned(), s.to_owned(), purpose, third, anonymous)),
+                Some((p, s)) => {
+                    patterns.push((p.to_owned(), s.to_owned(), purpose, third, anonymous))
+                }
                 None => {
                     exact.insert(name, (purpose, third, anonymous));
                 }
@@ -37,7 +39,11 @@ impl Naive {
         let decl = self.exact.get(name).copied().or_else(|| {
             self.patterns
                 .iter()
-                .filter(|(p, s, ..)| name.len() >= p.len() + s.len() && name.starts_with(p.as_str()) && name.ends_with(s.as_str()))
+                .filter(|(p, s, ..)| {
+                    name.len() >= p.len() + s.len()
+                        && name.starts_with(p.as_str())
+                        && name.ends_with(s.as_str())
+                })
                 .max_by_key(|(p, s, ..)| p.len() + s.len())
                 .map(|(_, _, purpose, third, anonymous)| (*purpose, *third, *anonymous))
         });
@@ -53,15 +59,25 @@ impl Naive {
 
 fn bench(c: &mut Criterion) {
     let policy = Policy::from_toml(&inventory::policy_toml()).expect("the bench policy loads");
-    let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1");
+    let consent =
+        Consent::from_cookie("v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1");
     let now = 1_700_000_100;
     let queries = inventory::queries();
     let naive = Naive::new();
-    let granted: HashMap<&str, bool> =
-        [("statistics", true), ("marketing", false), ("preferences", true)].into_iter().collect();
+    let granted: HashMap<&str, bool> = [
+        ("statistics", true),
+        ("marketing", false),
+        ("preferences", true),
+    ]
+    .into_iter()
+    .collect();
     // Both engines must agree before anything is timed.
     for q in &queries {
-        assert_eq!(policy.decide(q, &consent, now).allowed, naive.decide(q, &granted), "{q}");
+        assert_eq!(
+            policy.decide(q, &consent, now).allowed,
+            naive.decide(q, &granted),
+            "{q}"
+        );
     }
     let per = queries.len() as u64;
     let mut group = c.benchmark_group("decide");
@@ -82,7 +98,11 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
     c.bench_function("consent/from_cookie", |b| {
-        b.iter(|| Consent::from_cookie(black_box("v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1")));
+        b.iter(|| {
+            Consent::from_cookie(black_box(
+                "v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1",
+            ))
+        });
     });
     c.bench_function("policy/from_toml (62 declarations)", |b| {
         let text = inventory::policy_toml();

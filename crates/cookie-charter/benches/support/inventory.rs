@@ -10,23 +10,59 @@ pub const PURPOSES: [&str; 4] = ["preferences", "marketing", "social", "support"
 pub fn declarations() -> Vec<(String, &'static str, bool, bool)> {
     let mut out = Vec::new();
     for name in [
-        "sessionid", "csrftoken", "django_language", "cookies_preferences", "cart", "checkout_step",
-        "XSRF-TOKEN", "JSESSIONID", "PHPSESSID", "load_balancer",
+        "sessionid",
+        "csrftoken",
+        "django_language",
+        "cookies_preferences",
+        "cart",
+        "checkout_step",
+        "XSRF-TOKEN",
+        "JSESSIONID",
+        "PHPSESSID",
+        "load_balancer",
     ] {
         out.push((name.to_owned(), "necessary", false, false));
     }
-    for name in ["_pk_ses.1", "_pk_ref.1", "matomo_session", "stats_visit", "stats_uid"] {
+    for name in [
+        "_pk_ses.1",
+        "_pk_ref.1",
+        "matomo_session",
+        "stats_visit",
+        "stats_uid",
+    ] {
         out.push((name.to_owned(), "statistics", false, true));
     }
-    for name in ["_ga", "_gid", "_gat", "__utma", "__utmb", "__utmz", "_hjid", "_clck", "_clsk"] {
+    for name in [
+        "_ga", "_gid", "_gat", "__utma", "__utmb", "__utmz", "_hjid", "_clck", "_clsk",
+    ] {
         out.push((name.to_owned(), "statistics", false, false));
     }
-    for name in ["theme", "font_size", "locale_pref", "dark_mode", "layout", "tz", "currency"] {
+    for name in [
+        "theme",
+        "font_size",
+        "locale_pref",
+        "dark_mode",
+        "layout",
+        "tz",
+        "currency",
+    ] {
         out.push((name.to_owned(), "preferences", false, false));
     }
     for name in [
-        "_fbp", "_fbc", "IDE", "test_cookie", "NID", "_gcl_au", "MUID", "ANONCHK", "personalization_id",
-        "guest_id", "li_sugr", "bcookie", "lidc", "UserMatchHistory",
+        "_fbp",
+        "_fbc",
+        "IDE",
+        "test_cookie",
+        "NID",
+        "_gcl_au",
+        "MUID",
+        "ANONCHK",
+        "personalization_id",
+        "guest_id",
+        "li_sugr",
+        "bcookie",
+        "lidc",
+        "UserMatchHistory",
     ] {
         out.push((name.to_owned(), "marketing", true, false));
     }
@@ -87,15 +123,35 @@ pub fn queries() -> Vec<String> {
         .collect();
     names.extend(
         [
-            "_ga_ABC123XYZ", "_pk_id.1.a1b2", "_hjSession_123456", "_hjSessionUser_123456", "AMP_8f3e2a",
-            "_uetsid", "ab_test_checkout", "wp-settings-1", "wordpress_logged_in_abcdef", "intercom-device-id-x",
-            "site_consent_mode", "yt-player-volume",
+            "_ga_ABC123XYZ",
+            "_pk_id.1.a1b2",
+            "_hjSession_123456",
+            "_hjSessionUser_123456",
+            "AMP_8f3e2a",
+            "_uetsid",
+            "ab_test_checkout",
+            "wp-settings-1",
+            "wordpress_logged_in_abcdef",
+            "intercom-device-id-x",
+            "site_consent_mode",
+            "yt-player-volume",
         ]
         .map(String::from),
     );
     names.extend(
-        ["unknown", "tracking_id", "_gaX", "foo", "bar_baz", "__Host-x", "a", "sessionid2", "_pk", "AMP"]
-            .map(String::from),
+        [
+            "unknown",
+            "tracking_id",
+            "_gaX",
+            "foo",
+            "bar_baz",
+            "__Host-x",
+            "a",
+            "sessionid2",
+            "_pk",
+            "AMP",
+        ]
+        .map(String::from),
     );
     names
 }
