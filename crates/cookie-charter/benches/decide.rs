@@ -3,6 +3,9 @@
 //!
 //! Run: `cargo bench -p cookie-charter --bench decide`
 
+// A benchmark stops loudly when its fixture is broken, as a test does.
+#![allow(clippy::expect_used, clippy::panic)]
+
 #[path = "support/inventory.rs"]
 mod inventory;
 

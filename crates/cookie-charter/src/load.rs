@@ -292,6 +292,7 @@ impl<'a> Loader<'a> {
         };
         let name_node = self.required(&mut t, "name", &node.span)?;
         let name = self.text(name_node, "site.name", &languages)?;
+        self.check_translations(&name, "site.name", &name_node.span, &languages);
         let url_node = self.required(&mut t, "url", &node.span)?;
         let url = self.string(url_node, "site.url")?.to_owned();
         let host = self.site_host(&url, url_node)?;
@@ -421,7 +422,7 @@ impl<'a> Loader<'a> {
         party::normalize_host(host).map_err(|_| invalid("has no valid host"))
     }
 
-    fn purposes(&self, node: Option<&Node<'a>>, site: &Site) -> Result<Vec<Purpose>> {
+    fn purposes(&mut self, node: Option<&Node<'a>>, site: &Site) -> Result<Vec<Purpose>> {
         let mut declared: Vec<Purpose> = Vec::new();
         if let Some(node) = node {
             let Value::Table(entries) = &node.value else {
@@ -483,7 +484,7 @@ impl<'a> Loader<'a> {
         })
     }
 
-    fn purpose(&self, entry: &Entry<'a>, site: &Site) -> Result<Purpose> {
+    fn purpose(&mut self, entry: &Entry<'a>, site: &Site) -> Result<Purpose> {
         let path = format!("purposes.{}", entry.key);
         if !is_purpose_id(&entry.key) {
             return Err(self.error(
@@ -528,7 +529,12 @@ impl<'a> Loader<'a> {
             }
         };
         let description = match t.get("description") {
-            Some(n) => Some(self.text(n, &format!("{path}.description"), &site.languages)?),
+            Some(n) => {
+                let field = format!("{path}.description");
+                let text = self.text(n, &field, &site.languages)?;
+                self.check_translations(&text, &field, &n.span, &site.languages);
+                Some(text)
+            }
             None => None,
         };
         let revision = match t.get("revision") {

@@ -35,14 +35,6 @@ impl<'a> Pattern<'a> {
         self.prefix.len() + self.suffix.len()
     }
 
-    /// Whether `name` matches.
-    #[cfg(test)]
-    pub fn matches(&self, name: &str) -> bool {
-        name.len() >= self.literal_len()
-            && name.starts_with(self.prefix)
-            && name.ends_with(self.suffix)
-    }
-
     /// Whether some name matches both patterns.
     pub fn overlaps(&self, other: &Pattern<'_>) -> bool {
         (self.prefix.starts_with(other.prefix) || other.prefix.starts_with(self.prefix))
