@@ -1,6 +1,9 @@
 //! Loading policies: every error of SPEC §4 with its field and location, warnings, limits, and
 //! TOML/JSON parity.
 
+// Test helpers stop loudly on a broken fixture, as tests do.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
 use cookie_charter::{Consent, ErrorKind, Location, Party, Policy, Rule, limits};
 
 const SITE: &str = r#"[site]
@@ -333,8 +336,8 @@ fn deep_nesting_is_an_error_not_a_crash() {
 #[test]
 fn limits_hold_at_the_cap_and_fail_one_past_it() {
     let many = |n: usize| {
-        let mut s = format!(
-            "{{\"site\": {{\"name\": \"x\", \"url\": \"https://example.com\", \"consent_cookie\": \"c0\"}}, \"cookies\": ["
+        let mut s = String::from(
+            "{\"site\": {\"name\": \"x\", \"url\": \"https://example.com\", \"consent_cookie\": \"c0\"}, \"cookies\": [",
         );
         for i in 0..n {
             if i > 0 {
