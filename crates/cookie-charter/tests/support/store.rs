@@ -64,7 +64,9 @@ fn path_matches(request: &str, cookie: &str) -> bool {
     request == cookie
         || (request.starts_with(cookie)
             && (cookie.ends_with('/')
-                || request.get(cookie.len()..).is_some_and(|r| r.starts_with('/'))))
+                || request
+                    .get(cookie.len()..)
+                    .is_some_and(|r| r.starts_with('/'))))
 }
 
 fn has_prefix(text: &str, prefix: &str) -> bool {
