@@ -319,36 +319,43 @@ fn parse(value: &str) -> Result<Consent, Problem> {
     if value.len() > MAX_CONSENT_BYTES {
         return Err(Problem::Oversized);
     }
-    let mut pairs = Vec::new();
+    // One pass, one allocation for the purposes: this runs on every request.
+    let (mut version, mut revision, mut at) = (None, None, None);
+    let mut purposes: Vec<(&str, &str)> = Vec::new();
+    let mut repeated = false;
     for part in value.split('&') {
-        let Some(pair) = part.split_once('=') else {
+        let Some((key, val)) = part.split_once('=') else {
             return Err(Problem::Malformed("a part has no `=`"));
         };
-        pairs.push(pair);
+        let slot = match key {
+            "v" => &mut version,
+            "rev" => &mut revision,
+            "at" => &mut at,
+            _ => {
+                purposes.push((key, val));
+                continue;
+            }
+        };
+        repeated |= slot.is_some();
+        *slot = Some(val);
     }
-    let mut keys: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
-    keys.sort_unstable();
-    if keys.windows(2).any(|w| w.first() == w.get(1)) {
+    purposes.sort_unstable_by_key(|(key, _)| *key);
+    if repeated || purposes.windows(2).any(|w| w.first().map(|p| p.0) == w.get(1).map(|p| p.0)) {
         return Err(Problem::DuplicateKey);
     }
-    let field = |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
-    let version = field("v").ok_or(Problem::Malformed("`v` is missing"))?;
-    match number(version) {
+    match number(version.ok_or(Problem::Malformed("`v` is missing"))?) {
         Some(CONSENT_VERSION) => {}
         Some(_) => return Err(Problem::UnknownVersion),
         None => return Err(Problem::Malformed("`v` is not a number")),
     }
-    let revision = field("rev").ok_or(Problem::Malformed("`rev` is missing"))?;
+    let revision = revision.ok_or(Problem::Malformed("`rev` is missing"))?;
     let revision = number(revision).ok_or(Problem::Malformed("`rev` is not a number"))?;
-    let at = field("at").ok_or(Problem::Malformed("`at` is missing"))?;
+    let at = at.ok_or(Problem::Malformed("`at` is missing"))?;
     let at = number(at)
         .filter(|t| i64::try_from(*t).is_ok())
         .ok_or(Problem::Malformed("`at` is not a unix time"))?;
-    let mut consent = Consent::new(revision, at);
-    for (key, value) in pairs {
-        if matches!(key, "v" | "rev" | "at") {
-            continue;
-        }
+    let mut choices = Vec::with_capacity(purposes.len());
+    for (key, value) in purposes {
         if !is_purpose_id(key) {
             return Err(Problem::Malformed("a key is not a purpose id"));
         }
@@ -359,9 +366,15 @@ fn parse(value: &str) -> Result<Consent, Problem> {
         };
         let id =
             PurposeId::new(key).map_err(|_| Problem::Malformed("a key is not a purpose id"))?;
-        consent.set(id, choice);
+        // Sorted and unique already: the invariant of `choices` holds.
+        choices.push((id, choice));
     }
-    Ok(consent)
+    Ok(Consent {
+        revision,
+        at,
+        choices,
+        problem: None,
+    })
 }
 
 #[cfg(test)]
