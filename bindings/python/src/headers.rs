@@ -1,8 +1,17 @@
 //! Python views of the header calls: `filter_set_cookies` and `purge` results.
 
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 use crate::decision::PyDecision;
+
+/// Python's `repr` of an optional string.
+fn repr(py: Python<'_>, text: Option<&str>) -> PyResult<String> {
+    match text {
+        Some(text) => Ok(PyString::new(py, text).repr()?.to_string()),
+        None => Ok("None".to_owned()),
+    }
+}
 
 /// A `Set-Cookie` header the filter removed, with the decision that removed it.
 #[pyclass(name = "DroppedCookie", module = "cookie_charter", frozen, get_all)]
@@ -22,11 +31,11 @@ pub struct PyDropped {
 impl PyDropped {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "DroppedCookie(header={:?}, cookie={:?}, decision={}, problem={:?})",
-            self.header,
-            self.cookie,
+            "DroppedCookie(header={}, cookie={}, decision={}, problem={})",
+            repr(py, Some(&self.header))?,
+            repr(py, self.cookie.as_deref())?,
             self.decision.bind(py).repr()?,
-            self.problem
+            repr(py, self.problem)?
         ))
     }
 }
@@ -67,10 +76,10 @@ pub struct PyPurged {
 impl PyPurged {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "PurgedCookie(cookie={:?}, decision={}, headers={:?})",
-            self.cookie,
+            "PurgedCookie(cookie={}, decision={}, headers={})",
+            repr(py, Some(&self.cookie))?,
             self.decision.bind(py).repr()?,
-            self.headers
+            self.headers.clone().into_pyobject(py)?.repr()?
         ))
     }
 }

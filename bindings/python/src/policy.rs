@@ -2,14 +2,14 @@
 
 use std::path::PathBuf;
 
-use cookie_charter::{Consent, Policy, Warning, parse_cookie_header};
+use cookie_charter::{Consent, Format, Policy, Warning, parse_cookie_header};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyString;
 
 use crate::consent::{PyConsent, now_or_current};
 use crate::decision::{DecisionTable, PyDecision};
-use crate::errors::{guard, policy_error};
+use crate::errors::{guard, invalid_argument, policy_error};
 use crate::headers::{PyDropped, PyFiltered, PyPurged};
 
 /// A remark about a valid policy that is probably not what its author meant.
@@ -29,11 +29,13 @@ pub struct PyPolicyWarning {
 
 #[pymethods]
 impl PyPolicyWarning {
-    fn __repr__(&self) -> String {
-        format!(
-            "PolicyWarning(code={:?}, field={:?}, message={:?})",
-            self.code, self.field, self.message
-        )
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "PolicyWarning(code={}, field={}, message={})",
+            PyString::new(py, self.code).repr()?,
+            PyString::new(py, &self.field).repr()?,
+            PyString::new(py, &self.message).repr()?
+        ))
     }
 
     fn __str__(&self) -> String {
@@ -291,6 +293,27 @@ impl PyPolicy {
             Ok(PyConsent {
                 inner: Consent::from_cookie(value),
             })
+        })
+    }
+
+    /// The charter page in `lang` as `markdown` or `html` (escaped): the explanation of cookie
+    /// kinds and one table per purpose. An undeclared `lang` renders the first language with a
+    /// note; an unknown `format` raises `PolicyError` (code `invalid_argument`).
+    #[pyo3(signature = (lang="fr", format="markdown"))]
+    fn render_charter(&self, py: Python<'_>, lang: &str, format: &str) -> PyResult<String> {
+        guard(py, || {
+            let Some(format) = Format::parse(format) else {
+                return Err(invalid_argument(
+                    py,
+                    "format",
+                    &format!(
+                        "format `{}` is not `markdown` or `html`",
+                        format.escape_debug()
+                    ),
+                ));
+            };
+            let policy = &self.inner;
+            Ok(py.detach(|| policy.render_charter(lang, format)))
         })
     }
 
