@@ -942,6 +942,12 @@ description = "Example"
 lifetime = "{lifetime}"
 """
 
+JSON_SITE = '{\n  "site": {"name": "E", "url": "https://e.example", "consent_cookie": "c"},\n'
+JSON_COOKIE = (
+    '    {{"name": "{name}", "provider": "E", "service": "S", "purpose": "{purpose}", '
+    '"description": "D", "lifetime": "1 day"}}'
+)
+
 LOAD_ERRORS: list[tuple[str, str, dict, dict]] = [
     # (name, description, {"policy_toml"|"policy_json": text}, error)
     (
@@ -1007,6 +1013,25 @@ LOAD_ERRORS: list[tuple[str, str, dict, dict]] = [
         "a site without a URL (JSON)",
         {"policy_json": '{"site": {"name": "E", "consent_cookie": "c"}}'},
         {"code": "missing_field", "field": "site.url", "line": 1, "column": 10},
+    ),
+    (
+        "unknown-purpose-json",
+        "a cookie whose purpose the policy does not declare (JSON)",
+        {
+            "policy_json": JSON_SITE + '  "cookies": [\n'
+            + JSON_COOKIE.format(name="c", purpose="ads") + "\n  ]\n}\n"
+        },
+        {"code": "unknown_purpose", "field": "cookies[0].purpose", "line": 4, "column": 63},
+    ),
+    (
+        "duplicate-cookie-json",
+        "the same name declared twice (JSON): the second declaration's name is reported",
+        {
+            "policy_json": JSON_SITE + '  "cookies": [\n'
+            + JSON_COOKIE.format(name="c", purpose="necessary") + ",\n"
+            + JSON_COOKIE.format(name="c", purpose="necessary") + "\n  ]\n}\n"
+        },
+        {"code": "duplicate_cookie", "field": "cookies[1].name", "line": 5, "column": 14},
     ),
     (
         "invalid-type",
@@ -1143,19 +1168,28 @@ def build() -> dict[Path, str]:
     example_file()
     docs = {f.path: f.document() for f in FILES}
     docs.update(load_error_documents())
-    return {
-        path: json.dumps(doc, indent=2, ensure_ascii=False) + "\n" for path, doc in docs.items()
-    }
+    return {path: dump(doc) + "\n" for path, doc in docs.items()}
+
+
+def dump(value, indent: str = "") -> str:
+    """JSON, indented, with each decision on one line."""
+    if isinstance(value, dict) and "cookie" in value and "rule" in value:
+        return json.dumps(value, ensure_ascii=False)
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {dump(v, inner)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+        return "[\n" + ",\n".join(inner + dump(v, inner) for v in value) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def main() -> int:
     outputs = build()
     cases = sum(len(f.cases) for f in FILES)
     decisions = sum(len(c["decisions"]) for f in FILES for c in f.cases)
-    existing = {
-        p for p in VECTORS.rglob("*.json")
-        if not any(part in ("filter", "purge") for part in p.relative_to(VECTORS).parts)
-    }
+    existing = set(VECTORS.rglob("*.json"))
     if "--check" in sys.argv:
         stale = [p for p, text in outputs.items()
                  if not p.exists() or p.read_text(encoding="utf-8") != text]
