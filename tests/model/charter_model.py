@@ -285,12 +285,13 @@ def _problem(value: str | None) -> str | None:
         values[key] = val
     if len(set(keys)) != len(keys):
         return "duplicate_key"
-    if "v" not in values or "rev" not in values or "at" not in values:
-        return "malformed"
-    if not DIGITS.match(values["v"]):
+    # The version comes first: the rest of a value of another version may mean anything.
+    if "v" not in values or not DIGITS.match(values["v"]):
         return "malformed"
     if int(values["v"]) != 1:
         return "unknown_version"
+    if "rev" not in values or "at" not in values:
+        return "malformed"
     if _number(values["rev"]) is None or _number(values["at"]) is None:
         return "malformed"
     for key, val in values.items():

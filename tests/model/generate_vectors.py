@@ -631,6 +631,9 @@ MATCHING_NAMES = [
     ("trackerX", "marketing"),
     ("tracker", "marketing"),
     ("_GA", "marketing"),  # case-sensitive
+    ("_ga*", "preferences"),  # a star in a name is a plain character, matched by `_ga*`
+    ("*", "marketing"),
+    ("ab*ba", "preferences"),
     ("consent", "necessary"),
 ]
 
@@ -680,6 +683,9 @@ UNDECLARED_NAMES = [
     "ads",
     "ads-campaign",
     "\u2603",
+    "*",
+    "csrf*",
+    "_ga_*",  # matches the pattern `_ga_*` as a name: declared
 ]
 
 
@@ -724,6 +730,8 @@ HOSTILE = [
     ("version 10", "v=10&rev=1&at=1699999900&statistics=1", "unknown_version"),
     ("version beyond 64 bits", "v=99999999999999999999999&rev=1&at=1699999900",
      "unknown_version"),
+    ("version 2 alone: its layout may differ", "v=2", "unknown_version"),
+    ("version 2 with another layout", "v=2&consent=all", "unknown_version"),
     ("version not a number", "v=one&rev=1&at=1699999900", "malformed"),
     ("version negative", "v=-1&rev=1&at=1699999900", "malformed"),
     ("version empty", "v=&rev=1&at=1699999900", "malformed"),
