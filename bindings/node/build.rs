@@ -1,0 +1,5 @@
+//! Links the addon against Node-API the way napi-rs needs.
+
+fn main() {
+    napi_build::setup();
+}

@@ -1,0 +1,408 @@
+'use strict'
+// The public face of the `cookie-charter` package (CommonJS; `index.mjs` re-exports it for ESM).
+//
+// The classes are the native ones (`native.cjs` loads the addon built from `src/`); this file
+// adds what is cheaper on the JS side of Node-API: argument checks that throw `TypeError`,
+// decisions turned from small numbers into plain objects with string ids, and a per-consent
+// decision table so that a request's cookies are decided without crossing into Rust once per
+// cookie. Every decision still comes from the core: JS only remembers and combines its answers.
+
+const fs = require('node:fs')
+const path = require('node:path')
+const native = require('./native.cjs')
+const { middleware } = require('./lib/middleware.js')
+
+const { Policy, Consent } = native
+
+/** Rule ids, in the order of the core's `Rule::ALL` (the packed numbers index this). */
+const RULES = Object.freeze(['undeclared', 'necessary', 'third_party', 'anonymous_statistics', 'consent'])
+/** Consent state ids, in the order of the core's `ConsentState::ALL`. */
+const STATES = Object.freeze(['granted', 'denied', 'unset', 'expired', 'stale'])
+const GRANTED = 0
+/** Names remembered per policy before the memory is cleared (a bound against hostile names). */
+const MAX_REMEMBERED_NAMES = 4096
+
+// Node-API statuses that napi-rs uses when an argument has the wrong type.
+const NAPI_TYPE_CODES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+  'DateExpected',
+  'ArrayBufferExpected',
+])
+
+/** Turns napi-rs's own errors into the package's: wrong types are `TypeError`s, panics `panic`. */
+function translate(error) {
+  if (error instanceof Error && !(error instanceof TypeError) && typeof error.code === 'string') {
+    if (NAPI_TYPE_CODES.has(error.code)) {
+      const typeError = new TypeError(`invalid argument: ${error.message}`)
+      typeError.code = 'invalid_argument'
+      return typeError
+    }
+    if (error.code === 'GenericFailure') {
+      error.code = 'panic'
+    }
+  }
+  return error
+}
+
+function typeError(message) {
+  const error = new TypeError(message)
+  error.code = 'invalid_argument'
+  return error
+}
+
+function checkString(value, what) {
+  if (typeof value !== 'string') {
+    throw typeError(`\`${what}\` must be a string, not ${describe(value)}`)
+  }
+}
+
+function checkConsent(consent) {
+  if (!(consent instanceof Consent)) {
+    throw typeError(`\`consent\` must be a Consent (from Consent.fromCookie or new Consent), not ${describe(consent)}`)
+  }
+}
+
+function checkPolicy(policy) {
+  if (!(policy instanceof Policy)) {
+    throw typeError(`\`policy\` must be a Policy, not ${describe(policy)}`)
+  }
+}
+
+/** `now` in unix seconds: absent means the current time. */
+function nowOf(now) {
+  if (now === undefined || now === null) {
+    return Math.floor(Date.now() / 1000)
+  }
+  if (typeof now !== 'number' || !(now >= 0 && now <= Number.MAX_SAFE_INTEGER)) {
+    throw typeError(`\`now\` must be a number of unix seconds between 0 and 2^53, not ${describe(now)}`)
+  }
+  return Math.floor(now)
+}
+
+function describe(value) {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`
+  return `a ${typeof value}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// What JS remembers about a policy: its purpose ids and the consent-independent half of the
+// decision for every name seen (packed as the core's `_lookup` returns it).
+
+const kInfo = Symbol('cookie-charter.info')
+const kTable = Symbol('cookie-charter.table')
+
+function infoOf(policy) {
+  let info = policy[kInfo]
+  if (info === undefined) {
+    info = { purposes: Object.freeze(policy.purposes), names: new Map() }
+    Object.defineProperty(policy, kInfo, { value: info })
+  }
+  return info
+}
+
+function lookup(policy, info, name) {
+  let packed = info.names.get(name)
+  if (packed === undefined) {
+    try {
+      packed = policy._lookup(name)
+    } catch (error) {
+      throw translate(error)
+    }
+    if (info.names.size >= MAX_REMEMBERED_NAMES) {
+      info.names.clear()
+    }
+    info.names.set(name, packed)
+  }
+  return packed
+}
+
+/** A packed decision (see `src/codes.rs`) as a plain object with string ids. */
+function unpack(info, packed) {
+  const state = (packed >> 4) & 7
+  const purpose = packed >>> 8
+  return {
+    allowed: (packed & 1) === 1,
+    rule: RULES[(packed >> 1) & 7],
+    purpose: purpose === 0 ? null : info.purposes[purpose - 1],
+    consentState: state === 0 ? null : STATES[state - 1],
+  }
+}
+
+function undeclared() {
+  return { allowed: false, rule: 'undeclared', purpose: null, consentState: null }
+}
+
+/**
+ * The decisions of one policy for one consent at one time: the core computes the state of every
+ * purpose once; each name then costs a JS `Map` lookup (the core is asked once per new name).
+ */
+class DecisionTable {
+  #policy
+  #info
+  #states
+
+  constructor(policy, consent, now, states) {
+    this.#policy = policy
+    this.#info = infoOf(policy)
+    this.#states = states
+    /** The unix time the table decides at. */
+    this.now = now
+    /** The consent it decides for. */
+    this.consent = consent
+    Object.freeze(this)
+  }
+
+  /** The decision for the cookie `name`. */
+  decide(name) {
+    if (typeof name !== 'string') checkString(name, 'name')
+    const packed = lookup(this.#policy, this.#info, name)
+    const rule = (packed >> 1) & 7
+    if (rule === 0) return undeclared()
+    const purpose = (packed >>> 8) - 1
+    const state = this.#states.charCodeAt(purpose) - 48
+    return {
+      allowed: (packed & 1) === 1 || state === GRANTED,
+      rule: RULES[rule],
+      purpose: this.#info.purposes[purpose],
+      consentState: STATES[state],
+    }
+  }
+
+  /** Whether the cookie `name` is allowed (the same as `decide(name).allowed`, without the object). */
+  allowed(name) {
+    if (typeof name !== 'string') checkString(name, 'name')
+    const packed = lookup(this.#policy, this.#info, name)
+    if ((packed & 1) === 1) return true
+    if (((packed >> 1) & 7) === 0) return false
+    return this.#states.charCodeAt((packed >>> 8) - 1) - 48 === GRANTED
+  }
+
+  /** The visitor's state of every purpose of the policy, as an object with no prototype. */
+  get states() {
+    const out = Object.create(null)
+    this.#info.purposes.forEach((id, i) => {
+      out[id] = STATES[this.#states.charCodeAt(i) - 48]
+    })
+    return out
+  }
+}
+
+/** The table for (policy, consent, now), remembered on the consent (which never changes). */
+function tableOf(policy, consent, now) {
+  const cached = consent[kTable]
+  if (cached !== undefined && cached.now === now && cached.policy === policy) {
+    return cached.table
+  }
+  let states
+  try {
+    states = policy._states(consent, now)
+  } catch (error) {
+    throw translate(error)
+  }
+  const table = new DecisionTable(policy, consent, now, states)
+  if (cached === undefined) {
+    Object.defineProperty(consent, kTable, { value: { policy, now, table }, writable: true })
+  } else {
+    consent[kTable] = { policy, now, table }
+  }
+  return table
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy
+
+function callNative(target, method, args) {
+  try {
+    return method.apply(target, args)
+  } catch (error) {
+    throw translate(error)
+  }
+}
+
+const policyStatics = {
+  fromToml(text) {
+    checkString(text, 'text')
+    return callNative(Policy, Policy._fromToml, [text])
+  },
+
+  fromJson(text) {
+    checkString(text, 'text')
+    return callNative(Policy, Policy._fromJson, [text])
+  },
+
+  /** Loads a policy file: JSON when its name ends in `.json`, TOML otherwise. */
+  load(file) {
+    if (typeof file !== 'string' && !(file instanceof URL)) {
+      throw typeError(`\`path\` must be a string or a file URL, not ${describe(file)}`)
+    }
+    const text = fs.readFileSync(file, 'utf8')
+    const name = file instanceof URL ? file.pathname : file
+    return path.extname(name).toLowerCase() === '.json' ? Policy.fromJson(text) : Policy.fromToml(text)
+  },
+}
+
+for (const [name, value] of Object.entries(policyStatics)) {
+  Object.defineProperty(Policy, name, { value, writable: true, configurable: true })
+}
+
+const policyMethods = {
+  decide(name, consent, now) {
+    if (typeof name !== 'string') checkString(name, 'name')
+    checkConsent(consent)
+    return tableOf(this, consent, nowOf(now)).decide(name)
+  },
+
+  decideMany(names, consent, now) {
+    if (!Array.isArray(names)) {
+      throw typeError(`\`names\` must be an array of strings, not ${describe(names)}`)
+    }
+    checkConsent(consent)
+    const table = tableOf(this, consent, nowOf(now))
+    const out = new Array(names.length)
+    for (let i = 0; i < names.length; i++) {
+      out[i] = table.decide(names[i])
+    }
+    return out
+  },
+
+  decisionTable(consent, now) {
+    checkConsent(consent)
+    return tableOf(this, consent, nowOf(now))
+  },
+
+  filterSetCookies(headers, consent, now) {
+    const list = typeof headers === 'string' ? [headers] : headers
+    if (!Array.isArray(list) || !list.every((h) => typeof h === 'string')) {
+      throw typeError(`\`headers\` must be a string or an array of strings, not ${describe(headers)}`)
+    }
+    checkConsent(consent)
+    let raw
+    try {
+      raw = this._filterSetCookies(list, consent, nowOf(now))
+    } catch (error) {
+      throw translate(error)
+    }
+    const info = infoOf(this)
+    return {
+      kept: raw.kept,
+      dropped: raw.dropped.map((d) => ({
+        header: d.header,
+        cookie: d.cookie ?? null,
+        decision: unpack(info, d.code),
+        problem: d.problem ?? null,
+      })),
+    }
+  },
+
+  purge(cookieHeader, consent, now) {
+    if (cookieHeader === undefined || cookieHeader === null) cookieHeader = ''
+    checkString(cookieHeader, 'cookieHeader')
+    checkConsent(consent)
+    let raw
+    try {
+      raw = this._purge(cookieHeader, consent, nowOf(now))
+    } catch (error) {
+      throw translate(error)
+    }
+    const info = infoOf(this)
+    return raw.map((p) => ({ cookie: p.cookie, decision: unpack(info, p.code), headers: p.headers }))
+  },
+
+  purposesToAsk(consent, now) {
+    checkConsent(consent)
+    return callNative(this, this._purposesToAsk, [consent, nowOf(now)])
+  },
+
+  consentState(purpose, consent, now) {
+    checkString(purpose, 'purpose')
+    checkConsent(consent)
+    return callNative(this, this._consentState, [purpose, consent, nowOf(now)])
+  },
+
+  consentFromCookieHeader(cookieHeader) {
+    if (cookieHeader !== undefined && cookieHeader !== null) checkString(cookieHeader, 'cookieHeader')
+    return callNative(this, this._consentFromCookieHeader, [cookieHeader ?? null])
+  },
+
+  renderCharter(options) {
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw typeError(`\`options\` must be an object such as { lang: 'fr', format: 'html' }, not ${describe(options)}`)
+    }
+    const lang = options?.lang ?? this.site.languages[0] ?? 'en'
+    const format = options?.format ?? 'markdown'
+    checkString(lang, 'lang')
+    checkString(format, 'format')
+    try {
+      return this._renderCharter(lang, format)
+    } catch (error) {
+      throw translate(error)
+    }
+  },
+}
+
+for (const [name, value] of Object.entries(policyMethods)) {
+  Object.defineProperty(Policy.prototype, name, { value, writable: true, configurable: true })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consent
+
+Object.defineProperty(Consent, 'fromCookie', {
+  value: function fromCookie(value) {
+    if (value !== undefined && value !== null) checkString(value, 'value')
+    return callNative(Consent, Consent._fromCookie, [value ?? null])
+  },
+  writable: true,
+  configurable: true,
+})
+
+Object.defineProperties(Consent.prototype, {
+  problemAt: {
+    value: function problemAt(now) {
+      return callNative(this, this._problemAt, [nowOf(now)])
+    },
+    writable: true,
+    configurable: true,
+  },
+  choices: {
+    /** The choices as `{purpose: 'granted' | 'denied'}`, an object with no prototype. */
+    get() {
+      const out = Object.create(null)
+      for (const pair of this._choicePairs()) {
+        const at = pair.indexOf('=')
+        out[pair.slice(0, at)] = pair.slice(at + 1)
+      }
+      return out
+    },
+    configurable: true,
+  },
+  toJSON: {
+    value: function toJSON() {
+      return { revision: this.revision, at: this.at, choices: { ...this.choices }, problem: this.problem }
+    },
+    writable: true,
+    configurable: true,
+  },
+})
+
+module.exports = {
+  Policy,
+  Consent,
+  DecisionTable,
+  middleware: (policy, options) => {
+    checkPolicy(policy)
+    return middleware(policy, options, { Consent, typeError, describe })
+  },
+  RULES,
+  STATES,
+}
