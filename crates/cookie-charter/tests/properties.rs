@@ -503,7 +503,8 @@ proptest! {
         }
         let text = c.to_cookie();
         prop_assert!(text.bytes().all(is_cookie_octet), "{}", text);
-        prop_assert_eq!(Consent::from_cookie(&text), c);
+        let parsed = Consent::from_cookie(&text);
+        prop_assert_eq!(parsed, c, "SPEC §5: parse(format(c)) == c for `{}`", text);
     }
 
     /// Reading any string never panics, and an unusable value gives no choice at all.
