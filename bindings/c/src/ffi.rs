@@ -134,9 +134,56 @@ pub(crate) unsafe fn text<'a>(
 }
 
 /// Validates UTF-8, with a fast path for the usual case (cookie names are ASCII tokens).
+///
+/// `str::from_utf8` is an out-of-line call that costs several nanoseconds on a short name, more
+/// than the rest of the C boundary; an inlined ASCII check costs about one cycle per byte.
 #[inline]
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, cookie_charter_status> {
+    if is_ascii(bytes) {
+        // SAFETY: every byte is ASCII, and ASCII text is valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     std::str::from_utf8(bytes).map_err(|_| cookie_charter_status::InvalidUtf8)
+}
+
+/// Whether every byte is ASCII, in a handful of instructions for the usual 1–16-byte cookie
+/// name: two overlapping word loads OR-ed together, no loop and no branch per byte.
+/// (`<[u8]>::is_ascii` handles alignment first, which costs about 40 instructions per call here.)
+#[inline]
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH_8: u64 = 0x8080_8080_8080_8080;
+    const HIGH_4: u32 = 0x8080_8080;
+    let n = bytes.len();
+    if n > 16 {
+        return bytes.is_ascii();
+    }
+    if n >= 8 {
+        let (first, last) = (word8(bytes, 0), word8(bytes, n - 8));
+        return (first | last) & HIGH_8 == 0;
+    }
+    if n >= 4 {
+        let (first, last) = (word4(bytes, 0), word4(bytes, n - 4));
+        return (first | last) & HIGH_4 == 0;
+    }
+    bytes.iter().fold(0u8, |acc, b| acc | b) & 0x80 == 0
+}
+
+/// The 8 bytes at `at` as a word; all high bits set (not ASCII) if out of bounds.
+#[inline(always)]
+fn word8(bytes: &[u8], at: usize) -> u64 {
+    bytes
+        .get(at..at + 8)
+        .and_then(|s| <[u8; 8]>::try_from(s).ok())
+        .map_or(u64::MAX, u64::from_ne_bytes)
+}
+
+/// The 4 bytes at `at` as a word; all high bits set (not ASCII) if out of bounds.
+#[inline(always)]
+fn word4(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at + 4)
+        .and_then(|s| <[u8; 4]>::try_from(s).ok())
+        .map_or(u32::MAX, u32::from_ne_bytes)
 }
 
 #[cfg(test)]
@@ -166,9 +213,25 @@ mod tests {
         // SAFETY: `bad` is two readable bytes.
         let bad = unsafe { text(bad.as_ptr().cast(), bad.len()) };
         assert_eq!(bad, Err(cookie_charter_status::InvalidUtf8));
-        let good = "é_ga";
-        // SAFETY: `good` is readable for its length.
-        let good = unsafe { text(good.as_ptr().cast(), good.len()) };
-        assert_eq!(good, Ok("é_ga"));
+        for good in ["é_ga", "_ga", "", "a_longer_ascii_cookie_name_1234"] {
+            // SAFETY: `good` is readable for its length.
+            let read = unsafe { text(good.as_ptr().cast(), good.len()) };
+            assert_eq!(read, Ok(good));
+        }
+        assert_eq!(utf8(b"_ga\xc3"), Err(cookie_charter_status::InvalidUtf8));
+        for len in 0..40 {
+            for at in 0..len {
+                let mut name = vec![b'a'; len];
+                assert!(is_ascii(&name));
+                if let Some(byte) = name.get_mut(at) {
+                    *byte = 0x80;
+                }
+                assert!(!is_ascii(&name), "{len} {at}");
+            }
+        }
+        assert_eq!(
+            utf8(b"\xed\xa0\x80"),
+            Err(cookie_charter_status::InvalidUtf8)
+        );
     }
 }

@@ -74,11 +74,17 @@ static size_t put_utf8(char *out, unsigned cp) {
 
 /* Reads a string at p->at (on the opening quote) into a new buffer. */
 static int parse_string(parser *p, char **out, size_t *out_len) {
-    /* Decoded text is never longer than its source. */
     char *buf;
     size_t n = 0;
+    const char *close;
     p->at++;
-    buf = malloc((size_t)(p->end - p->at) + 1);
+    /* Decoded text is never longer than its source: find the closing quote first. */
+    for (close = p->at; close < p->end && *close != '"'; close++) {
+        if (*close == '\\' && close + 1 < p->end) {
+            close++;
+        }
+    }
+    buf = malloc((size_t)(close - p->at) + 1);
     if (buf == NULL) {
         return fail(p, "out of memory");
     }

@@ -127,6 +127,9 @@ static void run_decide(const cookie_charter_policy *policy, const json_value *c,
     CHECK(problem != NULL);
     CHECK_STATUS(cookie_charter_consent_problem(consent, now, &code, NULL), COOKIE_CHARTER_STATUS_OK);
     CHECK(name_matches(code, problem));
+    if (!name_matches(code, problem)) {
+        fprintf(stderr, "  problem: got %s\n", name_or_null(code));
+    }
     CHECK(decisions != NULL && decisions->type == JSON_ARRAY && decisions->count > 0);
     for (i = 0; decisions != NULL && i < decisions->count; i++) {
         const json_value *e = &decisions->items[i];
@@ -269,6 +272,11 @@ static void run_load_error(const json_value *doc, const json_value *expected) {
     }
     CHECK(cookie_charter_error_line(error) == line);
     CHECK(cookie_charter_error_column(error) == column);
+    if (cookie_charter_error_line(error) != line || cookie_charter_error_column(error) != column) {
+        fprintf(stderr, "  expected line %llu, column %llu; got %zu, %zu: %s\n", (unsigned long long)line,
+                (unsigned long long)column, cookie_charter_error_line(error), cookie_charter_error_column(error),
+                name_or_null(cookie_charter_error_message(error)));
+    }
     /* Without an error object, the same status. */
     CHECK(status == (toml != NULL ? cookie_charter_policy_from_toml(text->text, text->len, &policy, NULL)
                                   : cookie_charter_policy_from_json(text->text, text->len, &policy, NULL)));

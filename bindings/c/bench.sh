@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The C overhead benchmark: cookie_charter_decide called from C (bench/bench_decide.c, linked
+# with the static library, gcc -O2) against Policy::decide called from Rust (benches/decide.rs),
+# on the same workload: bench/policy.toml (62 declarations, 13 patterns), bench/names.txt (74
+# names: exact hits, pattern hits, misses), one consent, 2,000 passes per round, 15 rounds.
+#
+# The two programs run alternately RUNS times (default 5), so that both see the same machine
+# load; each run prints the median of its rounds, and this script reports the median of those.
+# Fails when the C call costs more than the Rust call plus LIMIT_NS (default 5).
+#
+# Usage: bindings/c/bench.sh
+set -euo pipefail
+
+runs="${RUNS:-5}"
+limit_ns="${LIMIT_NS:-5}"
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+target_dir="${CARGO_TARGET_DIR:-}"
+if [[ -z "$target_dir" ]]; then
+    target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+fi
+work="$target_dir/cookie-charter-c"
+mkdir -p "$work"
+
+cargo build -p cookie-charter-c --release
+# `cargo bench --no-run` builds the Rust loop; its path is the executable cargo reports.
+rust_bench="$(cargo bench -p cookie-charter-c --bench decide --no-run --message-format=json 2>/dev/null \
+    | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)"
+[[ -x "$rust_bench" ]] || { echo "cannot find the Rust benchmark executable" >&2; exit 1; }
+gcc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -I"$here/include" -o "$work/bench_decide" \
+    "$here/bench/bench_decide.c" "$target_dir/release/libcookie_charter.a" \
+    -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+c_runs=()
+rust_runs=()
+for ((i = 1; i <= runs; i++)); do
+    c_line="$("$work/bench_decide" "$here/bench")"
+    rust_line="$("$rust_bench")"
+    echo "run $i: $c_line | $rust_line"
+    c_sum="${c_line##*checksum }"
+    rust_sum="${rust_line##*checksum }"
+    [[ "$c_sum" == "$rust_sum" ]] || { echo "the two workloads differ (checksums $c_sum, $rust_sum)" >&2; exit 1; }
+    c_runs+=("$(sed -n 's/^c decide: \([0-9.]*\) ns.*/\1/p' <<<"$c_line")")
+    rust_runs+=("$(sed -n 's/^rust decide: \([0-9.]*\) ns.*/\1/p' <<<"$rust_line")")
+done
+
+c_ns="$(printf '%s\n' "${c_runs[@]}" | median)"
+rust_ns="$(printf '%s\n' "${rust_runs[@]}" | median)"
+overhead="$(awk -v c="$c_ns" -v r="$rust_ns" 'BEGIN { printf "%.1f", c - r }')"
+echo
+echo "decide per call, median of $runs runs: C $c_ns ns, Rust $rust_ns ns, C overhead $overhead ns (limit $limit_ns ns)"
+if awk -v o="$overhead" -v l="$limit_ns" 'BEGIN { exit !(o > l) }'; then
+    echo "the C call costs more than the Rust call plus $limit_ns ns" >&2
+    exit 1
+fi
