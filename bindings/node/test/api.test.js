@@ -1,0 +1,226 @@
+'use strict'
+// The API of SPEC §8 in camelCase: loading, consents, decisions, filtering, purging, rendering,
+// and its errors (codes of the core, TypeError for wrong types, panics caught).
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { Policy, Consent, DecisionTable } = require('..')
+const { examplePolicy, policyObject, cookie } = require('./helpers')
+
+const NOW = 1_700_000_100
+const doc = policyObject({
+  purposes: { statistics: { label: 'Statistics' }, marketing: { label: 'Marketing' } },
+  cookies: [
+    cookie('sessionid', 'necessary', { lifetime: 'session' }),
+    cookie('_ga', 'statistics'),
+    cookie('_ga_*', 'statistics'),
+    cookie('_pk_id.*', 'statistics', { anonymous: true }),
+    cookie('_fbp', 'marketing', { domain: '.facebook.com' }),
+  ],
+})
+const policy = Policy.fromJson(JSON.stringify(doc))
+
+function isTypeError(e) {
+  return e instanceof TypeError && e.code === 'invalid_argument' && e.message.length > 0
+}
+
+test('Policy.fromToml, fromJson and load give the same decisions', () => {
+  const text = fs.readFileSync(examplePolicy, 'utf8')
+  const a = Policy.fromToml(text)
+  const b = Policy.load(examplePolicy)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cookie-charter-'))
+  const jsonFile = path.join(dir, 'policy.json')
+  fs.writeFileSync(jsonFile, JSON.stringify(doc))
+  const c = Policy.load(jsonFile)
+  const consent = Consent.fromCookie(null)
+  for (const name of ['sessionid', 'csrftoken', 'nope']) {
+    assert.deepEqual(a.decide(name, consent, NOW), b.decide(name, consent, NOW))
+  }
+  assert.deepEqual(c.decide('_ga', consent, NOW), policy.decide('_ga', consent, NOW))
+  assert.deepEqual(b.purposes, a.purposes)
+  assert.equal(a.site.consentCookie, 'cookies_preferences')
+  assert.throws(() => Policy.load(path.join(dir, 'missing.toml')), { code: 'ENOENT' })
+})
+
+test('decide returns plain objects with string ids', () => {
+  const granted = new Consent({ statistics: 'granted' }, { revision: 1, at: NOW - 10 })
+  assert.deepEqual(policy.decide('_ga_XYZ', granted, NOW), {
+    allowed: true,
+    rule: 'consent',
+    purpose: 'statistics',
+    consentState: 'granted',
+  })
+  assert.deepEqual(policy.decide('_fbp', granted, NOW), {
+    allowed: false,
+    rule: 'third_party',
+    purpose: 'marketing',
+    consentState: 'unset',
+  })
+  assert.deepEqual(policy.decide('_pk_id.1', Consent.fromCookie(null), NOW), {
+    allowed: true,
+    rule: 'anonymous_statistics',
+    purpose: 'statistics',
+    consentState: 'unset',
+  })
+  const d = policy.decide('sessionid', granted)
+  assert.equal(Object.getPrototypeOf(d), Object.prototype)
+  d.allowed = false // a fresh object each time: mutating it changes nothing else
+  assert.equal(policy.decide('sessionid', granted).allowed, true)
+})
+
+test('now defaults to the current time', () => {
+  const recent = new Consent({ statistics: 'granted' })
+  assert.ok(Math.abs(recent.at - Date.now() / 1000) < 5)
+  assert.equal(policy.decide('_ga', recent).allowed, true)
+  const future = new Consent({ statistics: 'granted' }, { at: Math.floor(Date.now() / 1000) + 3 * 86400 })
+  assert.equal(future.problemAt(), 'malformed')
+  assert.equal(policy.decide('_ga', future).consentState, 'unset')
+})
+
+test('Consent: cookie round trip, problems, choices', () => {
+  const c = new Consent({ statistics: 'granted', marketing: 'denied' }, { revision: 3, at: 1700000000 })
+  assert.equal(c.toCookie(), 'v=1&rev=3&at=1700000000&marketing=0&statistics=1')
+  assert.equal(c.revision, 3)
+  assert.equal(c.at, 1700000000)
+  assert.deepEqual({ ...c.choices }, { marketing: 'denied', statistics: 'granted' })
+  assert.equal(c.problem, null)
+  const back = Consent.fromCookie(c.toCookie())
+  assert.equal(back.toCookie(), c.toCookie())
+  assert.equal(Consent.fromCookie('v=1&rev=1&at=1&x=1&x=0').problem, 'duplicate_key')
+  assert.equal(Consent.fromCookie(undefined).problem, 'absent')
+  assert.equal(Consent.fromCookie('v=9&rev=1&at=1').problem, 'unknown_version')
+  assert.match(Consent.fromCookie('garbage').problemMessage, /malformed/)
+  assert.deepEqual(JSON.parse(JSON.stringify(c)), {
+    revision: 3,
+    at: 1700000000,
+    choices: { marketing: 'denied', statistics: 'granted' },
+    problem: null,
+  })
+})
+
+test('decideMany and decisionTable agree with decide', () => {
+  const consent = Consent.fromCookie(`v=1&rev=1&at=${NOW}&statistics=1&marketing=0`)
+  const names = ['sessionid', '_ga', '_ga_1', '_pk_id.x', '_fbp', 'nope', '']
+  const many = policy.decideMany(names, consent, NOW)
+  const table = policy.decisionTable(consent, NOW)
+  assert.ok(table instanceof DecisionTable)
+  assert.equal(table.now, NOW)
+  names.forEach((n, i) => {
+    assert.deepEqual(many[i], policy.decide(n, consent, NOW))
+    assert.deepEqual(table.decide(n), many[i])
+    assert.equal(table.allowed(n), many[i].allowed)
+  })
+  assert.deepEqual({ ...table.states }, { necessary: 'granted', statistics: 'granted', marketing: 'denied' })
+})
+
+test('filterSetCookies, purge, purposesToAsk and consentState', () => {
+  const none = Consent.fromCookie(null)
+  const { kept, dropped } = policy.filterSetCookies(['sessionid=1; Path=/', '_ga=2', '=x', 'evil\r\nx=1'], none, NOW)
+  assert.deepEqual(kept, ['sessionid=1; Path=/'])
+  assert.deepEqual(
+    dropped.map((d) => [d.cookie, d.decision.rule, d.problem]),
+    [
+      ['_ga', 'consent', null],
+      [null, 'undeclared', 'nameless'],
+      [null, 'undeclared', 'control_character'],
+    ],
+  )
+  assert.deepEqual(policy.filterSetCookies('sessionid=1', none, NOW).kept, ['sessionid=1'])
+  const purged = policy.purge('sessionid=1; _ga=2; other=3', none, NOW)
+  assert.deepEqual(
+    purged.map((p) => p.cookie),
+    ['_ga', 'other'],
+  )
+  assert.ok(purged.every((p) => p.headers.length > 0 && p.headers.every((h) => /Max-Age=0/.test(h))))
+  assert.deepEqual(policy.purge(null, none, NOW), [])
+  assert.deepEqual([...policy.purposesToAsk(none, NOW)].sort(), ['marketing', 'statistics'])
+  const all = new Consent({ statistics: 'granted', marketing: 'denied' }, { at: NOW })
+  assert.deepEqual(policy.purposesToAsk(all, NOW), [])
+  assert.equal(policy.consentState('marketing', all, NOW), 'denied')
+  assert.equal(policy.consentState('nope', all, NOW), null)
+  const fromHeader = policy.consentFromCookieHeader(`a=1; consent=${all.toCookie()}; b=2`)
+  assert.equal(fromHeader.toCookie(), all.toCookie())
+  assert.equal(policy.consentFromCookieHeader(undefined).problem, 'absent')
+})
+
+test('renderCharter renders the example in French and English, HTML escaped', () => {
+  const example = Policy.load(examplePolicy)
+  const fr = example.renderCharter({ lang: 'fr', format: 'markdown' })
+  assert.match(fr, /Nom du prestataire/)
+  assert.match(fr, /sessionid/)
+  const en = example.renderCharter({ lang: 'en', format: 'html' })
+  assert.match(en, /Cookie name/)
+  assert.match(en, /<article/)
+  assert.equal(example.renderCharter(), example.renderCharter({ lang: 'fr', format: 'markdown' }))
+  const sneaky = Policy.fromJson(
+    JSON.stringify(policyObject({ cookies: [cookie('x', 'necessary', { provider: '<script>alert(1)</script>' })] })),
+  )
+  assert.doesNotMatch(sneaky.renderCharter({ format: 'html' }), /<script>/)
+  assert.throws(() => example.renderCharter({ format: 'pdf' }), (e) => e.code === 'invalid_argument' && !(e instanceof TypeError))
+})
+
+test('load errors carry the core code, field and location', () => {
+  assert.throws(
+    () => Policy.fromToml('[site]\nname = "x"\nurl = "https://x.example"\nconsent_cookie = "c"\n[[cookies]]\nname = "a"\nprovider = "p"\nservice = "s"\npurpose = "ads"\ndescription = "d"\nlifetime = "1 day"\n'),
+    (e) => {
+      assert.ok(e instanceof Error)
+      assert.equal(e.code, 'unknown_purpose')
+      assert.equal(e.field, 'cookies[0].purpose')
+      assert.equal(e.line, 9)
+      assert.match(e.message, /`ads`/)
+      return true
+    },
+  )
+  assert.throws(() => Policy.fromJson('{'), { code: 'syntax' })
+  assert.throws(() => new Consent({ Statistics: 'granted' }), { code: 'invalid_purpose_id' })
+  assert.throws(() => new Consent({ statistics: 'yes' }), { code: 'invalid_consent' })
+})
+
+test('wrong argument types raise TypeError', () => {
+  const consent = Consent.fromCookie(null)
+  const calls = [
+    () => Policy.fromToml(42),
+    () => Policy.fromJson({ site: {} }),
+    () => Policy.load(null),
+    () => policy.decide(42, consent),
+    () => policy.decide('x', 'v=1&rev=1&at=1'),
+    () => policy.decide('x', policy),
+    () => policy.decide('x', {}),
+    () => policy.decide('x', consent, 'now'),
+    () => policy.decide('x', consent, -1),
+    () => policy.decide('x', consent, NaN),
+    () => policy.decideMany('x', consent),
+    () => policy.decideMany([1], consent),
+    () => policy.decisionTable(null),
+    () => policy.decisionTable(consent).decide(Symbol('x')),
+    () => policy.filterSetCookies([1], consent),
+    () => policy.filterSetCookies(null, consent),
+    () => policy.purge(42, consent),
+    () => policy.purposesToAsk({}),
+    () => policy.consentState(1, consent),
+    () => policy.consentFromCookieHeader(5),
+    () => policy.renderCharter('fr'),
+    () => policy.renderCharter({ lang: 5 }),
+    () => Consent.fromCookie(12),
+    () => new Consent('statistics'),
+    () => new Consent({ statistics: true }),
+    () => new Consent({}, 5),
+    () => new Consent({}, { revision: 'one' }),
+    () => new Consent({}, { at: -5 }),
+    () => consent.problemAt('soon'),
+  ]
+  calls.forEach((call, i) => assert.throws(call, isTypeError, `call ${i}: ${call}`))
+})
+
+test('a panic in Rust becomes an Error and the process goes on', () => {
+  const native = require('../native.cjs')
+  for (let i = 0; i < 3; i++) {
+    assert.throws(() => native.__panicForTests(), (e) => e instanceof Error && /deliberate panic/.test(e.message))
+  }
+  // A wrong object where the addon expects a Consent is refused, not reinterpreted.
+  assert.throws(() => policy._decide('x', policy, 0), /Consent/)
+  assert.equal(policy.decide('sessionid', Consent.fromCookie(null), NOW).allowed, true)
+})
