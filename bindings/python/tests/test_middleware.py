@@ -254,3 +254,37 @@ def test_middleware_needs_a_policy() -> None:
         wsgi.ConsentMiddleware(lambda e, s: [], "policy.toml")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         asgi.ConsentMiddleware(lambda s, r, se: None, None)  # type: ignore[arg-type]
+
+
+def test_wsgi_options_on_dropped_and_no_purge() -> None:
+    seen: list[list[str]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/plain"), ("Set-Cookie", "_ga=1"), ("set-cookie", "x=2")],
+        )
+        return [environ[wsgi.CONSENT_KEY].to_cookie().encode()]
+
+    middleware = wsgi.ConsentMiddleware(
+        app, POLICY, purge=False, on_dropped=lambda d: seen.append([x.header for x in d])
+    )
+    with wsgiref_server(middleware) as url:
+        response = get(url, "_ad_x=1; tracker=2")
+    assert seen == [["_ga=1", "x=2"]]
+    assert response.headers.get_list("set-cookie") == []
+    assert response.text == ""
+
+
+def test_asgi_passes_other_scopes_through() -> None:
+    import asyncio
+
+    calls: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope)
+
+    middleware = asgi.ConsentMiddleware(app, POLICY)
+    scope = {"type": "websocket", "headers": [(b"cookie", b"consent=x")]}
+    asyncio.run(middleware(scope, None, None))  # type: ignore[arg-type]
+    assert calls == [scope] and asgi.CONSENT_KEY not in calls[0]
