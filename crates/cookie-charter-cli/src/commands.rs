@@ -63,7 +63,7 @@ struct Common {
     /// The policy file (.toml or .json).
     policy: PathBuf,
     /// The visitor's consent cookie value (absent: no consent).
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
     consent: String,
     /// The time of the request, in unix seconds (absent: now).
     #[arg(long)]

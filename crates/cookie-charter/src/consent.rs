@@ -340,20 +340,25 @@ fn parse(value: &str) -> Result<Consent, Problem> {
         *slot = Some(val);
     }
     purposes.sort_unstable_by_key(|(key, _)| *key);
-    if repeated || purposes.windows(2).any(|w| w.first().map(|p| p.0) == w.get(1).map(|p| p.0)) {
+    if repeated
+        || purposes
+            .windows(2)
+            .any(|w| w.first().map(|p| p.0) == w.get(1).map(|p| p.0))
+    {
         return Err(Problem::DuplicateKey);
     }
-    match number(version.ok_or(Problem::Malformed("`v` is missing"))?) {
-        Some(CONSENT_VERSION) => {}
-        Some(_) => return Err(Problem::UnknownVersion),
-        None => return Err(Problem::Malformed("`v` is not a number")),
+    let version = version.ok_or(Problem::Malformed("`v` is missing"))?;
+    if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Problem::Malformed("`v` is not a number"));
+    }
+    // Any other number, however large, is a version this reader does not know.
+    if number(version) != Some(CONSENT_VERSION) {
+        return Err(Problem::UnknownVersion);
     }
     let revision = revision.ok_or(Problem::Malformed("`rev` is missing"))?;
     let revision = number(revision).ok_or(Problem::Malformed("`rev` is not a number"))?;
     let at = at.ok_or(Problem::Malformed("`at` is missing"))?;
-    let at = number(at)
-        .filter(|t| i64::try_from(*t).is_ok())
-        .ok_or(Problem::Malformed("`at` is not a unix time"))?;
+    let at = number(at).ok_or(Problem::Malformed("`at` is not a unix time"))?;
     let mut choices = Vec::with_capacity(purposes.len());
     for (key, value) in purposes {
         if !is_purpose_id(key) {
@@ -409,6 +414,7 @@ mod tests {
             ("v=1&rev=-1&at=1", "malformed"),
             ("v=1&rev=1&at=-5", "malformed"),
             ("v=1&rev=1&at=99999999999999999999", "malformed"),
+            ("v=99999999999999999999999&rev=1&at=1", "unknown_version"),
             ("v=1&rev=1&at=1&stats=yes", "malformed"),
             ("v=1&rev=1&at=1&Stats=1", "malformed"),
             ("v=1&rev=1&at=1&", "malformed"),

@@ -73,7 +73,7 @@ pub use policy::{
     Warning,
 };
 pub use purge::Purged;
-pub use purpose::{NECESSARY, Purpose, PurposeId, STATISTICS, is_purpose_id};
+pub use purpose::{NECESSARY, Purpose, PurposeId, RESERVED_IDS, STATISTICS, is_purpose_id};
 pub use set_cookie::{
     Attribute, Attributes, HeaderProblem, MAX_ATTRIBUTE_VALUE_BYTES, MAX_NAME_VALUE_BYTES,
     SetCookie,

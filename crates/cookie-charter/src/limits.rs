@@ -6,7 +6,7 @@ pub const MAX_POLICY_BYTES: usize = 4 * 1024 * 1024;
 /// Most cookie declarations in one policy.
 pub const MAX_COOKIES: usize = 10_000;
 
-/// Most purposes in one policy (`necessary` and `statistics` included).
+/// Most purposes a policy declares under `[purposes]` (the built-ins come on top).
 pub const MAX_PURPOSES: usize = 64;
 
 /// Most languages in one policy.

@@ -15,7 +15,7 @@ use crate::policy::{
     CNIL_MAX_STATISTICS_LIFETIME, Compiled, CookieDecl, DEFAULT_CONSENT_MAX_AGE, Policy, Profile,
     Site, Warning,
 };
-use crate::purpose::{NECESSARY, Purpose, PurposeId, STATISTICS, is_purpose_id};
+use crate::purpose::{NECESSARY, Purpose, PurposeId, STATISTICS};
 use crate::text::Text;
 
 /// Loads TOML text.
@@ -486,18 +486,8 @@ impl<'a> Loader<'a> {
 
     fn purpose(&mut self, entry: &Entry<'a>, site: &Site) -> Result<Purpose> {
         let path = format!("purposes.{}", entry.key);
-        if !is_purpose_id(&entry.key) {
-            return Err(self.error(
-                ErrorKind::InvalidPurposeId,
-                &path,
-                &entry.key_span,
-                format!(
-                    "purpose id `{}` must match [a-z][a-z0-9_-]{{0,31}}",
-                    entry.key.escape_debug()
-                ),
-            ));
-        }
-        let id = PurposeId::new(&entry.key)?;
+        let id = PurposeId::new(&entry.key)
+            .map_err(|e| self.error(e.kind(), &path, &entry.key_span, e.message().to_owned()))?;
         let mut t = self.table(&entry.node, &path)?;
         let label_path = format!("{path}.label");
         let label = match t.get("label") {
@@ -793,8 +783,16 @@ impl<'a> Loader<'a> {
                 Conflict::Duplicate { first, second } => (ErrorKind::DuplicateCookie, first, second),
                 Conflict::Ambiguous { first, second } => (ErrorKind::AmbiguousPatterns, first, second),
             };
+            // Point at the `name` value of the declaration, as other errors point at their field.
             let span_of = |i: usize| match node.map(|n| &n.value) {
-                Some(Value::Array(items)) => items.get(i).map_or(0..0, |n| n.span.clone()),
+                Some(Value::Array(items)) => match items.get(i).map(|n| (&n.value, &n.span)) {
+                    Some((Value::Table(entries), span)) => entries
+                        .iter()
+                        .find(|e| e.key == "name")
+                        .map_or(span.clone(), |e| e.node.span.clone()),
+                    Some((_, span)) => span.clone(),
+                    None => 0..0,
+                },
                 _ => 0..0,
             };
             let name_of = |i: usize| cookies.get(i).map_or("", |c| c.name.as_str());

@@ -17,7 +17,12 @@ pub struct PurposeId(Box<str>);
 impl PurposeId {
     /// Validates `id`.
     pub fn new(id: &str) -> Result<Self> {
-        if is_purpose_id(id) {
+        if RESERVED_IDS.contains(&id) {
+            Err(Error::new(
+                ErrorKind::InvalidPurposeId,
+                format!("purpose id `{id}` is reserved by the consent cookie format"),
+            ))
+        } else if is_purpose_id(id) {
             Ok(Self(id.into()))
         } else {
             Err(Error::new(
@@ -48,8 +53,14 @@ impl AsRef<str> for PurposeId {
     }
 }
 
-/// Whether `id` matches `[a-z][a-z0-9_-]{0,31}`.
+/// Keys of the consent cookie that no purpose may take: `v`, `rev` and `at`.
+pub const RESERVED_IDS: [&str; 3] = ["v", "rev", "at"];
+
+/// Whether `id` matches `[a-z][a-z0-9_-]{0,31}` and is not one of [`RESERVED_IDS`].
 pub fn is_purpose_id(id: &str) -> bool {
+    if RESERVED_IDS.contains(&id) {
+        return false;
+    }
     let bytes = id.as_bytes();
     match bytes.split_first() {
         Some((first, rest)) => {

@@ -2,7 +2,12 @@
 //! TOML/JSON parity.
 
 // Test helpers stop loudly on a broken fixture, as tests do.
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing
+)]
 
 use cookie_charter::{Consent, ErrorKind, Location, Party, Policy, Rule, limits};
 
@@ -129,6 +134,12 @@ fn each_spec_error_names_field_and_location() {
             "[purposes.Ads]",
         ),
         (
+            format!("{SITE}[purposes.rev]\nlabel = \"x\"\n"),
+            ErrorKind::InvalidPurposeId,
+            "purposes.rev",
+            "[purposes.rev]",
+        ),
+        (
             format!(
                 "{SITE}{}",
                 cookie("a*", "necessary", "") + &cookie("*b", "necessary", "")
@@ -251,7 +262,7 @@ fn duplicate_and_ambiguous_errors_point_at_both_declarations() {
     );
     let err = load_err(&text);
     let lines: Vec<usize> = text
-        .match_indices("[[cookies]]")
+        .match_indices("name = \"a\"")
         .map(|(i, _)| text[..i].matches('\n').count() + 1)
         .collect();
     assert_eq!(err.location().unwrap().line, lines[1]);

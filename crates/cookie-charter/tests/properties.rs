@@ -477,8 +477,11 @@ proptest! {
 }
 
 /// A purpose id: `[a-z][a-z0-9_-]{0,31}`.
+/// Valid purpose ids: the grammar of SPEC §2 less the consent cookie's own keys.
 fn purpose_id() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9_-]{0,31}"
+    "[a-z][a-z0-9_-]{0,31}".prop_filter("reserved by the consent cookie", |id| {
+        !cookie_charter::RESERVED_IDS.contains(&id.as_str())
+    })
 }
 
 /// RFC 6265 cookie-octets.
