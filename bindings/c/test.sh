@@ -76,6 +76,17 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PAT
 pkg-config --exists --print-errors cookie_charter
 echo "cookie_charter $(pkg-config --modversion cookie_charter): $(pkg-config --cflags --libs cookie_charter)"
 
+step "the header on its own: C99, C11, C2x and C++17, -Wall -Wextra -Werror -pedantic"
+printf '#include <cookie_charter.h>\nint main(void) { return (int)COOKIE_CHARTER_STATUS_OK; }\n' > "$work/header.c"
+for std in c99 c11 c2x; do
+    gcc -std="$std" -Wall -Wextra -Werror -pedantic -I"$prefix/include" -fsyntax-only "$work/header.c"
+done
+if command -v g++ > /dev/null; then
+    cp "$work/header.c" "$work/header.cpp"
+    g++ -std=c++17 -Wall -Wextra -Werror -pedantic -I"$prefix/include" -fsyntax-only "$work/header.cpp"
+fi
+echo "ok"
+
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -g -I"$prefix/include")
 tests=(test_api test_vectors)
 sources_test_api=("$here/tests/test_api.c")
