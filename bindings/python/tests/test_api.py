@@ -297,3 +297,21 @@ def test_the_package_re_exports_the_native_module() -> None:
         assert getattr(cookie_charter, name) is getattr(_native, name)
     assert cookie_charter.__version__
     assert Policy.__module__ == "cookie_charter"
+
+
+def test_hostile_values_give_typed_errors_or_decisions(policy: Policy) -> None:
+    consent = Consent.from_cookie(None)
+    # Any str is a name: control characters, NUL, non-ASCII and huge names are undeclared.
+    for name in ["\x00", "a\r\nb", "é", "x" * 100_000, ""]:
+        assert policy.decide(name, consent, NOW).rule == "undeclared"
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate is not text
+        policy.decide("\ud800", consent, NOW)
+    with pytest.raises(OverflowError):
+        policy.decide("_ga", consent, -1)
+    with pytest.raises(OverflowError):
+        Consent({}, revision=-1)
+    assert Consent.from_cookie("\x00" * 10_000).problem == "oversized"
+    result = policy.filter_set_cookies(["_ga=1\r\nSet-Cookie: x=1", "\ud7ff=1"], consent, NOW)
+    assert result.kept == []
+    for purged in policy.purge("a\x01=1; _ga=1;;=;\t", consent, NOW):
+        assert all("\r" not in h and "\n" not in h for h in purged.headers)
