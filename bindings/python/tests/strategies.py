@@ -87,8 +87,9 @@ def consent_values(draw: st.DrawFn, purposes: list[str]) -> str | None:
         return draw(st.sampled_from([None, ""]))
     if kind == "garbage":
         return draw(st.text(alphabet="v=1&rev0at;x", max_size=30))
-    rev = draw(st.integers(0, 5))
-    at = NOW - draw(st.integers(-2 * DAY, 800 * DAY))
+    edges = st.sampled_from([2**63 - 1, 2**63, 2**64 - 1, 2**64, 10**30])
+    rev = draw(st.one_of(st.integers(0, 5), edges))
+    at = draw(st.one_of(st.integers(NOW - 800 * DAY, NOW + 2 * DAY), edges, st.just(0)))
     parts = [f"v=1&rev={rev}&at={at}"]
     for pid in draw(st.lists(st.sampled_from([*purposes, "unknown"]), unique=True)):
         parts.append(f"{pid}={draw(st.sampled_from(['0', '1']))}")
