@@ -49,6 +49,8 @@ export interface RenderOptions {
 /** The decisions of one policy for one consent at one time (`policy.decisionTable`). */
 export declare class DecisionTable {
   private constructor()
+  /** The policy it decides with. */
+  readonly policy: Policy
   /** The unix time the table decides at. */
   readonly now: number
   /** The consent it decides for. */

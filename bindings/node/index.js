@@ -99,22 +99,29 @@ function describe(value) {
 // decision for every name seen (packed as the core's `_lookup` returns it).
 
 const kInfo = Symbol('cookie-charter.info')
-const kTable = Symbol('cookie-charter.table')
+const kShadow = Symbol('cookie-charter.consent')
 
 function infoOf(policy) {
   let info = policy[kInfo]
   if (info === undefined) {
-    info = { purposes: Object.freeze(policy.purposes), names: new Map() }
+    info = {
+      purposes: Object.freeze(policy.purposes),
+      names: new Map(),
+      // Plain native functions closing over the policy: cheaper to call than methods.
+      lookup: policy._lookupFn(),
+      states: policy._statesFn(),
+      decide: policy._decideFn(),
+    }
     Object.defineProperty(policy, kInfo, { value: info })
   }
   return info
 }
 
-function lookup(policy, info, name) {
+function lookup(info, name) {
   let packed = info.names.get(name)
   if (packed === undefined) {
     try {
-      packed = policy._lookup(name)
+      packed = info.lookup(name)
     } catch (error) {
       throw translate(error)
     }
@@ -124,6 +131,20 @@ function lookup(policy, info, name) {
     info.names.set(name, packed)
   }
   return packed
+}
+
+/**
+ * What JS remembers about a consent (which never changes): the consent cookie value that gives
+ * it (`Consent.fromCookie` knows it; for others the core formats it once, and reads it back to
+ * the same consent: `parse(format(c)) == c`), and its last decision table.
+ */
+function shadowOf(consent) {
+  let shadow = consent[kShadow]
+  if (shadow === undefined) {
+    shadow = { text: consent.toCookie(), table: null, policy: null, now: -1 }
+    Object.defineProperty(consent, kShadow, { value: shadow })
+  }
+  return shadow
 }
 
 /** A packed decision (see `src/codes.rs`) as a plain object with string ids. */
@@ -147,25 +168,25 @@ function undeclared() {
  * purpose once; each name then costs a JS `Map` lookup (the core is asked once per new name).
  */
 class DecisionTable {
-  #policy
   #info
   #states
 
-  constructor(policy, consent, now, states) {
-    this.#policy = policy
-    this.#info = infoOf(policy)
+  constructor(policy, info, consent, now, states) {
+    if (info !== policy[kInfo]) throw new TypeError('use policy.decisionTable(consent, now)')
+    this.#info = info
     this.#states = states
+    /** The policy it decides with. */
+    this.policy = policy
     /** The unix time the table decides at. */
     this.now = now
     /** The consent it decides for. */
     this.consent = consent
-    Object.freeze(this)
   }
 
   /** The decision for the cookie `name`. */
   decide(name) {
     if (typeof name !== 'string') checkString(name, 'name')
-    const packed = lookup(this.#policy, this.#info, name)
+    const packed = lookup(this.#info, name)
     const rule = (packed >> 1) & 7
     if (rule === 0) return undeclared()
     const purpose = (packed >>> 8) - 1
@@ -181,7 +202,7 @@ class DecisionTable {
   /** Whether the cookie `name` is allowed (the same as `decide(name).allowed`, without the object). */
   allowed(name) {
     if (typeof name !== 'string') checkString(name, 'name')
-    const packed = lookup(this.#policy, this.#info, name)
+    const packed = lookup(this.#info, name)
     if ((packed & 1) === 1) return true
     if (((packed >> 1) & 7) === 0) return false
     return this.#states.charCodeAt((packed >>> 8) - 1) - 48 === GRANTED
@@ -197,24 +218,22 @@ class DecisionTable {
   }
 }
 
-/** The table for (policy, consent, now), remembered on the consent (which never changes). */
+/** The table for (policy, consent, now), remembered on the consent. */
 function tableOf(policy, consent, now) {
-  const cached = consent[kTable]
-  if (cached !== undefined && cached.now === now && cached.policy === policy) {
-    return cached.table
+  const shadow = shadowOf(consent)
+  const cached = shadow.table
+  if (cached !== null && cached.now === now && cached.policy === policy) {
+    return cached
   }
+  const info = infoOf(policy)
   let states
   try {
-    states = policy._states(consent, now)
+    states = info.states(shadow.text, now)
   } catch (error) {
     throw translate(error)
   }
-  const table = new DecisionTable(policy, consent, now, states)
-  if (cached === undefined) {
-    Object.defineProperty(consent, kTable, { value: { policy, now, table }, writable: true })
-  } else {
-    consent[kTable] = { policy, now, table }
-  }
+  const table = new DecisionTable(policy, info, consent, now, states)
+  shadow.table = table
   return table
 }
 
@@ -259,7 +278,23 @@ const policyMethods = {
   decide(name, consent, now) {
     if (typeof name !== 'string') checkString(name, 'name')
     checkConsent(consent)
-    return tableOf(this, consent, nowOf(now)).decide(name)
+    const at = nowOf(now)
+    const shadow = shadowOf(consent)
+    const table = shadow.table
+    if (table !== null && table.now === at && table.policy === this) return table.decide(name)
+    if (shadow.policy === this && shadow.now === at) return tableOf(this, consent, at).decide(name)
+    // The first decision for this consent at this time: one call to the core. A second one
+    // builds the consent's decision table, and the ones after it stay on the JS side.
+    shadow.policy = this
+    shadow.now = at
+    const info = infoOf(this)
+    let packed
+    try {
+      packed = info.decide(name, shadow.text, at)
+    } catch (error) {
+      throw translate(error)
+    }
+    return unpack(info, packed)
   },
 
   decideMany(names, consent, now) {
@@ -360,7 +395,9 @@ for (const [name, value] of Object.entries(policyMethods)) {
 Object.defineProperty(Consent, 'fromCookie', {
   value: function fromCookie(value) {
     if (value !== undefined && value !== null) checkString(value, 'value')
-    return callNative(Consent, Consent._fromCookie, [value ?? null])
+    const consent = callNative(Consent, Consent._fromCookie, [value ?? null])
+    Object.defineProperty(consent, kShadow, { value: { text: value ?? '', table: null, policy: null, now: -1 } })
+    return consent
   },
   writable: true,
   configurable: true,
