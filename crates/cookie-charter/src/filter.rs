@@ -12,7 +12,7 @@ use crate::decision::Decision;
 use crate::lifetime::Lifetime;
 use crate::limits::MAX_BROWSER_LIFETIME_SECS;
 use crate::policy::Policy;
-use crate::set_cookie::{HeaderProblem, SetCookie};
+use crate::set_cookie::{HeaderProblem, SetCookie, stored_name};
 
 /// What [`Policy::filter_set_cookies`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,35 +59,31 @@ impl Policy {
             dropped: Vec::new(),
         };
         for header in headers {
-            let cookie = match SetCookie::parse(header) {
-                Ok(cookie) if cookie.name.is_empty() => {
-                    filtered
-                        .dropped
-                        .push(unnamed(header, HeaderProblem::Nameless));
-                    continue;
-                }
-                Ok(cookie) => cookie,
+            let name = match stored_name(header) {
+                Ok(name) => name,
                 Err(problem) => {
                     filtered.dropped.push(unnamed(header, problem));
                     continue;
                 }
             };
-            let decision = self.decide(cookie.name, consent, now);
+            let decision = self.decide(name, consent, now);
             if !decision.allowed {
                 filtered.dropped.push(Dropped {
                     header,
-                    cookie: Some(cookie.name),
+                    cookie: Some(name),
                     decision,
                     problem: None,
                 });
                 continue;
             }
-            let kept = if self.site.clamp_lifetimes {
-                self.clamp_lifetime(&cookie, now)
-                    .map_or(Cow::Borrowed(header), Cow::Owned)
+            let clamped = if self.site.clamp_lifetimes {
+                SetCookie::parse(header)
+                    .ok()
+                    .and_then(|cookie| self.clamp_lifetime(&cookie, now))
             } else {
-                Cow::Borrowed(header)
+                None
             };
+            let kept = clamped.map_or(Cow::Borrowed(header), Cow::Owned);
             filtered.kept.push(kept);
         }
         filtered

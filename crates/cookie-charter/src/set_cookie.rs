@@ -101,26 +101,21 @@ impl<'a> SetCookie<'a> {
         if has_forbidden_control(header.as_bytes()) {
             return Err(HeaderProblem::ControlCharacter);
         }
-        // One pass to the first `;`, noting the first `=` before it (both ASCII, so both
-        // offsets are character boundaries).
+        // The name ends at the first `=` or `;`; with `=`, the value ends at the next `;`.
+        // Both are ASCII, so every offset here is a character boundary.
         let bytes = header.as_bytes();
-        let mut equals = None;
-        let mut pair_end = bytes.len();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b';' {
-                pair_end = i;
-                break;
-            }
-            if b == b'=' && equals.is_none() {
-                equals = Some(i);
-            }
-        }
-        let (name, value) = match equals {
-            Some(i) => (
-                trim_wsp(header.get(..i).unwrap_or_default()),
-                trim_wsp(header.get(i + 1..pair_end).unwrap_or_default()),
-            ),
-            None => ("", trim_wsp(header.get(..pair_end).unwrap_or_default())),
+        let stop = bytes
+            .iter()
+            .position(|&b| b == b'=' || b == b';')
+            .unwrap_or(bytes.len());
+        let before = header.get(..stop).unwrap_or_default();
+        let (name, value, pair_end) = if bytes.get(stop) == Some(&b'=') {
+            let rest = header.get(stop + 1..).unwrap_or_default();
+            let value_len = rest.find(';').unwrap_or(rest.len());
+            let value = rest.get(..value_len).unwrap_or_default();
+            (trim_wsp(before), trim_wsp(value), stop + 1 + value_len)
+        } else {
+            ("", trim_wsp(before), stop)
         };
         if name.is_empty() && value.is_empty() {
             return Err(HeaderProblem::Empty);
@@ -207,6 +202,39 @@ impl<'a> SetCookie<'a> {
     /// The value of the last `SameSite` attribute, as written.
     pub fn same_site(&self) -> Option<&'a str> {
         self.named("samesite").last().map(|a| a.value)
+    }
+}
+
+/// The name a browser stores for `header`: the same answer as [`SetCookie::parse`] (an empty
+/// name is [`HeaderProblem::Nameless`]), without reading the value when its size cannot matter.
+/// This is the filter's hot path.
+pub(crate) fn stored_name(header: &str) -> Result<&str, HeaderProblem> {
+    if header.len() > MAX_NAME_VALUE_BYTES {
+        // Rare: the size check needs the value, so read everything.
+        return SetCookie::parse(header).and_then(|c| {
+            if c.name.is_empty() {
+                Err(HeaderProblem::Nameless)
+            } else {
+                Ok(c.name)
+            }
+        });
+    }
+    if has_forbidden_control(header.as_bytes()) {
+        return Err(HeaderProblem::ControlCharacter);
+    }
+    let bytes = header.as_bytes();
+    let stop = bytes
+        .iter()
+        .position(|&b| b == b'=' || b == b';')
+        .unwrap_or(bytes.len());
+    let name = trim_wsp(header.get(..stop).unwrap_or_default());
+    if bytes.get(stop) == Some(&b'=') && !name.is_empty() {
+        return Ok(name);
+    }
+    // No name: an empty header is ignored, anything else is a nameless cookie.
+    match SetCookie::parse(header) {
+        Ok(_) => Err(HeaderProblem::Nameless),
+        Err(problem) => Err(problem),
     }
 }
 
@@ -321,6 +349,39 @@ mod tests {
         assert_eq!(name_value(&big), Err(HeaderProblem::TooLarge));
         let fits = format!("a={}", "x".repeat(4095));
         assert!(name_value(&fits).is_ok());
+    }
+
+    #[test]
+    fn stored_name_agrees_with_parse() {
+        let long = format!("a={}", "x".repeat(4095));
+        let too_long = format!("a={}", "x".repeat(4096));
+        let nameless_long = format!("={}", "x".repeat(4200));
+        for header in [
+            "a=1",
+            " a = 1 ;b",
+            "a",
+            "=a",
+            " = ",
+            "",
+            ";a=1",
+            "a;=1",
+            "a=1\n",
+            "\ta\t=;",
+            "a b=1",
+            "é=1",
+            &long,
+            &too_long,
+            &nameless_long,
+        ] {
+            let expected = SetCookie::parse(header).and_then(|c| {
+                if c.name.is_empty() {
+                    Err(HeaderProblem::Nameless)
+                } else {
+                    Ok(c.name)
+                }
+            });
+            assert_eq!(stored_name(header), expected, "{header:?}");
+        }
     }
 
     #[test]
