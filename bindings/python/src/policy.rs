@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use cookie_charter::{Consent, Format, Policy, Warning, parse_cookie_header};
+use cookie_charter::{Format, Policy, Warning};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyString;
@@ -286,12 +286,10 @@ impl PyPolicy {
         cookie_header: Option<&str>,
     ) -> PyResult<PyConsent> {
         guard(py, || {
-            let name = self.inner.site().consent_cookie.as_str();
-            let value = parse_cookie_header(cookie_header.unwrap_or_default())
-                .find(|pair| pair.name == name)
-                .map_or("", |pair| pair.value);
             Ok(PyConsent {
-                inner: Consent::from_cookie(value),
+                inner: self
+                    .inner
+                    .consent_from_cookie_header(cookie_header.unwrap_or_default()),
             })
         })
     }

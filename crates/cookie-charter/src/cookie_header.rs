@@ -1,5 +1,7 @@
 //! The `Cookie` request header: the cookies the visitor's browser holds for this request.
 
+use crate::consent::{Consent, Problem};
+use crate::policy::Policy;
 use crate::set_cookie::trim_wsp;
 
 /// One cookie of a `Cookie` header.
@@ -45,6 +47,30 @@ impl<'a> Iterator for CookiePairs<'a> {
     }
 }
 
+impl Policy {
+    /// The visitor's consent, read from a `Cookie` request header: the value of the cookie named
+    /// by `site.consent_cookie` (see [`Consent::from_cookie`]).
+    ///
+    /// A browser may send several cookies of that name (set for other paths or parent domains,
+    /// possibly by a sibling subdomain). Copies with the same value count once; copies that
+    /// disagree fail closed: no consent, with a `malformed` problem saying so.
+    pub fn consent_from_cookie_header(&self, header: &str) -> Consent {
+        let name = self.site.consent_cookie.as_str();
+        let mut found: Option<&str> = None;
+        for pair in parse_cookie_header(header).filter(|p| p.name == name) {
+            match found {
+                Some(value) if value != pair.value => {
+                    return Consent::unusable(Problem::Malformed(
+                        "the request holds consent cookies that disagree",
+                    ));
+                }
+                _ => found = Some(pair.value),
+            }
+        }
+        Consent::from_cookie(found.unwrap_or_default())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +94,23 @@ mod tests {
         );
         assert!(pairs("").is_empty());
         assert!(pairs(" ; ;\t").is_empty());
+    }
+
+    #[test]
+    fn consent_comes_from_the_consent_cookie_and_disagreeing_copies_fail_closed() {
+        let policy = Policy::from_toml(
+            "[site]\nname = \"x\"\nurl = \"https://example.com\"\nconsent_cookie = \"cc\"\n",
+        )
+        .unwrap();
+        let good = "v=1&rev=1&at=5&statistics=1";
+        let consent = policy.consent_from_cookie_header(&format!("a=1; cc={good}; b=2"));
+        assert_eq!(consent, Consent::from_cookie(good));
+        let same = policy.consent_from_cookie_header(&format!("cc={good}; cc={good}"));
+        assert_eq!(same, Consent::from_cookie(good));
+        let split = policy.consent_from_cookie_header(&format!("cc={good}; cc=v=1&rev=1&at=5"));
+        assert_eq!(split.problem().map(Problem::code), Some("malformed"));
+        assert_eq!(split.choices().count(), 0);
+        let none = policy.consent_from_cookie_header("a=1; xcc=1");
+        assert_eq!(none.problem(), Some(Problem::Absent));
     }
 }
