@@ -47,6 +47,39 @@ impl Policy {
     /// [`HeaderProblem`]. Kept values are returned byte for byte, unless the policy sets
     /// `clamp_lifetimes` and the value outlives its declaration or 400 days (see
     /// [`clamp_lifetime`](Policy::clamp_lifetime)).
+    ///
+    /// ```
+    /// # use cookie_charter::{Consent, HeaderProblem, Policy, Rule};
+    /// let policy = Policy::from_toml(r#"
+    ///     [site]
+    ///     name = "Example"
+    ///     url = "https://www.example.com"
+    ///     consent_cookie = "consent"
+    ///     [[cookies]]
+    ///     name = "sessionid"
+    ///     provider = "Example"
+    ///     service = "Sign-in"
+    ///     purpose = "necessary"
+    ///     description = "Keeps you signed in"
+    ///     lifetime = "session"
+    ///     [[cookies]]
+    ///     name = "_ga"
+    ///     provider = "Google"
+    ///     service = "Analytics"
+    ///     purpose = "statistics"
+    ///     description = "Counts visits"
+    ///     lifetime = "13 months"
+    /// "#)?;
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&statistics=0");
+    /// let headers = ["sessionid=1; Path=/; HttpOnly", "_ga=GA1.2; Path=/", "=sessionid=2"];
+    /// let filtered = policy.filter_set_cookies(headers, &consent, 1_700_000_100);
+    /// assert_eq!(filtered.kept, ["sessionid=1; Path=/; HttpOnly"]);
+    /// assert_eq!(filtered.dropped[0].cookie, Some("_ga"));
+    /// assert_eq!(filtered.dropped[0].decision.rule, Rule::Consent);
+    /// assert_eq!(filtered.dropped[1].cookie, None);
+    /// assert_eq!(filtered.dropped[1].problem, Some(HeaderProblem::Nameless));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn filter_set_cookies<'h>(
         &self,
         headers: impl IntoIterator<Item = &'h str>,
@@ -155,5 +188,67 @@ fn unnamed<'h>(header: &'h str, problem: HeaderProblem) -> Dropped<'h, 'static> 
         cookie: None,
         decision: Decision::UNDECLARED,
         problem: Some(problem),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = r#"
+        [site]
+        name = "Example"
+        url = "https://www.example.com"
+        consent_cookie = "consent"
+        clamp_lifetimes = CLAMP
+        [[cookies]]
+        name = "csrftoken"
+        provider = "Example"
+        service = "Forms"
+        purpose = "necessary"
+        description = "Protects forms"
+        lifetime = "1 day"
+    "#;
+
+    fn policy(clamp: bool) -> Policy {
+        Policy::from_toml(&POLICY.replace("CLAMP", if clamp { "true" } else { "false" })).unwrap()
+    }
+
+    #[test]
+    fn kept_headers_are_borrowed_when_unchanged() {
+        let headers = ["csrftoken=1; Max-Age=999999", "csrftoken=2"];
+        for clamp in [false, true] {
+            let policy = policy(clamp);
+            let filtered = policy.filter_set_cookies(headers, &Consent::default(), 0);
+            assert_eq!(filtered.kept.len(), 2);
+            assert!(matches!(filtered.kept[1], Cow::Borrowed(h) if std::ptr::eq(h, headers[1])));
+            assert_eq!(matches!(filtered.kept[0], Cow::Owned(_)), clamp);
+        }
+        let clamping = policy(true);
+        let filtered = clamping.filter_set_cookies(headers, &Consent::default(), 0);
+        assert_eq!(filtered.kept[0], "csrftoken=1; Max-Age=86400");
+    }
+
+    #[test]
+    fn every_header_is_kept_or_dropped_in_order() {
+        let headers = ["a=1", "csrftoken=1", "\u{0}", "", "csrftoken"];
+        let policy = policy(false);
+        let filtered = policy.filter_set_cookies(headers, &Consent::default(), 0);
+        assert_eq!(filtered.kept, ["csrftoken=1"]);
+        let dropped: Vec<_> = filtered
+            .dropped
+            .iter()
+            .map(|d| (d.header, d.problem))
+            .collect();
+        assert_eq!(
+            dropped,
+            [
+                ("a=1", None),
+                ("\u{0}", Some(HeaderProblem::ControlCharacter)),
+                ("", Some(HeaderProblem::Empty)),
+                ("csrftoken", Some(HeaderProblem::Nameless)),
+            ]
+        );
+        assert!(filtered.dropped.iter().all(|d| !d.decision.allowed));
     }
 }

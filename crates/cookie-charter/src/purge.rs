@@ -36,6 +36,33 @@ impl Policy {
     /// and those holding a control character (CR, LF...), `;` or `=`, or longer than 4096 bytes.
     /// `__Host-` cookies get one header (`Path=/; Secure`, no `Domain`), `__Secure-` ones get
     /// `Secure`, since browsers ignore a deletion without them.
+    ///
+    /// ```
+    /// # use cookie_charter::{Consent, Policy};
+    /// let policy = Policy::from_toml(r#"
+    ///     [site]
+    ///     name = "Example"
+    ///     url = "https://www.example.com"
+    ///     consent_cookie = "consent"
+    ///     [[cookies]]
+    ///     name = "_ga"
+    ///     provider = "Google"
+    ///     service = "Analytics"
+    ///     purpose = "statistics"
+    ///     description = "Counts visits"
+    ///     lifetime = "13 months"
+    /// "#)?;
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&statistics=0");
+    /// let purged = policy.purge("_ga=GA1.2; consent=v%3D1", &consent, 1_700_000_100);
+    /// assert_eq!(purged.len(), 2); // `_ga` (withdrawn) and `consent` (undeclared here)
+    /// assert_eq!(purged[0].cookie, "_ga");
+    /// assert_eq!(purged[0].headers, [
+    ///     "_ga=; Max-Age=0; Path=/",
+    ///     "_ga=; Max-Age=0; Path=/; Domain=www.example.com",
+    ///     "_ga=; Max-Age=0; Path=/; Domain=example.com",
+    /// ]);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn purge<'h>(
         &self,
         cookie_header: &'h str,
