@@ -4,6 +4,11 @@
 //! and [`decide`](Policy::decide) for each cookie name: the [`Decision`] says whether it is
 //! allowed and which [`Rule`] of the charter decided.
 //!
+//! On responses, [`filter_set_cookies`](Policy::filter_set_cookies) keeps the `Set-Cookie`
+//! headers the visitor allows (reading each name as a browser does, RFC 6265bis) and
+//! [`purge`](Policy::purge) writes the headers that delete the cookies of a `Cookie` request
+//! header the visitor no longer allows.
+//!
 //! ```
 //! use cookie_charter::{Consent, Policy, Rule};
 //!
