@@ -100,6 +100,7 @@ function describe(value) {
 
 const kInfo = Symbol('cookie-charter.info')
 const kShadow = Symbol('cookie-charter.consent')
+const tableToken = Symbol('cookie-charter.table')
 
 function infoOf(policy) {
   let info = policy[kInfo]
@@ -107,10 +108,9 @@ function infoOf(policy) {
     info = {
       purposes: Object.freeze(policy.purposes),
       names: new Map(),
-      // Plain native functions closing over the policy: cheaper to call than methods.
-      lookup: policy._lookupFn(),
-      states: policy._statesFn(),
-      decide: policy._decideFn(),
+      // Plain native functions closing over the policy, cheaper to call than methods
+      // (`src/fast.rs`): lookup, intern, release, decide, states.
+      fast: policy._fast(),
     }
     Object.defineProperty(policy, kInfo, { value: info })
   }
@@ -121,7 +121,7 @@ function lookup(info, name) {
   let packed = info.names.get(name)
   if (packed === undefined) {
     try {
-      packed = info.lookup(name)
+      packed = info.fast.lookup(name)
     } catch (error) {
       throw translate(error)
     }
@@ -136,15 +136,50 @@ function lookup(info, name) {
 /**
  * What JS remembers about a consent (which never changes): the consent cookie value that gives
  * it (`Consent.fromCookie` knows it; for others the core formats it once, and reads it back to
- * the same consent: `parse(format(c)) == c`), and its last decision table.
+ * the same consent: `parse(format(c)) == c`), the number the core gave it for the last policy
+ * it was used with, and its last decision table.
  */
 function shadowOf(consent) {
   let shadow = consent[kShadow]
   if (shadow === undefined) {
-    shadow = { text: consent.toCookie(), table: null, policy: null, now: -1 }
+    shadow = newShadow(consent.toCookie())
     Object.defineProperty(consent, kShadow, { value: shadow })
   }
   return shadow
+}
+
+function newShadow(text) {
+  return { text, info: null, id: -1, others: null, table: null, now: -1 }
+}
+
+// Forgets the core's copy of a consent once the JS consent is collected.
+const released = new FinalizationRegistry(({ fast, id }) => {
+  try {
+    fast.release(id)
+  } catch {
+    // Nothing to do: the slot stays taken.
+  }
+})
+
+/** The number naming `consent` in the core's table of `info`'s policy. */
+function consentId(info, consent, shadow) {
+  if (shadow.info === info) return shadow.id
+  let id = shadow.others?.get(info)
+  if (id !== undefined) return id
+  try {
+    id = info.fast.intern(shadow.text)
+  } catch (error) {
+    throw translate(error)
+  }
+  released.register(consent, { fast: info.fast, id })
+  if (shadow.info === null) {
+    shadow.info = info
+    shadow.id = id
+  } else {
+    if (shadow.others === null) shadow.others = new Map()
+    shadow.others.set(info, id)
+  }
+  return id
 }
 
 /** A packed decision (see `src/codes.rs`) as a plain object with string ids. */
@@ -171,8 +206,8 @@ class DecisionTable {
   #info
   #states
 
-  constructor(policy, info, consent, now, states) {
-    if (info !== policy[kInfo]) throw new TypeError('use policy.decisionTable(consent, now)')
+  constructor(token, policy, info, consent, now, states) {
+    if (token !== tableToken) throw typeError('a DecisionTable comes from policy.decisionTable(consent, now)')
     this.#info = info
     this.#states = states
     /** The policy it decides with. */
@@ -226,13 +261,14 @@ function tableOf(policy, consent, now) {
     return cached
   }
   const info = infoOf(policy)
+  const id = consentId(info, consent, shadow)
   let states
   try {
-    states = info.states(shadow.text, now)
+    states = info.fast.states(id, now)
   } catch (error) {
     throw translate(error)
   }
-  const table = new DecisionTable(policy, info, consent, now, states)
+  const table = new DecisionTable(tableToken, policy, info, consent, now, states)
   shadow.table = table
   return table
 }
@@ -282,15 +318,15 @@ const policyMethods = {
     const shadow = shadowOf(consent)
     const table = shadow.table
     if (table !== null && table.now === at && table.policy === this) return table.decide(name)
-    if (shadow.policy === this && shadow.now === at) return tableOf(this, consent, at).decide(name)
+    const info = infoOf(this)
+    if (shadow.info === info && shadow.now === at) return tableOf(this, consent, at).decide(name)
     // The first decision for this consent at this time: one call to the core. A second one
     // builds the consent's decision table, and the ones after it stay on the JS side.
-    shadow.policy = this
-    shadow.now = at
-    const info = infoOf(this)
+    const id = consentId(info, consent, shadow)
+    if (shadow.info === info) shadow.now = at
     let packed
     try {
-      packed = info.decide(name, shadow.text, at)
+      packed = info.fast.decide(name, id, at)
     } catch (error) {
       throw translate(error)
     }
@@ -396,7 +432,7 @@ Object.defineProperty(Consent, 'fromCookie', {
   value: function fromCookie(value) {
     if (value !== undefined && value !== null) checkString(value, 'value')
     const consent = callNative(Consent, Consent._fromCookie, [value ?? null])
-    Object.defineProperty(consent, kShadow, { value: { text: value ?? '', table: null, policy: null, now: -1 } })
+    Object.defineProperty(consent, kShadow, { value: newShadow(value ?? '') })
     return consent
   },
   writable: true,

@@ -8,6 +8,7 @@
 mod codes;
 mod consent;
 mod errors;
+mod fast;
 mod policy;
 
 use napi_derive::napi;

@@ -1,19 +1,15 @@
 //! The `Policy` class: a loaded policy and the calls that decide with it.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use cookie_charter::{Format, Policy as CorePolicy};
-use napi::bindgen_prelude::{FnArgs, Function};
-use napi::{Env, Status};
+use napi::Env;
+use napi::bindgen_prelude::Object;
 use napi_derive::napi;
 
 use crate::codes::{pack, state_index};
 use crate::consent::Consent;
 use crate::errors::{core_error, invalid_argument, now_or_current, seconds};
-
-/// The JS function `(name, consentCookie, now) => packed` (see `Policy::decide_fn`).
-type DecideFn<'env> = Function<'env, FnArgs<(String, String, f64)>, u32>;
 
 /// A loaded, validated cookie policy.
 #[napi]
@@ -137,60 +133,10 @@ impl Policy {
         pack(&self.inner, &self.inner.decide(&name, &nobody, 0))
     }
 
-    /// A function `(name) => packed` doing what `_lookup` does, closing over this policy.
-    ///
-    /// A plain function with one string argument costs a fraction of a method call with napi-rs
-    /// (no `this` to unwrap and check), which matters on the first sight of each cookie name.
-    #[napi(js_name = "_lookupFn", skip_typescript, catch_unwind)]
-    pub fn lookup_fn<'env>(&self, env: &'env Env) -> napi::Result<Function<'env, String, u32>> {
-        let policy = Arc::clone(&self.inner);
-        env.create_function_from_closure("lookup", move |ctx| {
-            let name: String = ctx.get(0)?;
-            guarded(|| {
-                let nobody = cookie_charter::Consent::default();
-                pack(&policy, &policy.decide(&name, &nobody, 0))
-            })
-        })
-    }
-
-    /// A function `(name, consentCookie, now) => packed`: the core's whole decision for one
-    /// name, for the consent that the cookie value gives, closing over this policy.
-    #[napi(js_name = "_decideFn", skip_typescript, catch_unwind)]
-    pub fn decide_fn<'env>(&self, env: &'env Env) -> napi::Result<DecideFn<'env>> {
-        let policy = Arc::clone(&self.inner);
-        env.create_function_from_closure("decide", move |ctx| {
-            let name: String = ctx.get(0)?;
-            let value: String = ctx.get(1)?;
-            let now: f64 = ctx.get(2)?;
-            guarded(|| {
-                let consent = cookie_charter::Consent::from_cookie(&value);
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss,
-                    reason = "saturating float-to-int conversion of a value checked by the caller"
-                )]
-                let now = now as u64;
-                pack(&policy, &policy.decide(&name, &consent, now))
-            })
-        })
-    }
-
-    /// A function `(consentCookie, now) => states` doing what `_states` does for the consent
-    /// that the cookie value gives, closing over this policy (see `_lookupFn` for why).
-    #[napi(js_name = "_statesFn", skip_typescript, catch_unwind)]
-    pub fn states_fn<'env>(
-        &self,
-        env: &'env Env,
-    ) -> napi::Result<Function<'env, FnArgs<(String, f64)>, String>> {
-        let policy = Arc::clone(&self.inner);
-        env.create_function_from_closure("states", move |ctx| {
-            let value: String = ctx.get(0)?;
-            let now: f64 = ctx.get(1)?;
-            guarded(|| {
-                let consent = cookie_charter::Consent::from_cookie(&value);
-                states_of(&policy, &consent, now)
-            })
-        })
+    /// The plain functions of the hot path, closing over this policy (see `crate::fast`).
+    #[napi(js_name = "_fast", skip_typescript, catch_unwind)]
+    pub fn fast<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+        crate::fast::functions(env, Arc::clone(&self.inner))
     }
 
     /// The state of every purpose, in the order of `purposes`, as one digit each: the index in
@@ -363,19 +309,12 @@ impl Policy {
     }
 }
 
-/// Runs `f`, turning a panic into an error (closures made by `create_function_from_closure` are
-/// not covered by `#[napi(catch_unwind)]`).
-fn guarded<T>(f: impl FnOnce() -> T) -> napi::Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
-        napi::Error::new(
-            Status::GenericFailure,
-            "internal error in cookie-charter (a Rust panic was caught)",
-        )
-    })
-}
-
 /// The state of every purpose as one digit each (see `Policy::states`).
-fn states_of(policy: &CorePolicy, consent: &cookie_charter::Consent, now: f64) -> String {
+pub(crate) fn states_of(
+    policy: &CorePolicy,
+    consent: &cookie_charter::Consent,
+    now: f64,
+) -> String {
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
