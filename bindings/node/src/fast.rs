@@ -32,11 +32,11 @@ struct Slab {
 
 impl Slab {
     fn intern(&mut self, consent: Consent) -> napi::Result<u32> {
-        if let Some(id) = self.free.pop() {
-            if let Some(slot) = self.entries.get_mut(id as usize) {
-                *slot = Some(consent);
-                return Ok(id);
-            }
+        if let Some(id) = self.free.pop()
+            && let Some(slot) = self.entries.get_mut(id as usize)
+        {
+            *slot = Some(consent);
+            return Ok(id);
         }
         let id = u32::try_from(self.entries.len())
             .map_err(|_| napi::Error::new(Status::GenericFailure, "too many live consents"))?;
@@ -52,10 +52,10 @@ impl Slab {
     }
 
     fn release(&mut self, id: u32) {
-        if let Some(slot) = self.entries.get_mut(id as usize) {
-            if slot.take().is_some() {
-                self.free.push(id);
-            }
+        if let Some(slot) = self.entries.get_mut(id as usize)
+            && slot.take().is_some()
+        {
+            self.free.push(id);
         }
     }
 }

@@ -224,3 +224,38 @@ test('a panic in Rust becomes an Error and the process goes on', () => {
   assert.throws(() => policy._decide('x', policy, 0), /Consent/)
   assert.equal(policy.decide('sessionid', Consent.fromCookie(null), NOW).allowed, true)
 })
+
+test('the core forgets a consent once the JS consent is collected', async () => {
+  const v8 = require('node:v8')
+  const vm = require('node:vm')
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  const idOf = (consent) => {
+    const [symbol] = Object.getOwnPropertySymbols(consent)
+    return consent[symbol].id
+  }
+  const fresh = Policy.fromJson(JSON.stringify(doc))
+  const keep = Consent.fromCookie(`v=1&rev=1&at=${NOW}&statistics=1`)
+  fresh.decide('_ga', keep, NOW)
+  const first = idOf(keep)
+  let made = 0
+  const churn = () => {
+    for (let i = 0; i < 1000; i++, made++) {
+      const c = Consent.fromCookie(`v=1&rev=1&at=${NOW - made}&statistics=${made % 2}`)
+      assert.equal(fresh.decide('_ga', c, NOW).allowed, made % 2 === 1)
+    }
+  }
+  churn()
+  let reused = false
+  for (let attempt = 0; attempt < 50 && !reused; attempt++) {
+    gc()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const probe = Consent.fromCookie(`v=1&rev=1&at=${NOW}&marketing=1`)
+    fresh.decide('_ga', probe, NOW)
+    reused = idOf(probe) < 1000
+  }
+  assert.ok(reused, 'ids of collected consents are reused')
+  // The consent kept alive still decides as before.
+  assert.equal(idOf(keep), first)
+  assert.equal(fresh.decide('_ga', keep, NOW + 1).allowed, true)
+})

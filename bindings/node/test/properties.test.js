@@ -116,6 +116,8 @@ test('exactly one rule decides, the same way every time and through every entry 
         assert.ok(RULES.includes(d.rule))
         assert.ok(d.consentState === null || STATES.includes(d.consentState))
         assert.deepEqual(policy.decide(name, consent, NOW), d)
+        // A consent not seen before: the first decision goes to the core in one call.
+        assert.deepEqual(policy.decide(name, makeConsent(c), NOW), d)
         assert.deepEqual(many[i], d)
         assert.deepEqual(table.decide(name), d)
         assert.equal(table.allowed(name), d.allowed)
