@@ -225,20 +225,14 @@ impl Policy {
     }
 
     /// The consent carried by a `Cookie` request header (the value of the policy's
-    /// `consent_cookie`); no header or no such cookie gives a consent with problem `absent`.
+    /// `consent_cookie`); no header or no such cookie gives a consent with problem `absent`, and
+    /// several copies that disagree give no consent (`malformed`).
     #[napi(js_name = "_consentFromCookieHeader", skip_typescript, catch_unwind)]
     pub fn consent_from_cookie_header(&self, cookie_header: Option<String>) -> Consent {
-        let name = self.inner.site().consent_cookie.as_str();
-        let value = cookie_header.as_deref().and_then(|header| {
-            cookie_charter::parse_cookie_header(header)
-                .find(|pair| pair.name == name)
-                .map(|pair| pair.value)
-        });
         Consent {
-            inner: value.map_or_else(
-                cookie_charter::Consent::default,
-                cookie_charter::Consent::from_cookie,
-            ),
+            inner: self
+                .inner
+                .consent_from_cookie_header(cookie_header.as_deref().unwrap_or_default()),
         }
     }
 

@@ -144,6 +144,9 @@ test('filterSetCookies, purge, purposesToAsk and consentState', () => {
   const fromHeader = policy.consentFromCookieHeader(`a=1; consent=${all.toCookie()}; b=2`)
   assert.equal(fromHeader.toCookie(), all.toCookie())
   assert.equal(policy.consentFromCookieHeader(undefined).problem, 'absent')
+  const twice = policy.consentFromCookieHeader(`consent=${all.toCookie()}; consent=v=1&rev=1&at=1`)
+  assert.equal(twice.problem, 'malformed')
+  assert.equal(policy.decide('_ga', twice, NOW).consentState, 'unset')
 })
 
 test('renderCharter renders the example in French and English, HTML escaped', () => {
