@@ -19,6 +19,11 @@ const RULES = Object.freeze(['undeclared', 'necessary', 'third_party', 'anonymou
 /** Consent state ids, in the order of the core's `ConsentState::ALL`. */
 const STATES = Object.freeze(['granted', 'denied', 'unset', 'expired', 'stale'])
 const GRANTED = 0
+/** Header problems, in the order of `filter_codes` (src/fast.rs). */
+const HEADER_PROBLEMS = Object.freeze(['control_character', 'too_large', 'empty', 'nameless'])
+const KEPT = 1 << 30
+const REWRITTEN = 1 << 29
+const NAMED = 1 << 27
 /** Names remembered per policy before the memory is cleared (a bound against hostile names). */
 const MAX_REMEMBERED_NAMES = 4096
 
@@ -357,22 +362,45 @@ const policyMethods = {
       throw typeError(`\`headers\` must be a string or an array of strings, not ${describe(headers)}`)
     }
     checkConsent(consent)
-    let raw
+    const at = nowOf(now)
+    const info = infoOf(this)
+    const id = consentId(info, consent, shadowOf(consent))
+    let codes
+    let rewritten = null
     try {
-      raw = this._filterSetCookies(list, consent, nowOf(now))
+      codes = info.fast.filter(list, id, at)
     } catch (error) {
       throw translate(error)
     }
-    const info = infoOf(this)
-    return {
-      kept: raw.kept,
-      dropped: raw.dropped.map((d) => ({
-        header: d.header,
-        cookie: d.cookie ?? null,
-        decision: unpack(info, d.code),
-        problem: d.problem ?? null,
-      })),
+    // See `filter_codes` in src/fast.rs for the layout of `codes`.
+    const kept = []
+    const dropped = []
+    let next = 0
+    for (let i = 0; i < list.length; i++) {
+      const code = codes[next++]
+      if (code & KEPT) {
+        if (code & REWRITTEN) {
+          if (rewritten === null) rewritten = info.fast.rewritten()
+          kept.push(rewritten.shift())
+        } else {
+          kept.push(list[i])
+        }
+        continue
+      }
+      let cookie = null
+      if (code & NAMED) {
+        const start = codes[next++]
+        cookie = list[i].slice(start, start + codes[next++])
+      }
+      const problem = (code >> 24) & 7
+      dropped.push({
+        header: list[i],
+        cookie,
+        decision: unpack(info, code & 0xffffff),
+        problem: problem === 0 ? null : HEADER_PROBLEMS[problem - 1],
+      })
     }
+    return { kept, dropped }
   },
 
   purge(cookieHeader, consent, now) {

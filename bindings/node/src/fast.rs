@@ -9,7 +9,9 @@
 //!   `release(id)` forgets it (called by a `FinalizationRegistry` when the JS consent is
 //!   collected, so an id is never reused while its consent lives);
 //! - `decide(name, id, now)`: the core's decision, packed;
-//! - `states(id, now)`: the state of every purpose, one digit each.
+//! - `states(id, now)`: the state of every purpose, one digit each;
+//! - `filter(headers, id, now)`: `filter_set_cookies` as numbers, see [`filter_codes`];
+//!   `rewritten()` gives the texts of the kept headers the core rewrote (clamped lifetimes).
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -22,6 +24,9 @@ use napi::{Env, Status};
 
 use crate::codes::pack;
 use crate::policy::states_of;
+
+/// The JS function `(headers, id, now) => codes`.
+type FilterFn<'env> = Function<'env, FnArgs<(Vec<String>, u32, f64)>, Vec<u32>>;
 
 /// Consents named by a number; freed slots are reused.
 #[derive(Default)]
@@ -138,6 +143,41 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
         })?;
     object.set_named_property("decide", decide)?;
 
+    let rewritten_texts: Rc<RefCell<Vec<String>>> = Rc::default();
+    let (p, s, r) = (
+        Arc::clone(&policy),
+        Rc::clone(&slab),
+        Rc::clone(&rewritten_texts),
+    );
+    let filter: FilterFn = env.create_function_from_closure("filter", move |ctx| {
+        let headers: Vec<String> = ctx.get(0)?;
+        let id: u32 = ctx.get(1)?;
+        let now: f64 = ctx.get(2)?;
+        guarded(|| {
+            let slab = s.try_borrow().map_err(|_| slab_error())?;
+            let mut rewritten = r.try_borrow_mut().map_err(|_| slab_error())?;
+            Ok(filter_codes(
+                &p,
+                &headers,
+                slab.get(id)?,
+                unix(now),
+                &mut rewritten,
+            ))
+        })
+    })?;
+    object.set_named_property("filter", filter)?;
+
+    let r = rewritten_texts;
+    let rewritten: Function<(), Vec<String>> =
+        env.create_function_from_closure("rewritten", move |_ctx| {
+            guarded(|| {
+                Ok(std::mem::take(
+                    &mut *r.try_borrow_mut().map_err(|_| slab_error())?,
+                ))
+            })
+        })?;
+    object.set_named_property("rewritten", rewritten)?;
+
     let (p, s) = (policy, slab);
     let states: Function<FnArgs<(u32, f64)>, String> =
         env.create_function_from_closure("states", move |ctx| {
@@ -151,4 +191,62 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     object.set_named_property("states", states)?;
 
     Ok(object)
+}
+
+/// A kept header (bit 30 of its code).
+const KEPT: u32 = 1 << 30;
+/// A kept header that the core rewrote: its text is in `rewritten` (bit 29).
+const REWRITTEN: u32 = 1 << 29;
+/// A dropped header with a cookie name: two numbers follow its code (bit 27).
+const NAMED: u32 = 1 << 27;
+
+/// `filter_set_cookies` of `headers` as numbers, one header after the other: the code (a packed
+/// decision in bits 0–23, see `codes`, the header problem in bits 24–26 as 1 + its index in
+/// `control_character`, `too_large`, `empty`, `nameless`, and the flags above); for a dropped
+/// header with a name, then the UTF-16 offset and length of the name in the header. The texts
+/// of rewritten kept headers go to `rewritten`, in order.
+fn filter_codes(
+    policy: &Policy,
+    headers: &[String],
+    consent: &Consent,
+    now: u64,
+    rewritten: &mut Vec<String>,
+) -> Vec<u32> {
+    rewritten.clear();
+    let mut out = Vec::with_capacity(headers.len());
+    for header in headers {
+        let filtered = policy.filter_set_cookies(std::iter::once(header.as_str()), consent, now);
+        if let Some(kept) = filtered.kept.into_iter().next() {
+            if kept == header.as_str() {
+                out.push(KEPT);
+            } else {
+                rewritten.push(kept.into_owned());
+                out.push(KEPT | REWRITTEN);
+            }
+            continue;
+        }
+        let Some(dropped) = filtered.dropped.first() else {
+            continue;
+        };
+        let problem = dropped.problem.map_or(0, |p| match p {
+            cookie_charter::HeaderProblem::ControlCharacter => 1,
+            cookie_charter::HeaderProblem::TooLarge => 2,
+            cookie_charter::HeaderProblem::Empty => 3,
+            cookie_charter::HeaderProblem::Nameless => 4,
+        });
+        let code = (pack(policy, &dropped.decision) & 0x00FF_FFFF) | (problem << 24);
+        // The name borrows from the header: its place there, counted in UTF-16 units.
+        let place = dropped.cookie.and_then(|name| {
+            let start = (name.as_ptr() as usize).checked_sub(header.as_ptr() as usize)?;
+            let before = header.get(..start)?;
+            let start16 = u32::try_from(before.encode_utf16().count()).ok()?;
+            let len16 = u32::try_from(name.encode_utf16().count()).ok()?;
+            Some((start16, len16))
+        });
+        match place {
+            Some((start, len)) => out.extend([code | NAMED, start, len]),
+            None => out.push(code),
+        }
+    }
+    out
 }

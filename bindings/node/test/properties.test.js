@@ -206,3 +206,38 @@ test('consent cookies round-trip: parse(format(c)) == c', () => {
     { numRuns: RUNS },
   )
 })
+
+test('filterSetCookies (numbers across Node-API) says exactly what the core says', () => {
+  const doc = policyObject({
+    purposes: { statistics: { label: 'S' } },
+    cookies: [cookie('e_id', 'statistics'), cookie('sid', 'necessary'), cookie('_ga_*', 'statistics', { party: 'third' })],
+    site: { clamp_lifetimes: true },
+  })
+  const policy = Policy.fromJson(JSON.stringify(doc))
+  const piece = fc.constantFrom('sid', 'e_id', 'é_id', '_ga_1', 'x', ' ', '\t', '=', ';', 'Max-Age=99999999', 'Path=/', '\u0001', '😀', '', 'é')
+  const header = fc.oneof(
+    fc.array(piece, { maxLength: 8 }).map((parts) => parts.join('')),
+    fc
+      .tuple(fc.constantFrom('sid', 'e_id', '_ga_1'), fc.integer({ min: 0, max: 1e9 }))
+      .map(([name, age]) => `${name}=v; Max-Age=${age}; Path=/`),
+  )
+  const seen = { rewritten: 0, kept: 0, unicodeName: 0 }
+  fc.assert(
+    fc.property(fc.array(header, { maxLength: 6 }), arbConsent, (headers, c) => {
+      const consent = makeConsent(c)
+      const got = policy.filterSetCookies(headers, consent, NOW)
+      const raw = policy._filterSetCookies(headers, consent, NOW)
+      assert.deepEqual(got.kept, raw.kept)
+      assert.deepEqual(
+        got.dropped.map((d) => [d.header, d.cookie, d.problem, (d.decision.allowed ? 1 : 0) | (RULES.indexOf(d.decision.rule) << 1)]),
+        raw.dropped.map((d) => [d.header, d.cookie ?? null, d.problem ?? null, d.code & 15]),
+      )
+      assert.equal(got.kept.length + got.dropped.length, headers.length)
+      seen.kept += got.kept.length
+      seen.rewritten += got.kept.filter((k) => !headers.includes(k)).length
+      seen.unicodeName += got.dropped.filter((d) => d.cookie !== null && /[^\x00-\x7f]/.test(d.cookie)).length
+    }),
+    { numRuns: RUNS * 4 },
+  )
+  assert.ok(seen.kept > 0 && seen.rewritten > 0 && seen.unicodeName > 0, JSON.stringify(seen))
+})
