@@ -57,6 +57,8 @@ export declare class DecisionTable {
   readonly consent: Consent
   /** The decision for the cookie `name`. */
   decide(name: string): Decision
+  /** The decisions for every name of `names`. */
+  decideAll(names: string[]): Decision[]
   /** Whether the cookie `name` is allowed, without building a decision object. */
   allowed(name: string): boolean
   /** The state of every purpose of the policy. */

@@ -239,6 +239,33 @@ class DecisionTable {
     }
   }
 
+  /** The decisions for every name of `names` (an array, checked by the caller). */
+  decideAll(names) {
+    const info = this.#info
+    const states = this.#states
+    const purposes = info.purposes
+    const out = []
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]
+      if (typeof name !== 'string') checkString(name, `names[${i}]`)
+      const packed = lookup(info, name)
+      const rule = (packed >> 1) & 7
+      if (rule === 0) {
+        out.push(undeclared())
+        continue
+      }
+      const purpose = (packed >>> 8) - 1
+      const state = states.charCodeAt(purpose) - 48
+      out.push({
+        allowed: (packed & 1) === 1 || state === GRANTED,
+        rule: RULES[rule],
+        purpose: purposes[purpose],
+        consentState: STATES[state],
+      })
+    }
+    return out
+  }
+
   /** Whether the cookie `name` is allowed (the same as `decide(name).allowed`, without the object). */
   allowed(name) {
     if (typeof name !== 'string') checkString(name, 'name')
@@ -343,12 +370,7 @@ const policyMethods = {
       throw typeError(`\`names\` must be an array of strings, not ${describe(names)}`)
     }
     checkConsent(consent)
-    const table = tableOf(this, consent, nowOf(now))
-    const out = new Array(names.length)
-    for (let i = 0; i < names.length; i++) {
-      out[i] = table.decide(names[i])
-    }
-    return out
+    return tableOf(this, consent, nowOf(now)).decideAll(names)
   },
 
   decisionTable(consent, now) {
