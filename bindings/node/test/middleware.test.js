@@ -85,6 +85,10 @@ const ways = {
     res.writeHead(200, ['Set-Cookie', THREE[0], 'Set-Cookie', THREE[1], 'Set-Cookie', THREE[2], 'X-A', 'b'])
     res.end('ok')
   },
+  '/hostile-keys': (req, res) => {
+    res.writeHead(200, JSON.parse('{"__proto__": "x", "constructor": "y", "Set-Cookie": ["sessionid=s1", "__proto__=p"]}'))
+    res.end(String({}.x))
+  },
   '/mixed': (req, res) => {
     res.setHeader('Set-Cookie', THREE[1])
     res.writeHead(200, { 'Set-Cookie': [THREE[0], THREE[2]] })
@@ -101,6 +105,7 @@ const EXPECT_NO_CONSENT = {
   '/writeHead-reason-object': [],
   '/writeHead-array': ['sessionid'],
   '/mixed': ['sessionid'],
+  '/hostile-keys': ['sessionid'],
 }
 
 function plainServer() {
@@ -156,6 +161,11 @@ for (const [label, make] of [
       assert.equal(statusAndHeaders.headers.get('content-type'), 'text/plain')
       assert.equal((await get(base, '/writeHead-array')).headers.get('x-a'), 'b')
       assert.equal((await get(base, '/setHeaders')).headers.get('x-test'), '1')
+      const hostile = await get(base, '/hostile-keys')
+      assert.equal(hostile.headers.get('__proto__'), 'x')
+      assert.equal(hostile.headers.get('constructor'), 'y')
+      assert.equal(hostile.body, 'undefined')
+      assert.equal({}.x, undefined)
       assert.ok(state.dropped.includes('_ads') && state.dropped.includes('_ga'))
     } finally {
       server.close()
