@@ -7,7 +7,8 @@
 # Usage: bindings/c/test.sh [--update-header]
 #   --update-header  regenerate include/cookie_charter.h instead of failing on drift
 #
-# Needs: cargo, gcc, make, valgrind, pkg-config. Installs the pinned cbindgen into the target
+# Needs: cargo, gcc, make, valgrind, pkg-config (the last three installed from Debian's packages
+# when absent and running as root). Installs the pinned cbindgen into the target
 # directory on first use (cargo install --locked).
 set -euo pipefail
 
@@ -26,6 +27,21 @@ for arg in "$@"; do
 done
 
 step() { printf '\n== %s\n' "$*"; }
+
+# The system tools the tests need, from Debian's packages when a fresh machine lacks them.
+missing=()
+command -v pkg-config > /dev/null || missing+=(pkgconf)
+command -v valgrind > /dev/null || missing+=(valgrind)
+command -v make > /dev/null || missing+=(make)
+if [ ${#missing[@]} -gt 0 ]; then
+    step "install ${missing[*]}"
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq && apt-get install -y -qq "${missing[@]}" > /dev/null
+    else
+        echo "missing: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+fi
 
 target_dir="${CARGO_TARGET_DIR:-}"
 if [[ -z "$target_dir" ]]; then
