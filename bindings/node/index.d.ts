@@ -178,7 +178,7 @@ export declare class Policy {
   get warnings(): Array<PolicyWarning>
 }
 
-/** The options of `new Consent(choices, options)` (read by hand, see `read_options`). */
+/** The options of `new Consent(choices, options)`. */
 export interface ConsentOptions {
   /** The policy revision the consent was given for (default 1). */
   revision?: number
@@ -200,7 +200,7 @@ export interface PolicyWarning {
   column?: number
 }
 
-/** A `Set-Cookie` header the filter removed (decision packed, see `codes`). */
+/** Internal: a `Set-Cookie` header the filter removed (decision packed, see `codes`). */
 export interface RawDropped {
   /** The header value, as given. */
   header: string
@@ -212,7 +212,7 @@ export interface RawDropped {
   problem?: string
 }
 
-/** What the filter returns before `index.js` unpacks the decisions. */
+/** Internal: what the filter returns before `index.js` unpacks the decisions. */
 export interface RawFiltered {
   /** The headers to send, in order. */
   kept: Array<string>
@@ -220,7 +220,7 @@ export interface RawFiltered {
   dropped: Array<RawDropped>
 }
 
-/** A cookie to delete, before `index.js` unpacks the decision. */
+/** Internal: a cookie to delete, before `index.js` unpacks the decision. */
 export interface RawPurged {
   /** The cookie name, as the `Cookie` header sent it. */
   cookie: string

@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use crate::errors::{core_error, now_or_current, seconds, type_error};
 
-/// The options of `new Consent(choices, options)` (read by hand, see `read_options`).
+/// The options of `new Consent(choices, options)`.
 #[napi(object)]
 #[expect(dead_code, reason = "only declares the TypeScript type of the options")]
 pub struct ConsentOptions {

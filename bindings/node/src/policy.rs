@@ -49,7 +49,7 @@ pub struct SiteInfo {
     pub languages: Vec<String>,
 }
 
-/// A `Set-Cookie` header the filter removed (decision packed, see `codes`).
+/// Internal: a `Set-Cookie` header the filter removed (decision packed, see `codes`).
 #[napi(object)]
 pub struct RawDropped {
     /// The header value, as given.
@@ -62,7 +62,7 @@ pub struct RawDropped {
     pub problem: Option<String>,
 }
 
-/// What the filter returns before `index.js` unpacks the decisions.
+/// Internal: what the filter returns before `index.js` unpacks the decisions.
 #[napi(object)]
 pub struct RawFiltered {
     /// The headers to send, in order.
@@ -71,7 +71,7 @@ pub struct RawFiltered {
     pub dropped: Vec<RawDropped>,
 }
 
-/// A cookie to delete, before `index.js` unpacks the decision.
+/// Internal: a cookie to delete, before `index.js` unpacks the decision.
 #[napi(object)]
 pub struct RawPurged {
     /// The cookie name, as the `Cookie` header sent it.
