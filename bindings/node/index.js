@@ -210,17 +210,32 @@ function undeclared() {
 class DecisionTable {
   #info
   #states
+  #policy
+  #consent
+  #now
 
   constructor(token, policy, info, consent, now, states) {
     if (token !== tableToken) throw typeError('a DecisionTable comes from policy.decisionTable(consent, now)')
     this.#info = info
     this.#states = states
-    /** The policy it decides with. */
-    this.policy = policy
-    /** The unix time the table decides at. */
-    this.now = now
-    /** The consent it decides for. */
-    this.consent = consent
+    this.#policy = policy
+    this.#consent = consent
+    this.#now = now
+  }
+
+  /** The policy it decides with. */
+  get policy() {
+    return this.#policy
+  }
+
+  /** The unix time the table decides at. */
+  get now() {
+    return this.#now
+  }
+
+  /** The consent it decides for. */
+  get consent() {
+    return this.#consent
   }
 
   /** The decision for the cookie `name`. */

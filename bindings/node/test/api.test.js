@@ -108,6 +108,12 @@ test('decideMany and decisionTable agree with decide', () => {
   const table = policy.decisionTable(consent, NOW)
   assert.ok(table instanceof DecisionTable)
   assert.equal(table.now, NOW)
+  assert.throws(() => {
+    'use strict'
+    table.now = 0
+  }, TypeError)
+  assert.equal(policy.decisionTable(consent, NOW), table)
+  assert.throws(() => new DecisionTable(), TypeError)
   names.forEach((n, i) => {
     assert.deepEqual(many[i], policy.decide(n, consent, NOW))
     assert.deepEqual(table.decide(n), many[i])
