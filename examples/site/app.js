@@ -1,0 +1,381 @@
+'use strict'
+// The demo site: an Express app whose cookies are governed by its cookie charter (policy.toml).
+//
+// - cookie-charter's middleware reads the visitor's consent (`req.consent`), removes the
+//   `Set-Cookie` headers the visitor has not consented to, and deletes the cookies whose consent
+//   was withdrawn (every domain variant).
+// - The pages set their cookies on the server, unconditionally: the middleware is what keeps the
+//   statistics and marketing cookies out of the browser until the visitor agrees.
+// - The banner asks only about `policy.purposesToAsk(consent)`, and writes the consent cookie of
+//   the specification (`v=1&rev=<revision>&at=<unix seconds>&<purpose>=1|0`); it also works
+//   without JavaScript (the form posts to /consent, which writes the same cookie).
+// - /charter is the charter page generated from the same policy (`renderCharter`).
+
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const path = require('node:path')
+const express = require('express')
+const { Policy, Consent, middleware } = require('cookie-charter')
+
+const DEFAULT_POLICY = path.join(__dirname, 'policy.toml')
+const DAY = 24 * 60 * 60
+
+/** Words for the banner; a purpose the policy declares but this map lacks shows its id. */
+const PURPOSE_TEXT = {
+  statistics: {
+    label: 'Audience statistics',
+    help: 'Google Analytics counts visits and tells visitors apart (cookie _ga).',
+  },
+  marketing: {
+    label: 'Advertising',
+    help: 'The Meta pixel measures how well our campaigns work (cookie _fbp).',
+  },
+}
+
+/** A usage error (bad option, unusable policy): the CLI prints its message, never a stack. */
+class SiteError extends Error {
+  constructor(message) {
+    super(message)
+    this.name = 'SiteError'
+  }
+}
+
+/** Reads and checks a policy file; with `bump`, the policy with that purpose's revision bumped. */
+function loadPolicy(file = DEFAULT_POLICY, { bump } = {}) {
+  let text
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new SiteError(`cannot read the policy file ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+  }
+  if (bump !== undefined) text = bumpPurposeRevision(text, bump, file)
+  try {
+    return file.endsWith('.json') ? Policy.fromJson(text) : Policy.fromToml(text)
+  } catch (error) {
+    const where = error.line ? `:${error.line}:${error.column ?? 1}` : ''
+    throw new SiteError(`invalid policy ${file}${where}: ${error.message}`)
+  }
+}
+
+const TABLE = /^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$/
+const REVISION = /^(\s*revision\s*=\s*)(\d+)(\s*(#.*)?)$/
+
+/**
+ * The TOML text of a policy whose purpose `purpose` changed: the site revision goes from N to
+ * N + 1, `purpose` gets revision N + 1, and every other `[purposes.*]` table without a revision
+ * keeps N, so that consents given for N stay valid for them (SPEC §5: staleness per purpose).
+ * Checked afterwards: a consent granted for everything at N must be asked about `purpose` only.
+ */
+function bumpPurposeRevision(text, purpose, file = 'the policy') {
+  if (typeof purpose !== 'string' || !/^[a-z][a-z0-9_-]{0,31}$/.test(purpose)) {
+    throw new SiteError(`--bump needs a purpose id such as "marketing", not ${JSON.stringify(purpose)}`)
+  }
+  if (purpose === 'necessary') throw new SiteError('--bump: the necessary purpose is never asked about')
+  if (file.endsWith('.json')) throw new SiteError('--bump works on TOML policy files only')
+  const lines = text.split('\n')
+  const tables = [] // { name, line } for each [table] header
+  lines.forEach((line, i) => {
+    const m = TABLE.exec(line)
+    if (m) tables.push({ name: m[1], line: i })
+  })
+  const body = (table) => {
+    const next = tables.find((t) => t.line > table.line)
+    return { from: table.line + 1, to: next ? next.line : lines.length }
+  }
+  const revisionLine = (table) => {
+    const { from, to } = body(table)
+    for (let i = from; i < to; i++) if (REVISION.test(lines[i])) return i
+    return -1
+  }
+  const site = tables.find((t) => t.name === 'site')
+  if (!site) throw new SiteError(`--bump: ${file} has no [site] table`)
+  const target = tables.find((t) => t.name === `purposes.${purpose}`)
+  if (!target) throw new SiteError(`--bump: ${file} has no [purposes.${purpose}] table`)
+
+  const siteLine = revisionLine(site)
+  const old = siteLine === -1 ? 1 : Number(REVISION.exec(lines[siteLine])[2])
+  const bumped = old + 1
+  // Edits from the bottom up, so that the line numbers found above stay right.
+  const edits = [] // [line, replace?, text]
+  if (siteLine === -1) edits.push([site.line + 1, false, `revision = ${bumped}`])
+  else edits.push([siteLine, true, lines[siteLine].replace(REVISION, `$1${bumped}$3`)])
+  for (const table of tables) {
+    if (!table.name.startsWith('purposes.') || table.name === 'purposes.necessary') continue
+    const at = revisionLine(table)
+    if (table === target) {
+      if (at === -1) edits.push([table.line + 1, false, `revision = ${bumped}`])
+      else edits.push([at, true, lines[at].replace(REVISION, `$1${bumped}$3`)])
+    } else if (at === -1) {
+      edits.push([table.line + 1, false, `revision = ${old}`])
+    }
+  }
+  edits.sort((a, b) => b[0] - a[0])
+  for (const [line, replace, newText] of edits) lines.splice(line, replace ? 1 : 0, newText)
+  const result = lines.join('\n')
+
+  // The check: which purposes would a visitor who granted everything at `old` be asked about?
+  let policy
+  try {
+    policy = Policy.fromToml(result)
+  } catch (error) {
+    const where = error.line ? ` (line ${error.line} of the bumped text)` : ''
+    throw new SiteError(`--bump ${purpose}: the bumped policy is invalid${where}: ${error.message}`)
+  }
+  const everything = {}
+  for (const p of policy.purposes) if (p !== 'necessary') everything[p] = 'granted'
+  const asked = policy.purposesToAsk(new Consent(everything, { revision: old }))
+  if (asked.length !== 1 || asked[0] !== purpose) {
+    const detail = asked.length === 0
+      ? `${purpose} has no cookie that needs consent`
+      : `the banner would ask about ${asked.join(', ')}`
+    throw new SiteError(`--bump ${purpose}: cannot re-ask ${purpose} alone: ${detail}`)
+  }
+  return result
+}
+
+function escapeHtml(value) {
+  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
+}
+
+/** The parent domain of the site host on which analytics put their cookies (as GA does). */
+function sharedCookieDomain(host) {
+  const labels = host.split('.')
+  if (labels.length < 3 || /^[0-9.]+$/.test(host) || host.includes(':')) return null
+  return labels.slice(1).join('.')
+}
+
+/** Whether the request's host is `domain` or below it (a cookie for `domain` would be stored). */
+function hostWithin(req, domain) {
+  const host = String(req.hostname || '').toLowerCase()
+  return host === domain || host.endsWith(`.${domain}`)
+}
+
+/**
+ * The Express app. `policy`: a loaded Policy. Options: `now` (unix-seconds clock for the
+ * middleware), `log` (a function for one-line logs, default none), `name` (the site's name).
+ */
+function createApp(policy, options = {}) {
+  if (!(policy instanceof Policy)) throw new SiteError('createApp needs a Policy (from loadPolicy)')
+  const log = options.log ?? (() => {})
+  const name = options.name ?? 'EPN Agglo — open data (demo)'
+  const site = policy.site
+  const cookieDomain = sharedCookieDomain(site.host)
+  const askable = policy.purposesToAsk(Consent.fromCookie(null)) // purposes a banner can ask
+  const consentMaxAge = 180 * DAY // the charter's "6 months"
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(
+    middleware(policy, {
+      ...(options.now ? { now: options.now } : {}),
+      onDropped(dropped, req) {
+        req.withheld = (req.withheld ?? []).concat(dropped.map((d) => d.cookie ?? '(unnamed)'))
+      },
+    }),
+  )
+  app.use((req, res, next) => {
+    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; base-uri 'none'; form-action 'self'")
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('Cache-Control', 'no-store')
+    next()
+  })
+  app.use('/static', express.static(path.join(__dirname, 'public'), { index: false }))
+
+  /** What every page sets on the server: necessary cookies, and the analytics and ad cookies. */
+  function setPageCookies(req, res) {
+    const held = cookieNames(req.headers.cookie)
+    if (!held.has('sessionid')) {
+      res.cookie('sessionid', crypto.randomBytes(16).toString('hex'), { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 14 * DAY * 1000 })
+    }
+    if (!held.has('csrftoken')) {
+      res.cookie('csrftoken', crypto.randomBytes(16).toString('hex'), { sameSite: 'lax', path: '/', maxAge: 365 * DAY * 1000 })
+    }
+    // Statistics: set on the parent domain, as Google Analytics does; the middleware drops it
+    // unless the visitor consented to statistics.
+    const gaValue = `GA1.2.${crypto.randomInt(1e9)}.${Math.floor(Date.now() / 1000)}`
+    const shared = cookieDomain && hostWithin(req, cookieDomain) ? { domain: cookieDomain } : {}
+    res.cookie('_ga', gaValue, { path: '/', sameSite: 'lax', maxAge: 390 * DAY * 1000, ...shared })
+    // Marketing: a first-party pixel cookie; dropped unless the visitor consented to marketing.
+    res.cookie('_fbp', `fb.1.${Date.now()}.${crypto.randomInt(1e9)}`, { path: '/', sameSite: 'lax', maxAge: 90 * DAY * 1000 })
+  }
+
+  function page(req, res, { title, main, banner }) {
+    const consent = req.consent
+    const lang = 'en'
+    res.type('html').send(`<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} — ${escapeHtml(name)}</title>
+<link rel="stylesheet" href="/static/site.css">
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+${banner ?? ''}
+<header><p class="brand"><a href="/">${escapeHtml(name)}</a></p></header>
+<main id="main">
+${main}
+</main>
+<footer>
+<nav aria-label="Cookies">
+<a href="/charter">Charte cookies (français)</a> · <a href="/charter?lang=en">Cookie charter (English)</a> · <a href="/settings">Cookie settings</a>
+</nav>
+<p class="consent-status" data-revision="${consent.revision}">Your consent: ${escapeHtml(describeConsent(policy, consent))}</p>
+</footer>
+${banner ? '<script src="/static/banner.js"></script>' : ''}
+</body>
+</html>`)
+  }
+
+  /** The banner (or the settings form) for `purposes`; `prefill`: check the granted ones. */
+  function bannerHtml(req, purposes, { settings = false } = {}) {
+    const choices = req.consent.choices
+    const items = purposes
+      .map((p) => {
+        const text = PURPOSE_TEXT[p] ?? { label: p, help: '' }
+        const checked = settings && choices[p] === 'granted' ? ' checked' : ''
+        return `<li>
+<input type="checkbox" id="purpose-${escapeHtml(p)}" name="purpose" value="${escapeHtml(p)}"${checked} aria-describedby="purpose-${escapeHtml(p)}-help">
+<label for="purpose-${escapeHtml(p)}">${escapeHtml(text.label)}</label>
+<p id="purpose-${escapeHtml(p)}-help" class="help">${escapeHtml(text.help)}</p>
+</li>`
+      })
+      .join('\n')
+    const heading = settings ? 'Cookie settings' : 'Cookies on this site'
+    const intro = settings
+      ? 'Change your choices at any time. Withdrawing consent deletes the cookies concerned.'
+      : 'Cookies that the site needs to work are always on. With your consent, we would also use the cookies below. Refusing is as easy as accepting, and you can change your mind at any time under “Cookie settings”.'
+    return `<section id="cookie-banner" class="banner${settings ? ' settings' : ''}" aria-labelledby="cookie-banner-title">
+<form id="consent-form" method="post" action="/consent"
+ data-cookie="${escapeHtml(site.consentCookie)}" data-revision="${site.revision}" data-max-age="${consentMaxAge}"
+ data-purposes="${escapeHtml(purposes.join(' '))}" data-choices="${escapeHtml(JSON.stringify(choices))}">
+<h2 id="cookie-banner-title">${heading}</h2>
+<p>${intro} <a href="/charter">Read our cookie charter</a>.</p>
+<input type="hidden" name="asked" value="${escapeHtml(purposes.join(' '))}">
+<input type="hidden" name="back" value="${settings ? '/settings' : escapeHtml(req.path)}">
+<fieldset>
+<legend>Choose per purpose</legend>
+<ul class="purposes">
+${items}
+</ul>
+</fieldset>
+<div class="actions">
+<button type="submit" name="choice" value="accept">Accept all</button>
+<button type="submit" name="choice" value="refuse">Refuse all</button>
+<button type="submit" name="choice" value="custom">Save my choices</button>
+</div>
+</form>
+</section>`
+  }
+
+  function withheldHtml(req) {
+    const withheld = [...new Set(req.withheld ?? [])]
+    return withheld.length === 0
+      ? '<p id="withheld">This page set all its cookies: you consented to each of them, or they are necessary.</p>'
+      : `<p id="withheld">This page tried to set ${withheld.map((n) => `<code>${escapeHtml(n)}</code>`).join(', ')}; cookie-charter withheld ${withheld.length === 1 ? 'it' : 'them'} because you have not consented.</p>`
+  }
+
+  function renderPage(req, res, title, intro) {
+    setPageCookies(req, res)
+    const ask = policy.purposesToAsk(req.consent)
+    page(req, res, {
+      title,
+      banner: ask.length > 0 ? bannerHtml(req, ask) : '',
+      main: `<h1>${escapeHtml(title)}</h1>
+${intro}
+${withheldHtml(req)}`,
+    })
+  }
+
+  app.get('/', (req, res) => {
+    renderPage(req, res, 'Open data of EPN Agglo', `<p>A demonstration portal: its cookie charter is <a href="/charter">executable</a>. Every page sets a session cookie, a CSRF token, a statistics cookie and an advertising cookie on the server; the cookie-charter middleware lets through only what you allowed.</p>
+<p><a href="/datasets">Browse the datasets</a></p>`)
+  })
+
+  app.get('/datasets', (req, res) => {
+    renderPage(req, res, 'Datasets', '<ul><li>Bus stops</li><li>Cycle paths</li><li>Library opening hours</li></ul>')
+  })
+
+  app.get('/settings', (req, res) => {
+    setPageCookies(req, res)
+    page(req, res, {
+      title: 'Cookie settings',
+      banner: bannerHtml(req, askable, { settings: true }),
+      main: `<h1>Cookie settings</h1>
+<p>Necessary cookies cannot be turned off. The other purposes are listed in the form above.</p>
+${withheldHtml(req)}`,
+    })
+  })
+
+  app.post('/consent', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 50 }), (req, res) => {
+    const body = req.body ?? {}
+    const choice = typeof body.choice === 'string' ? body.choice : ''
+    if (!['accept', 'refuse', 'custom'].includes(choice)) {
+      return res.status(400).type('text').send('Bad request: choice must be accept, refuse or custom\n')
+    }
+    const asked = typeof body.asked === 'string' ? body.asked.split(' ').filter(Boolean) : []
+    const unknown = asked.filter((p) => !askable.includes(p))
+    if (asked.length === 0 || unknown.length > 0) {
+      return res.status(400).type('text').send(`Bad request: asked must list purposes among ${askable.join(', ')}\n`)
+    }
+    const ticked = [].concat(body.purpose ?? []).filter((p) => typeof p === 'string')
+    const choices = { ...req.consent.choices }
+    for (const p of asked) {
+      const granted = choice === 'accept' || (choice === 'custom' && ticked.includes(p))
+      choices[p] = granted ? 'granted' : 'denied'
+    }
+    const value = new Consent(choices, { revision: site.revision, at: Math.floor(Date.now() / 1000) }).toCookie()
+    res.cookie(site.consentCookie, value, { path: '/', sameSite: 'lax', maxAge: consentMaxAge * 1000, encode: String })
+    const back = typeof body.back === 'string' && /^\/[A-Za-z0-9/_-]*$/.test(body.back) ? body.back : '/'
+    log(`consent ${value}`)
+    res.redirect(303, back)
+  })
+
+  app.get('/charter', (req, res) => {
+    const lang = typeof req.query.lang === 'string' ? req.query.lang : site.languages[0]
+    if (!site.languages.includes(lang)) {
+      return res.status(400).type('text').send(`Unknown language ${JSON.stringify(lang)}: this charter exists in ${site.languages.join(', ')}\n`)
+    }
+    const charter = policy.renderCharter({ lang, format: 'html' })
+    page(req, res, { title: lang === 'fr' ? 'Charte cookies' : 'Cookie charter', main: charter })
+  })
+
+  app.use((req, res) => {
+    res.status(404).type('text').send('Not found\n')
+  })
+  // Errors (a malformed request body...) answer 400/500 with a short text, never a stack trace.
+  app.use((error, req, res, _next) => {
+    const status = Number.isInteger(error.status) && error.status >= 400 && error.status < 600 ? error.status : 500
+    if (status >= 500) log(`error ${req.method} ${req.path}: ${error.message}`)
+    res.status(status).type('text').send(status >= 500 ? 'Internal error\n' : `Bad request: ${error.message}\n`)
+  })
+  return app
+}
+
+
+function describeConsent(policy, consent) {
+  const choices = consent.choices
+  const parts = policy.purposes
+    .filter((p) => p !== 'necessary')
+    .map((p) => `${p} ${policy.consentState(p, consent) ?? 'unset'}`)
+  return consent.problem && consent.problem !== 'absent'
+    ? `none (the consent cookie was unusable: ${consent.problem})`
+    : Object.keys(choices).length === 0 && consent.problem === 'absent'
+      ? 'not given yet'
+      : `given for revision ${consent.revision}: ${parts.join(', ')}`
+}
+
+/** The cookie names of a `Cookie` request header (for "already has a session"). */
+function cookieNames(header) {
+  const names = new Set()
+  if (typeof header !== 'string') return names
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=')
+    const name = (eq === -1 ? '' : pair.slice(0, eq)).trim()
+    if (name) names.add(name)
+  }
+  return names
+}
+
+module.exports = { createApp, loadPolicy, bumpPurposeRevision, SiteError, DEFAULT_POLICY }
