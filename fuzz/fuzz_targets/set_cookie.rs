@@ -32,14 +32,21 @@ fuzz_target!(|data: &[u8]| {
     };
     let header = String::from_utf8_lossy(data);
     if let Ok(cookie) = cookie_charter::SetCookie::parse(&header) {
-        assert!(!cookie.name.bytes().any(|b| b < 0x20 && b != b'\t' || b == 0x7f || b == b';' || b == b'='));
+        assert!(
+            !cookie
+                .name
+                .bytes()
+                .any(|b| b < 0x20 && b != b'\t' || b == 0x7f || b == b';' || b == b'=')
+        );
         let _ = (cookie.lifetime(0), cookie.domain(), cookie.path());
     }
     let consent = cookie_charter::Consent::default();
     let filtered = policy.filter_set_cookies([header.as_ref()], &consent, 1_700_000_000);
     assert_eq!(filtered.kept.len() + filtered.dropped.len(), 1);
     for kept in &filtered.kept {
-        let name = cookie_charter::SetCookie::parse(kept).map(|c| c.name).unwrap_or_default();
+        let name = cookie_charter::SetCookie::parse(kept)
+            .map(|c| c.name)
+            .unwrap_or_default();
         assert!(policy.decide(name, &consent, 1_700_000_000).allowed);
     }
 });

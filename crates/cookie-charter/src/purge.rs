@@ -71,9 +71,11 @@ impl Policy {
     ) -> Vec<Purged<'h, '_>> {
         let mut purged: Vec<Purged<'h, '_>> = Vec::new();
         let mut domains: Option<Vec<&str>> = None;
+        // A set, not a scan of `purged`: a hostile header of 100,000 names stays linear.
+        let mut seen: foldhash::HashSet<&str> = foldhash::HashSet::default();
         for pair in parse_cookie_header(cookie_header) {
             let name = pair.name;
-            if !is_writable_name(name) || purged.iter().any(|p| p.cookie == name) {
+            if !is_writable_name(name) || !seen.insert(name) {
                 continue;
             }
             let decision = self.decide(name, consent, now);
