@@ -10,6 +10,9 @@
 #[path = "support/store.rs"]
 mod store;
 
+#[path = "support/fuzz_gen.rs"]
+mod fuzz_gen;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -404,4 +407,120 @@ proptest! {
             }
         }
     }
+}
+
+/// A policy that declares almost nothing: every named header is dropped, and the drop reports
+/// the name the filter decided on.
+const AGREEMENT_POLICY: &str = r#"
+[site]
+name = "Agreement"
+url = "https://www.example.com"
+consent_cookie = "consent"
+"#;
+
+/// Every `Set-Cookie` value of the conformance suites, with the origin its suite sets it from.
+fn conformance_set_cookies() -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    let wpt = read_json("wpt-cookies/cases.json");
+    for case in array(&wpt["cases"], "cases") {
+        for header in array(&case["set_cookie"], "set_cookie") {
+            out.push((string(header, "set_cookie").to_owned(), "web-platform.test"));
+        }
+    }
+    let http_state = read_json("rfc6265-http-state/parser.json");
+    for case in array(&http_state, "parser.json") {
+        for header in array(&case["received"], "received") {
+            out.push((string(header, "received").to_owned(), "home.example.org"));
+        }
+    }
+    out
+}
+
+/// `Err` when the name the filter decides on for `header` and the name the store keeps differ.
+fn agree(policy: &Policy, header: &str, host: &str) -> Result<bool, String> {
+    let consent = Consent::default();
+    let filtered = policy.filter_set_cookies([header], &consent, 1_700_000_000);
+    let decided: Option<&str> = match (filtered.kept.first(), filtered.dropped.first()) {
+        (Some(kept), _) => SetCookie::parse(kept).ok().map(|c| c.name),
+        (None, Some(dropped)) => dropped.cookie,
+        (None, None) => return Err("the filter lost the header".to_owned()),
+    };
+    if decided.map(str::to_owned) != reference_name(header).filter(|n| !n.is_empty()) {
+        return Err(format!(
+            "filter {decided:?}, RFC 6265bis {:?}",
+            reference_name(header)
+        ));
+    }
+    let mut store = Store::default();
+    let origin = Origin {
+        host,
+        path: "/",
+        secure: true,
+    };
+    if !store.receive(header, origin, NOW) {
+        return Ok(false);
+    }
+    let kept: Vec<&str> = store.stored().iter().map(|c| c.name.as_str()).collect();
+    if kept != [decided.unwrap_or("")] {
+        return Err(format!("filter {decided:?}, store {kept:?}"));
+    }
+    Ok(true)
+}
+
+/// Zero differences between the name the filter decides on and the name the test store keeps,
+/// over every conformance `Set-Cookie` value (as sent and as the HTTP layer cuts it) and
+/// [`fuzz_gen::DEFAULT_CASES`] generated ones: built from tricky pieces, and mutations of the
+/// conformance values. The seed is printed; `FUZZ_SEED` replays a run.
+#[test]
+fn filter_and_store_agree_on_every_conformance_value_and_generated_ones() {
+    let policy = Policy::from_toml(AGREEMENT_POLICY).unwrap_or_else(|e| panic!("{e}"));
+    let values = conformance_set_cookies();
+    assert!(values.len() > 300, "{} conformance values", values.len());
+    let mut differences = Vec::new();
+    let mut stored = 0usize;
+    let mut check = |header: &str, host: &str| match agree(&policy, header, host) {
+        Ok(true) => stored += 1,
+        Ok(false) => {}
+        Err(why) => differences.push(format!("{header:?}: {why}")),
+    };
+    for (header, host) in &values {
+        check(header, host);
+        check(http_layer(header), host);
+    }
+    let seed = fuzz_gen::run_seed();
+    let cases = fuzz_gen::run_cases();
+    println!("name agreement: seed {seed} (FUZZ_SEED={seed} replays), {cases} generated values");
+    let mut rng = fuzz_gen::Rng::new(seed);
+    let seeds: Vec<Vec<u8>> = values.iter().map(|(h, _)| h.clone().into_bytes()).collect();
+    for _ in 0..cases {
+        let header = if rng.chance(50) {
+            fuzz_gen::set_cookie_header(&mut rng)
+        } else {
+            fuzz_gen::text(&fuzz_gen::mutate(
+                &mut rng,
+                &seeds,
+                fuzz_gen::HEADER_TOKENS,
+                8192,
+            ))
+        };
+        check(&header, "www.example.com");
+    }
+    assert!(
+        differences.is_empty(),
+        "{} differences (FUZZ_SEED={seed}):\n{}",
+        differences.len(),
+        differences
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    println!(
+        "name agreement: {} conformance values (twice), {cases} generated, {stored} stored by the store, {} differences",
+        values.len(),
+        differences.len()
+    );
+    // Most values are stored, so that the comparison is not vacuous.
+    assert!(stored > cases / 4, "only {stored} values were stored");
 }

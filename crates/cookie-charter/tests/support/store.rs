@@ -155,6 +155,11 @@ impl Store {
         true
     }
 
+    /// Every cookie the store holds, in the order they were stored or replaced.
+    pub fn stored(&self) -> &[Stored] {
+        &self.cookies
+    }
+
     /// The cookies sent to `origin` at `now`, in RFC 6265 §5.4 order.
     pub fn cookies_for(&self, origin: Origin<'_>, now: i64) -> Vec<&Stored> {
         let mut sent: Vec<&Stored> = self
