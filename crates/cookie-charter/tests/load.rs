@@ -370,18 +370,34 @@ fn limits_hold_at_the_cap_and_fail_one_past_it() {
     assert_eq!(err.kind(), ErrorKind::TooMany);
     assert_eq!(err.field(), Some("cookies"));
 
+    assert!(
+        err.message().contains(&limits::MAX_COOKIES.to_string()),
+        "{err}"
+    );
+    // At the `cookies` array.
+    let column = many(0).find('[').unwrap() + 1;
+    assert_eq!(err.location(), Some(Location { line: 1, column }));
+
     let pad = |n: usize| format!("{SITE}{}", " ".repeat(n - SITE.len()));
     assert!(Policy::from_toml(&pad(limits::MAX_POLICY_BYTES)).is_ok());
-    assert_eq!(
-        load_err(&pad(limits::MAX_POLICY_BYTES + 1)).kind(),
-        ErrorKind::TooLarge
+    let err = load_err(&pad(limits::MAX_POLICY_BYTES + 1));
+    assert_eq!(err.kind(), ErrorKind::TooLarge);
+    assert!(
+        err.message()
+            .contains(&limits::MAX_POLICY_BYTES.to_string()),
+        "{err}"
     );
 
     let name = |n: usize| format!("{SITE}{}", cookie(&"n".repeat(n), "necessary", ""));
     assert!(Policy::from_toml(&name(limits::MAX_NAME_BYTES)).is_ok());
-    assert_eq!(
-        load_err(&name(limits::MAX_NAME_BYTES + 1)).kind(),
-        ErrorKind::InvalidName
+    let text = name(limits::MAX_NAME_BYTES + 1);
+    let err = load_err(&text);
+    assert_eq!(err.kind(), ErrorKind::InvalidName);
+    assert_eq!(err.field(), Some("cookies[0].name"));
+    assert_eq!(err.location().unwrap().line, line_of(&text, "name = \"nnn"));
+    assert!(
+        err.message().contains(&limits::MAX_NAME_BYTES.to_string()),
+        "{err}"
     );
 
     let purposes = |n: usize| {
@@ -392,16 +408,119 @@ fn limits_hold_at_the_cap_and_fail_one_past_it() {
         s
     };
     assert!(Policy::from_toml(&purposes(limits::MAX_PURPOSES)).is_ok());
-    assert_eq!(
-        load_err(&purposes(limits::MAX_PURPOSES + 1)).kind(),
-        ErrorKind::TooMany
+    let err = load_err(&purposes(limits::MAX_PURPOSES + 1));
+    assert_eq!(err.kind(), ErrorKind::TooMany);
+    assert_eq!(err.field(), Some("purposes"));
+    assert!(err.location().is_some());
+    assert!(
+        err.message().contains(&limits::MAX_PURPOSES.to_string()),
+        "{err}"
     );
 
     let text = |n: usize| format!("{SITE}[purposes.p]\nlabel = \"{}\"\n", "x".repeat(n));
     assert!(Policy::from_toml(&text(limits::MAX_TEXT_BYTES)).is_ok());
+    let err = load_err(&text(limits::MAX_TEXT_BYTES + 1));
+    assert_eq!(err.kind(), ErrorKind::TooLarge);
+    assert_eq!(err.field(), Some("purposes.p.label"));
+    assert_eq!(err.location(), Some(Location { line: 6, column: 9 }));
+    assert!(
+        err.message().contains(&limits::MAX_TEXT_BYTES.to_string()),
+        "{err}"
+    );
+}
+
+/// A document whose innermost value is `depth` levels deep, the root table counting as one:
+/// a top-level key holding `depth - 2` nested arrays around an integer.
+fn nested(depth: usize, json: bool) -> String {
+    let arrays = depth - 2;
+    let value = format!("{}1{}", "[".repeat(arrays), "]".repeat(arrays));
+    if json {
+        format!("{{\"site\": {value}}}")
+    } else {
+        format!("x = {value}\n")
+    }
+}
+
+#[test]
+fn nesting_holds_at_max_depth_and_fails_one_past_it_in_both_formats() {
+    for json in [false, true] {
+        let load = |text: &str| {
+            if json {
+                Policy::from_json(text)
+            } else {
+                Policy::from_toml(text)
+            }
+        };
+        // At the cap the tree is read; the schema then refuses the field (not the depth).
+        let at_cap = load(&nested(limits::MAX_DEPTH, json)).unwrap_err();
+        assert_ne!(at_cap.kind(), ErrorKind::TooDeep, "{at_cap}");
+        let text = nested(limits::MAX_DEPTH + 1, json);
+        let err = load(&text).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TooDeep, "json {json}: {err}");
+        assert!(
+            err.message().contains(&limits::MAX_DEPTH.to_string()),
+            "{err}"
+        );
+        // It points at the value one level too deep: the innermost integer.
+        let column = text.find("[1]").unwrap() + 2;
+        assert_eq!(
+            err.location(),
+            Some(Location { line: 1, column }),
+            "json {json}"
+        );
+    }
+}
+
+#[test]
+fn languages_hold_at_the_cap_and_fail_one_past_it() {
+    let policy = |n: usize| {
+        let tags: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    "{}{}",
+                    (b'a' + (i / 26) as u8) as char,
+                    (b'a' + (i % 26) as u8) as char
+                )
+            })
+            .collect();
+        let list: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
+        let labels: Vec<String> = tags.iter().map(|t| format!("{t} = \"x\"")).collect();
+        let labels = labels.join(", ");
+        format!(
+            "{SITE}languages = [{}]\n[purposes.necessary]\nlabel = {{ {labels} }}\n[purposes.statistics]\nlabel = {{ {labels} }}\n",
+            list.join(", ")
+        )
+    };
+    let loaded = Policy::from_toml(&policy(limits::MAX_LANGUAGES)).unwrap();
+    assert_eq!(loaded.site().languages.len(), limits::MAX_LANGUAGES);
+    let text = policy(limits::MAX_LANGUAGES + 1);
+    let err = load_err(&text);
+    assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    assert_eq!(err.field(), Some("site.languages"));
+    assert_eq!(err.location().unwrap().line, line_of(&text, "languages ="));
+    assert!(
+        err.message().contains(&limits::MAX_LANGUAGES.to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_consent_cookie_name_holds_at_max_name_bytes_and_fails_one_past_it() {
+    let site = |n: usize| {
+        SITE.replace(
+            "consent_cookie = \"consent\"",
+            &format!("consent_cookie = \"{}\"", "c".repeat(n)),
+        )
+    };
+    let policy = Policy::from_toml(&site(limits::MAX_NAME_BYTES)).unwrap();
+    assert_eq!(policy.site().consent_cookie.len(), limits::MAX_NAME_BYTES);
+    let text = site(limits::MAX_NAME_BYTES + 1);
+    let err = load_err(&text);
+    assert_eq!(err.kind(), ErrorKind::InvalidName);
+    assert_eq!(err.field(), Some("site.consent_cookie"));
     assert_eq!(
-        load_err(&text(limits::MAX_TEXT_BYTES + 1)).kind(),
-        ErrorKind::TooLarge
+        err.location().unwrap().line,
+        line_of(&text, "consent_cookie =")
     );
 }
 
