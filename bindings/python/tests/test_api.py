@@ -274,9 +274,13 @@ def test_purge_deletes_withdrawn_cookies(policy: Policy) -> None:
 
 
 def test_consent_from_cookie_header(policy: Policy) -> None:
-    header = "a=1; consent=v=1&rev=2&at=1700000000&statistics=1; consent=v=1&rev=2&at=1&statistics=0"
-    consent = policy.consent_from_cookie_header(header)
+    value = "v=1&rev=2&at=1700000000&statistics=1"
+    consent = policy.consent_from_cookie_header(f"a=1; consent={value}; b=2")
     assert consent.get("statistics") == "granted"
+    # The same value twice counts once; copies that disagree fail closed.
+    assert policy.consent_from_cookie_header(f"consent={value}; consent={value}").to_cookie() == consent.to_cookie()
+    split = policy.consent_from_cookie_header(f"consent={value}; consent=v=1&rev=2&at=1&statistics=0")
+    assert split.problem == "malformed" and split.get("statistics") is None
     assert policy.consent_from_cookie_header(None).problem == "absent"
     assert policy.consent_from_cookie_header("consent=junk").problem == "malformed"
 
