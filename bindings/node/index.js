@@ -444,14 +444,26 @@ const policyMethods = {
     if (cookieHeader === undefined || cookieHeader === null) cookieHeader = ''
     checkString(cookieHeader, 'cookieHeader')
     checkConsent(consent)
-    let raw
+    const at = nowOf(now)
+    if (cookieHeader === '') return []
+    const info = infoOf(this)
+    const id = consentId(info, consent, shadowOf(consent))
+    let flat
     try {
-      raw = this._purge(cookieHeader, consent, nowOf(now))
+      flat = info.fast.purge(cookieHeader, id, at)
     } catch (error) {
       throw translate(error)
     }
-    const info = infoOf(this)
-    return raw.map((p) => ({ cookie: p.cookie, decision: unpack(info, p.code), headers: p.headers }))
+    // See `purge_strings` in src/fast.rs for the layout of `flat`.
+    const out = []
+    for (let i = 0; i < flat.length; ) {
+      const cookie = flat[i]
+      const decision = unpack(info, Number(flat[i + 1]))
+      const count = Number(flat[i + 2])
+      out.push({ cookie, decision, headers: flat.slice(i + 3, i + 3 + count) })
+      i += 3 + count
+    }
+    return out
   },
 
   purposesToAsk(consent, now) {

@@ -11,7 +11,8 @@
 //! - `decide(name, id, now)`: the core's decision, packed;
 //! - `states(id, now)`: the state of every purpose, one digit each;
 //! - `filter(headers, id, now)`: `filter_set_cookies` as numbers, see [`filter_codes`];
-//!   `rewritten()` gives the texts of the kept headers the core rewrote (clamped lifetimes).
+//!   `rewritten()` gives the texts of the kept headers the core rewrote (clamped lifetimes);
+//! - `purge(cookieHeader, id, now)`: `purge` as strings, see [`purge_strings`].
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -178,6 +179,19 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
         })?;
     object.set_named_property("rewritten", rewritten)?;
 
+    let (p, s) = (Arc::clone(&policy), Rc::clone(&slab));
+    let purge: Function<FnArgs<(String, u32, f64)>, Vec<String>> = env
+        .create_function_from_closure("purge", move |ctx| {
+            let header: String = ctx.get(0)?;
+            let id: u32 = ctx.get(1)?;
+            let now: f64 = ctx.get(2)?;
+            guarded(|| {
+                let slab = s.try_borrow().map_err(|_| slab_error())?;
+                Ok(purge_strings(&p, &header, slab.get(id)?, unix(now)))
+            })
+        })?;
+    object.set_named_property("purge", purge)?;
+
     let (p, s) = (policy, slab);
     let states: Function<FnArgs<(u32, f64)>, String> =
         env.create_function_from_closure("states", move |ctx| {
@@ -247,6 +261,19 @@ fn filter_codes(
             Some((start, len)) => out.extend([code | NAMED, start, len]),
             None => out.push(code),
         }
+    }
+    out
+}
+
+/// `purge` of a `Cookie` header as one flat list: for each cookie to delete, its name, its
+/// packed decision (in decimal, see `codes`), the number of deletion headers, then the headers.
+fn purge_strings(policy: &Policy, header: &str, consent: &Consent, now: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    for purged in policy.purge(header, consent, now) {
+        out.push(purged.cookie.to_owned());
+        out.push(pack(policy, &purged.decision).to_string());
+        out.push(purged.headers.len().to_string());
+        out.extend(purged.headers);
     }
     out
 }

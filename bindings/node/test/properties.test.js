@@ -241,3 +241,34 @@ test('filterSetCookies (numbers across Node-API) says exactly what the core says
   )
   assert.ok(seen.kept > 0 && seen.rewritten > 0 && seen.unicodeName > 0, JSON.stringify(seen))
 })
+
+test('purge (strings across Node-API) says exactly what the core says', () => {
+  const doc = policyObject({
+    purposes: { statistics: { label: 'S' }, marketing: { label: 'M' } },
+    cookies: [cookie('sid', 'necessary', { path: '/app' }), cookie('_ga', 'statistics'), cookie('ad_*', 'marketing')],
+    site: { url: 'https://www.shop.example.co.uk' },
+  })
+  const policy = Policy.fromJson(JSON.stringify(doc))
+  const name = fc.constantFrom('sid', '_ga', 'ad_1', 'x', '__Host-x', '__Secure-y', 'é', 'a;b', ' sp ', '', 'consent')
+  const pair = fc.tuple(name, fc.constantFrom('1', '', 'v=1', 'é')).map(([n, v]) => `${n}=${v}`)
+  const cookieHeader = fc.array(pair, { maxLength: 8 }).map((pairs) => pairs.join('; '))
+  let purgedSeen = 0
+  fc.assert(
+    fc.property(cookieHeader, arbConsent, (header, c) => {
+      const consent = makeConsent(c)
+      const got = policy.purge(header, consent, NOW)
+      const raw = policy._purge(header, consent, NOW)
+      assert.deepEqual(
+        got.map((p) => [p.cookie, p.headers, (p.decision.allowed ? 1 : 0) | (RULES.indexOf(p.decision.rule) << 1)]),
+        raw.map((p) => [p.cookie, p.headers, p.code & 15]),
+      )
+      for (const p of got) {
+        assert.equal(p.decision.allowed, false)
+        assert.ok(p.headers.every((h) => !/[\r\n]/.test(h)))
+      }
+      purgedSeen += got.length
+    }),
+    { numRuns: RUNS * 2 },
+  )
+  assert.ok(purgedSeen > 0)
+})
