@@ -1,0 +1,226 @@
+// The Node side of the comparison benchmark (run by benches/compare.sh).
+//
+//   node benches/node/bench.mjs DIR [--check]
+//
+// Reads the shared workload the Rust side wrote to DIR, checks that every engine gives the
+// expected answers, then (without --check) times them and writes DIR/node.json. The binding is the package in
+// bindings/node (built by benches/compare.sh); Cedar, `cookie` and `set-cookie-parser` come from
+// benches/node_modules.
+
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
+import cookie from 'cookie'
+import setCookieParser from 'set-cookie-parser'
+
+const require = createRequire(import.meta.url)
+const { Policy, Consent } = require('../../bindings/node/index.js')
+
+const dir = process.argv[2]
+const read = (name) => readFileSync(join(dir, name), 'utf8')
+const tomlText = read('policy.toml')
+const names = read('names.txt').split('\n').filter(Boolean)
+const [consentValue, nowText] = read('consent.txt').split('\n')
+const NOW = Number(nowText)
+const expected = read('expected.tsv').split('\n').filter(Boolean).map((l) => l.split('\t'))
+const setCookies = read('set-cookies.txt').split('\n').filter(Boolean)
+const cookieHeader = read('cookie-header.txt').replace(/\n$/, '')
+const expectedKept = read('expected-kept.txt').split('\n').filter(Boolean)
+
+const ROUND_MS = 20
+const ROUNDS = 11
+let sink = 0
+
+/** Runs `f` (doing `ops` operations) in calibrated rounds; ns per operation, one per round. */
+function perOp(ops, f) {
+  let calls = 1
+  for (;;) {
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < calls; i++) sink += f() ? 1 : 0
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6
+    if (ms * 10 >= ROUND_MS) {
+      calls = Math.max(1, Math.floor(ROUND_MS / (ms / calls)))
+      break
+    }
+    calls *= 2
+  }
+  const out = []
+  for (let r = 0; r <= ROUNDS; r++) {
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < calls; i++) sink += f() ? 1 : 0
+    const ns = Number(process.hrtime.bigint() - t0) / (calls * ops)
+    if (r > 0) out.push(ns)
+  }
+  return out
+}
+
+// ---- the plain JavaScript engine: a Map of exact names, a scan of patterns, ifs -------------
+function plainEngine(toml) {
+  // The inventory's TOML is flat: read each [[cookies]] table's keys.
+  const exact = new Map()
+  const patterns = []
+  for (const block of toml.split('[[cookies]]').slice(1)) {
+    const get = (k) => (block.match(new RegExp(`^${k} = "?([^"\\n]*)"?$`, 'm')) ?? [])[1]
+    const name = get('name')
+    const entry = { purpose: get('purpose'), third: get('domain') !== undefined, anonymous: get('anonymous') === 'true' }
+    const star = name.indexOf('*')
+    if (star < 0) exact.set(name, entry)
+    else patterns.push({ prefix: name.slice(0, star), suffix: name.slice(star + 1), entry })
+  }
+  patterns.sort((a, b) => b.prefix.length + b.suffix.length - (a.prefix.length + a.suffix.length))
+  const granted = (value) => {
+    const m = new Map()
+    for (const part of value.split('&')) {
+      const eq = part.indexOf('=')
+      const k = part.slice(0, eq)
+      if (k !== 'v' && k !== 'rev' && k !== 'at') m.set(k, part.slice(eq + 1) === '1')
+    }
+    return m
+  }
+  const decide = (name, g) => {
+    let e = exact.get(name)
+    if (e === undefined) {
+      for (const p of patterns) {
+        if (name.length >= p.prefix.length + p.suffix.length && name.startsWith(p.prefix) && name.endsWith(p.suffix)) {
+          e = p.entry
+          break
+        }
+      }
+      if (e === undefined) return false
+    }
+    if (e.purpose === 'necessary') return true
+    if (e.third) return g.get(e.purpose) === true
+    if (e.purpose === 'statistics' && e.anonymous) return true
+    return g.get(e.purpose) === true
+  }
+  return { granted, decide }
+}
+
+const policy = Policy.fromToml(tomlText)
+const consent = Consent.fromCookie(consentValue)
+const plain = plainEngine(tomlText)
+const granted = plain.granted(consentValue)
+const grantedList = [...granted].filter(([, g]) => g).map(([p]) => p)
+const cedarSet = cedar.preparsePolicySet('charter', { staticPolicies: read('charter.cedar') })
+if (cedarSet.type !== 'success') throw new Error(`Cedar policies: ${JSON.stringify(cedarSet)}`)
+const cedarDecide = (name) => {
+  const answer = cedar.statefulIsAuthorized({
+    principal: { type: 'Visitor', id: 'v' },
+    action: { type: 'Action', id: 'set' },
+    resource: { type: 'Cookie', id: 'c' },
+    context: { name, granted: grantedList },
+    preparsedPolicySetId: 'charter',
+    entities: [],
+  })
+  if (answer.type !== 'success') throw new Error(`Cedar: ${JSON.stringify(answer.errors)}`)
+  return answer.response.decision === 'allow'
+}
+
+// Requests of 10 cookies, each with its own consent cookie value (so nothing is reused from one
+// request to the next), names taken in turn from the workload.
+const PER_REQUEST = 10
+const REQUESTS = 1000
+const requests = []
+for (let i = 0; i < REQUESTS; i++) {
+  const req = []
+  for (let k = 0; k < PER_REQUEST; k++) req.push(names[(i * PER_REQUEST + k) % names.length])
+  requests.push({ names: req, value: consentValue.replace('at=1700000000', `at=${1700000000 - i}`) })
+}
+const requestConsents = requests.map((r) => Consent.fromCookie(r.value))
+const allowedOf = new Map(expected.map(([n, a]) => [n, a === '1']))
+
+// ---- answers first: every engine agrees before anything is timed -----------------------------
+for (const [name, allowed, rule, purpose, state] of expected) {
+  const d = policy.decide(name, consent, NOW)
+  const got = [d.allowed ? '1' : '0', d.rule, d.purpose ?? '-', d.consentState ?? '-'].join('\t')
+  if (got !== [allowed, rule, purpose, state].join('\t')) throw new Error(`cookie-charter: ${name}: ${got}`)
+  if (plain.decide(name, granted) !== (allowed === '1')) throw new Error(`plain JS: ${name}`)
+  if (cedarDecide(name) !== (allowed === '1')) throw new Error(`cedar-wasm: ${name}`)
+}
+requests.forEach((r, i) => {
+  const table = policy.decisionTable(requestConsents[i], NOW)
+  const g = plain.granted(r.value)
+  for (const n of r.names) {
+    if (table.allowed(n) !== allowedOf.get(n) || plain.decide(n, g) !== allowedOf.get(n)) throw new Error(`per request: ${n}`)
+  }
+})
+const kept = policy.filterSetCookies(setCookies, consent, NOW).kept
+if (JSON.stringify(kept) !== JSON.stringify(expectedKept)) throw new Error(`filterSetCookies: ${kept}`)
+const decisions = new Map(setCookies.map((h) => {
+  const n = h.slice(0, h.indexOf('=')).trim()
+  return [n, policy.decide(n, consent, NOW).allowed]
+}))
+const parserFilter = (headers) => headers.filter((h) => decisions.get(setCookieParser.parseString(h).name) === true)
+if (JSON.stringify(parserFilter(setCookies)) !== JSON.stringify(expectedKept)) throw new Error('set-cookie-parser filter')
+const parsed = cookie.parse(cookieHeader)
+if (Object.keys(parsed).length !== cookieHeader.split(';').length) throw new Error('npm cookie reads every cookie')
+const plainSplit = (h) => {
+  const out = []
+  for (const piece of h.split(';')) {
+    const eq = piece.indexOf('=')
+    if (eq >= 0) out.push([piece.slice(0, eq).trim(), piece.slice(eq + 1).trim()])
+  }
+  return out
+}
+console.error('node: answers agree')
+if (process.argv.includes('--check')) process.exit(0)
+
+// ---- timing ----------------------------------------------------------------------------------
+const rows = []
+const row = (table, id, label, samples) => rows.push({ table, id, label, samples })
+let tick = 0
+row('decide', 'node/cookie-charter', 'Node: cookie-charter `policy.decide`, one call per name', perOp(names.length, () => {
+  let s = 0
+  for (const q of names) s += policy.decide(q, consent, NOW).allowed ? 1 : 0
+  return s
+}))
+row('decide', 'node/table', 'Node: per request of 10, `policy.decisionTable(consent)` + `table.allowed(name)`, per cookie', perOp(REQUESTS * PER_REQUEST, () => {
+  let s = 0
+  const now = NOW + (tick++ % 80000)
+  for (let i = 0; i < REQUESTS; i++) {
+    const table = policy.decisionTable(requestConsents[i], now)
+    for (const q of requests[i].names) s += table.allowed(q) ? 1 : 0
+  }
+  return s
+}))
+row('decide', 'node/table-from-cookie', 'Node: the same, the consent read from its cookie each request (`Consent.fromCookie`)', perOp(REQUESTS * PER_REQUEST, () => {
+  let s = 0
+  for (let i = 0; i < REQUESTS; i++) {
+    const table = policy.decisionTable(Consent.fromCookie(requests[i].value), NOW)
+    for (const q of requests[i].names) s += table.allowed(q) ? 1 : 0
+  }
+  return s
+}))
+row('decide', 'node/plain', 'Node: hand-written `Map` + pattern scan + ifs, per request of 10 reading its consent, per cookie', perOp(REQUESTS * PER_REQUEST, () => {
+  let s = 0
+  for (let i = 0; i < REQUESTS; i++) {
+    const g = plain.granted(requests[i].value)
+    for (const q of requests[i].names) s += plain.decide(q, g) ? 1 : 0
+  }
+  return s
+}))
+row('decide', 'node/plain-warm', 'Node: the same hand-written engine, consent already read, per cookie', perOp(names.length, () => {
+  let s = 0
+  for (const q of names) s += plain.decide(q, granted) ? 1 : 0
+  return s
+}))
+row('decide', 'node/cedar-wasm', 'Node: the charter as Cedar, `@cedar-policy/cedar-wasm` (pre-parsed policies)', perOp(names.length, () => {
+  let s = 0
+  for (const q of names) s += cedarDecide(q) ? 1 : 0
+  return s
+}))
+row('filter', 'node/cookie-charter', 'Node: cookie-charter `policy.filterSetCookies`', perOp(1, () => policy.filterSetCookies(setCookies, consent, NOW).kept.length))
+row('filter', 'node/set-cookie-parser', 'Node: `set-cookie-parser` each + decisions from a `Map`', perOp(1, () => parserFilter(setCookies).length))
+row('cookie-header', 'node/cookie-charter', 'Node: cookie-charter `policy.consentFromCookieHeader` (reads every pair)', perOp(1, () => policy.consentFromCookieHeader(cookieHeader).problem !== null))
+row('cookie-header', 'node/cookie', 'Node: npm `cookie` `parse`', perOp(1, () => cookie.parse(cookieHeader).theme === 'dark'))
+row('cookie-header', 'node/split', 'Node: hand-written split on `;` then `=`', perOp(1, () => plainSplit(cookieHeader).length))
+
+const pkg = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
+writeFileSync(join(dir, 'node.json'), JSON.stringify({
+  language: 'node',
+  versions: { node: process.version, '@cedar-policy/cedar-wasm': pkg('@cedar-policy/cedar-wasm'), cookie: pkg('cookie'), 'set-cookie-parser': pkg('set-cookie-parser') },
+  rows,
+  sink,
+}, null, 1))

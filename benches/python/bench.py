@@ -1,0 +1,204 @@
+"""The Python side of the comparison benchmark (run by benches/compare.sh, in benches/.venv).
+
+    python benches/python/bench.py DIR [--check]
+
+Reads the shared workload the Rust side wrote to DIR (policy.toml, names.txt, consent.txt,
+expected.tsv, charter.cedar, set-cookies.txt, cookie-header.txt, expected-kept.txt), checks
+that every engine gives the expected answers, then (without --check) times them and writes
+DIR/python.json.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from importlib.metadata import version
+from pathlib import Path
+
+import cedarpy
+from cookie_charter import Consent, Policy
+
+ROUND_S = 0.02
+ROUNDS = 11
+
+
+def per_op(ops: int, f: Callable[[], object]) -> list[float]:
+    """Runs `f` (doing `ops` operations) in calibrated rounds; ns per operation, one per round."""
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            f()
+        took = time.perf_counter() - start
+        if took * 10 >= ROUND_S:
+            calls = max(1, int(ROUND_S / (took / calls)))
+            break
+        calls *= 2
+    out = []
+    for i in range(ROUNDS + 1):
+        start = time.perf_counter()
+        for _ in range(calls):
+            f()
+        ns = (time.perf_counter() - start) * 1e9 / (calls * ops)
+        if i:
+            out.append(ns)
+    return out
+
+
+class DictEngine:
+    """The charter written by hand in plain Python: a dict of exact names, a scan of the
+    patterns keeping the longest, ifs on purpose, party and consent."""
+
+    def __init__(self, toml_text: str) -> None:
+        import tomllib
+
+        doc = tomllib.loads(toml_text)
+        self.exact: dict[str, tuple[str, bool, bool]] = {}
+        self.patterns: list[tuple[str, str, int, str, bool, bool]] = []
+        for c in doc["cookies"]:
+            third = "domain" in c or c.get("party") == "third"
+            entry = (c["purpose"], third, bool(c.get("anonymous")))
+            if "*" in c["name"]:
+                prefix, suffix = c["name"].split("*", 1)
+                self.patterns.append((prefix, suffix, len(prefix) + len(suffix), *entry))
+            else:
+                self.exact[c["name"]] = entry
+
+    @staticmethod
+    def granted(consent_cookie: str) -> dict[str, bool]:
+        out = {}
+        for part in consent_cookie.split("&"):
+            key, _, value = part.partition("=")
+            if key not in ("v", "rev", "at"):
+                out[key] = value == "1"
+        return out
+
+    def decide(self, name: str, granted: dict[str, bool]) -> bool:
+        decl = self.exact.get(name)
+        if decl is None:
+            best = -1
+            for prefix, suffix, length, purpose, third, anonymous in self.patterns:
+                if (length > best and len(name) >= length and name.startswith(prefix)
+                        and name.endswith(suffix)):
+                    best = length
+                    decl = (purpose, third, anonymous)
+            if decl is None:
+                return False
+        purpose, third, anonymous = decl
+        if purpose == "necessary":
+            return True
+        if third:
+            return granted.get(purpose) is True
+        if purpose == "statistics" and anonymous:
+            return True
+        return granted.get(purpose) is True
+
+
+def main() -> None:
+    d = Path(sys.argv[1])
+    toml_text = (d / "policy.toml").read_text()
+    names = (d / "names.txt").read_text().split()
+    consent_value, now_text = (d / "consent.txt").read_text().split()
+    now = int(now_text)
+    expected = [line.split("\t") for line in (d / "expected.tsv").read_text().splitlines()]
+    set_cookies = (d / "set-cookies.txt").read_text().splitlines()
+    cookie_header = (d / "cookie-header.txt").read_text().rstrip("\n")
+    expected_kept = (d / "expected-kept.txt").read_text().splitlines()
+
+    policy = Policy.from_toml(toml_text)
+    consent = Consent.from_cookie(consent_value)
+    engine = DictEngine(toml_text)
+    granted = engine.granted(consent_value)
+    policies = cedarpy.PolicySet.from_str((d / "charter.cedar").read_text())
+    entities = cedarpy.Entities.from_json_str("[]")
+    granted_list = [p for p, g in granted.items() if g]
+
+    def cedar_request(name: str) -> dict:
+        return {"principal": 'Visitor::"v"', "action": 'Action::"set"',
+                "resource": 'Cookie::"c"', "context": {"name": name, "granted": granted_list}}
+
+    # Answers first: every engine agrees before anything is timed.
+    for (name, allowed, rule, purpose, state), got in zip(
+            expected, policy.decide_many(names, consent, now), strict=True):
+        one = policy.decide(name, consent, now)
+        assert one == got, name
+        assert (got.allowed, got.rule, got.purpose or "-", got.consent_state or "-") == (
+            allowed == "1", rule, purpose, state), f"cookie-charter: {name}"
+        assert engine.decide(name, granted) == (allowed == "1"), f"plain Python: {name}"
+    cedar_answers = cedarpy.is_authorized_batch([cedar_request(n) for n in names], policies,
+                                                entities)
+    for (name, allowed, *_), result in zip(expected, cedar_answers, strict=True):
+        assert not result.diagnostics.errors, result.diagnostics.errors
+        assert result.allowed == (allowed == "1"), f"cedarpy: {name}"
+    assert list(policy.filter_set_cookies(set_cookies, consent, now).kept) == expected_kept
+    decisions = {h.split("=", 1)[0].strip(): policy.decide(h.split("=", 1)[0].strip(), consent,
+                                                            now).allowed for h in set_cookies}
+
+    def simple_cookie_filter(headers: list[str]) -> list[str]:
+        kept = []
+        for h in headers:
+            jar = SimpleCookie()
+            jar.load(h)
+            if any(decisions.get(k, False) for k in jar):
+                kept.append(h)
+        return kept
+
+    assert simple_cookie_filter(set_cookies) == expected_kept, "SimpleCookie filter"
+    jar = SimpleCookie()
+    jar.load(cookie_header)
+    assert len(jar) == cookie_header.count("="), "SimpleCookie reads every cookie"
+    assert policy.consent_from_cookie_header(cookie_header).problem is not None
+    print("python: answers agree", file=sys.stderr)
+    if "--check" in sys.argv:
+        return
+
+    n = len(names)
+    rows = []
+
+    def row(table: str, ident: str, label: str, samples: list[float]) -> None:
+        rows.append({"table": table, "id": ident, "label": label, "samples": samples})
+
+    row("decide", "python/cookie-charter", "Python: cookie-charter `policy.decide`, one call per name",
+        per_op(n, lambda: [policy.decide(q, consent, now) for q in names]))
+    row("decide", "python/decide-many", "Python: cookie-charter `policy.decide_many`, per name",
+        per_op(n, lambda: policy.decide_many(names, consent, now)))
+    row("decide", "python/plain", "Python: hand-written dict + pattern scan + ifs",
+        per_op(n, lambda: [engine.decide(q, granted) for q in names]))
+    requests = [cedar_request(q) for q in names]
+    row("decide", "python/cedarpy",
+        "Python: the charter as Cedar, `cedarpy` (batch, pre-parsed policies)",
+        per_op(n, lambda: cedarpy.is_authorized_batch(requests, policies, entities)))
+
+    row("filter", "python/cookie-charter",
+        "Python: cookie-charter `policy.filter_set_cookies`",
+        per_op(1, lambda: policy.filter_set_cookies(set_cookies, consent, now)))
+    row("filter", "python/simplecookie",
+        "Python: `http.cookies.SimpleCookie` each + decisions from a dict",
+        per_op(1, lambda: simple_cookie_filter(set_cookies)))
+
+    def simple_cookie_header() -> int:
+        j = SimpleCookie()
+        j.load(cookie_header)
+        return len(j)
+
+    row("cookie-header", "python/cookie-charter",
+        "Python: cookie-charter `policy.consent_from_cookie_header` (reads every pair)",
+        per_op(1, lambda: policy.consent_from_cookie_header(cookie_header)))
+    row("cookie-header", "python/simplecookie", "Python: `http.cookies.SimpleCookie`",
+        per_op(1, simple_cookie_header))
+    row("cookie-header", "python/split", "Python: hand-written split on `;` then `=`",
+        per_op(1, lambda: [p.strip().split("=", 1) for p in cookie_header.split(";")]))
+
+    out = {"language": "python",
+           "versions": {"python": platform.python_version(), "cedarpy": version("cedarpy"),
+                        "cookie-charter": version("cookie-charter")},
+           "rows": rows}
+    (d / "python.json").write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
