@@ -44,7 +44,9 @@ impl Policy {
     /// Each value is read as a browser reads it ([`SetCookie::parse`]) and the name it would
     /// store is decided with [`decide`](Policy::decide). Fails closed: a value with a control
     /// character, no name, or too large is dropped with an `undeclared` decision and its
-    /// [`HeaderProblem`]. Kept values are returned byte for byte, unless the policy sets
+    /// [`HeaderProblem`]. A value that only deletes its cookie (`Max-Age` of zero or less, or
+    /// an `Expires` already past) stores nothing and is kept whatever the decision, so that a
+    /// site can always remove a cookie. Kept values are returned byte for byte, unless the policy sets
     /// `clamp_lifetimes` and the value outlives its declaration or 400 days (see
     /// [`clamp_lifetime`](Policy::clamp_lifetime)).
     ///
@@ -100,7 +102,7 @@ impl Policy {
                 }
             };
             let decision = self.decide(name, consent, now);
-            if !decision.allowed {
+            if !decision.allowed && !is_deletion(header, now) {
                 filtered.dropped.push(Dropped {
                     header,
                     cookie: Some(name),
@@ -109,7 +111,7 @@ impl Policy {
                 });
                 continue;
             }
-            let clamped = if self.site.clamp_lifetimes {
+            let clamped = if self.site.clamp_lifetimes && decision.allowed {
                 SetCookie::parse(header)
                     .ok()
                     .and_then(|cookie| self.clamp_lifetime(&cookie, now))
@@ -189,6 +191,16 @@ fn unnamed<'h>(header: &'h str, problem: HeaderProblem) -> Dropped<'h, 'static> 
         decision: Decision::UNDECLARED,
         problem: Some(problem),
     }
+}
+
+/// Whether a `Set-Cookie` value only deletes its cookie (`Max-Age` of zero or less, or an
+/// `Expires` already past): it stores nothing, so it needs no consent and is always kept. This
+/// lets a site's own `clearCookie` of a refused cookie reach the browser.
+fn is_deletion(header: &str, now: u64) -> bool {
+    SetCookie::parse(header)
+        .ok()
+        .and_then(|cookie| cookie.lifetime(now))
+        .is_some_and(|seconds| seconds <= 0)
 }
 
 #[cfg(test)]
