@@ -271,9 +271,14 @@ ${items}
 
   function withheldHtml(req) {
     const withheld = [...new Set(req.withheld ?? [])]
-    return withheld.length === 0
+    // What the middleware deletes on this response (it calls the same `purge` when it sends it).
+    const purged = policy.purge(req.headers.cookie ?? null, req.consent).map((p) => p.cookie)
+    const deleted = purged.length === 0
+      ? ''
+      : `\n<p id="purged">Deleted from your browser, consent withdrawn or never given: ${purged.map((n) => `<code>${escapeHtml(n)}</code>`).join(', ')}.</p>`
+    return (withheld.length === 0
       ? '<p id="withheld">This page set all its cookies: you consented to each of them, or they are necessary.</p>'
-      : `<p id="withheld">This page tried to set ${withheld.map((n) => `<code>${escapeHtml(n)}</code>`).join(', ')}; cookie-charter withheld ${withheld.length === 1 ? 'it' : 'them'} because you have not consented.</p>`
+      : `<p id="withheld">This page tried to set ${withheld.map((n) => `<code>${escapeHtml(n)}</code>`).join(', ')}; cookie-charter withheld ${withheld.length === 1 ? 'it' : 'them'} because you have not consented.</p>`) + deleted
   }
 
   function renderPage(req, res, title, intro) {

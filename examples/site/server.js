@@ -65,6 +65,8 @@ function siteAddress(policy, listenHost, port) {
 }
 
 function main() {
+  // A closed standard output (`node server.js | head -1`) must not crash the server.
+  process.stdout.on('error', () => {})
   let options
   let policy
   try {

@@ -173,6 +173,7 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
     assert.ok(deletions.some((d) => d.includes(`Domain=${PARENT}`)), `a deletion for ${PARENT} in ${deletions}`)
     const cookies = await jar()
     assert.deepEqual(named(cookies, STATISTICS_COOKIE), [], 'no variant of the statistics cookie is left')
+    assert.match(await page.locator('#purged').innerText(), new RegExp(`Deleted from your browser.*${STATISTICS_COOKIE}`))
     assertOnlyNecessary(cookies)
     const { consent } = await consentInJar()
     assert.deepEqual({ ...consent.choices }, { statistics: 'denied', marketing: 'denied' })
