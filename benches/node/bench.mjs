@@ -56,6 +56,29 @@ function perOp(ops, f) {
   return out
 }
 
+/** As `perOp` for several functions ([ops, f] pairs), one round of each in turn. */
+function interleaved(jobs) {
+  const calls = jobs.map(([, f]) => {
+    let c = 1
+    for (;;) {
+      const t0 = process.hrtime.bigint()
+      for (let i = 0; i < c; i++) sink += f() ? 1 : 0
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6
+      if (ms * 10 >= ROUND_MS) return Math.max(1, Math.floor(ROUND_MS / (ms / c)))
+      c *= 2
+    }
+  })
+  const out = jobs.map(() => [])
+  for (let r = 0; r <= ROUNDS; r++) {
+    jobs.forEach(([ops, f], j) => {
+      const t0 = process.hrtime.bigint()
+      for (let i = 0; i < calls[j]; i++) sink += f() ? 1 : 0
+      if (r > 0) out[j].push(Number(process.hrtime.bigint() - t0) / (calls[j] * ops))
+    })
+  }
+  return out
+}
+
 // ---- the plain JavaScript engine: a Map of exact names, a scan of patterns, ifs -------------
 function plainEngine(toml) {
   // The inventory's TOML is flat: read each [[cookies]] table's keys.
@@ -171,41 +194,47 @@ if (process.argv.includes('--check')) process.exit(0)
 const rows = []
 const row = (table, id, label, samples) => rows.push({ table, id, label, samples })
 let tick = 0
-row('decide', 'node/cookie-charter', 'Node: cookie-charter `policy.decide`, one call per name', perOp(names.length, () => {
-  let s = 0
-  for (const q of names) s += policy.decide(q, consent, NOW).allowed ? 1 : 0
-  return s
-}))
-row('decide', 'node/table', 'Node: per request of 10, `policy.decisionTable(consent)` + `table.allowed(name)`, per cookie', perOp(REQUESTS * PER_REQUEST, () => {
-  let s = 0
-  const now = NOW + (tick++ % 80000)
-  for (let i = 0; i < REQUESTS; i++) {
-    const table = policy.decisionTable(requestConsents[i], now)
-    for (const q of requests[i].names) s += table.allowed(q) ? 1 : 0
-  }
-  return s
-}))
-row('decide', 'node/table-from-cookie', 'Node: the same, the consent read from its cookie each request (`Consent.fromCookie`)', perOp(REQUESTS * PER_REQUEST, () => {
-  let s = 0
-  for (let i = 0; i < REQUESTS; i++) {
-    const table = policy.decisionTable(Consent.fromCookie(requests[i].value), NOW)
-    for (const q of requests[i].names) s += table.allowed(q) ? 1 : 0
-  }
-  return s
-}))
-row('decide', 'node/plain', 'Node: hand-written `Map` + pattern scan + ifs, per request of 10 reading its consent, per cookie', perOp(REQUESTS * PER_REQUEST, () => {
-  let s = 0
-  for (let i = 0; i < REQUESTS; i++) {
-    const g = plain.granted(requests[i].value)
-    for (const q of requests[i].names) s += plain.decide(q, g) ? 1 : 0
-  }
-  return s
-}))
-row('decide', 'node/plain-warm', 'Node: the same hand-written engine, consent already read, per cookie', perOp(names.length, () => {
-  let s = 0
-  for (const q of names) s += plain.decide(q, granted) ? 1 : 0
-  return s
-}))
+// The rows compared with one another are timed in turn, round after round.
+const decideRows = [
+  ['node/cookie-charter', 'Node: cookie-charter `policy.decide`, one call per name', names.length, () => {
+    let s = 0
+    for (const q of names) s += policy.decide(q, consent, NOW).allowed ? 1 : 0
+    return s
+  }],
+  ['node/table', 'Node: per request of 10, `policy.decisionTable(consent)` + `table.allowed(name)`, per cookie', REQUESTS * PER_REQUEST, () => {
+    let s = 0
+    const now = NOW + (tick++ % 80000)
+    for (let i = 0; i < REQUESTS; i++) {
+      const table = policy.decisionTable(requestConsents[i], now)
+      for (const q of requests[i].names) s += table.allowed(q) ? 1 : 0
+    }
+    return s
+  }],
+  ['node/table-from-cookie', 'Node: the same, the consent read from its cookie each request (`Consent.fromCookie`)', REQUESTS * PER_REQUEST, () => {
+    let s = 0
+    for (let i = 0; i < REQUESTS; i++) {
+      const table = policy.decisionTable(Consent.fromCookie(requests[i].value), NOW)
+      for (const q of requests[i].names) s += table.allowed(q) ? 1 : 0
+    }
+    return s
+  }],
+  ['node/plain', 'Node: hand-written `Map` + pattern scan + ifs, per request of 10 reading its consent, per cookie', REQUESTS * PER_REQUEST, () => {
+    let s = 0
+    for (let i = 0; i < REQUESTS; i++) {
+      const g = plain.granted(requests[i].value)
+      for (const q of requests[i].names) s += plain.decide(q, g) ? 1 : 0
+    }
+    return s
+  }],
+  ['node/plain-warm', 'Node: the same hand-written engine, consent already read, per cookie', names.length, () => {
+    let s = 0
+    for (const q of names) s += plain.decide(q, granted) ? 1 : 0
+    return s
+  }],
+]
+interleaved(decideRows.map(([, , ops, f]) => [ops, f])).forEach((samples, j) => {
+  row('decide', decideRows[j][0], decideRows[j][1], samples)
+})
 row('decide', 'node/cedar-wasm', 'Node: the charter as Cedar, `@cedar-policy/cedar-wasm` (pre-parsed policies)', perOp(names.length, () => {
   let s = 0
   for (const q of names) s += cedarDecide(q) ? 1 : 0

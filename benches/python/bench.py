@@ -49,14 +49,42 @@ def per_op(ops: int, f: Callable[[], object]) -> list[float]:
     return out
 
 
+def interleaved(jobs: list[tuple[int, Callable[[], object]]]) -> list[list[float]]:
+    """As `per_op` for several functions, one round of each in turn."""
+    calls = []
+    for ops, f in jobs:
+        c = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(c):
+                f()
+            took = time.perf_counter() - start
+            if took * 10 >= ROUND_S:
+                calls.append(max(1, int(ROUND_S / (took / c))))
+                break
+            c *= 2
+    out: list[list[float]] = [[] for _ in jobs]
+    for i in range(ROUNDS + 1):
+        for (ops, f), c, samples in zip(jobs, calls, out, strict=True):
+            start = time.perf_counter()
+            for _ in range(c):
+                f()
+            ns = (time.perf_counter() - start) * 1e9 / (c * ops)
+            if i:
+                samples.append(ns)
+    return out
+
+
 class DictEngine:
     """The charter written by hand in plain Python: a dict of exact names, a scan of the
-    patterns keeping the longest, ifs on purpose, party and consent."""
+    patterns keeping the longest, ifs on purpose, party and consent; it answers what
+    cookie-charter answers (allowed, rule, purpose, consent state)."""
 
     def __init__(self, toml_text: str) -> None:
         import tomllib
 
         doc = tomllib.loads(toml_text)
+        self.revision = doc["site"].get("revision", 1)
         self.exact: dict[str, tuple[str, bool, bool]] = {}
         self.patterns: list[tuple[str, str, int, str, bool, bool]] = []
         for c in doc["cookies"]:
@@ -69,15 +97,21 @@ class DictEngine:
                 self.exact[c["name"]] = entry
 
     @staticmethod
-    def granted(consent_cookie: str) -> dict[str, bool]:
+    def granted(consent_cookie: str) -> tuple[int, dict[str, bool]]:
+        """The consent's revision and its choices (`True` granted, `False` denied)."""
         out = {}
+        rev = 0
         for part in consent_cookie.split("&"):
             key, _, value = part.partition("=")
-            if key not in ("v", "rev", "at"):
+            if key == "rev":
+                rev = int(value)
+            elif key not in ("v", "at"):
                 out[key] = value == "1"
-        return out
+        return rev, out
 
-    def decide(self, name: str, granted: dict[str, bool]) -> bool:
+    def decide(self, name: str, consent: tuple[int, dict[str, bool]]
+               ) -> tuple[bool, str, str | None, str | None]:
+        """The same decision as cookie-charter's: allowed, rule, purpose, consent state."""
         decl = self.exact.get(name)
         if decl is None:
             best = -1
@@ -87,15 +121,23 @@ class DictEngine:
                     best = length
                     decl = (purpose, third, anonymous)
             if decl is None:
-                return False
+                return False, "undeclared", None, None
         purpose, third, anonymous = decl
         if purpose == "necessary":
-            return True
+            return True, "necessary", purpose, "granted"
+        rev, choices = consent
+        choice = choices.get(purpose)
+        if choice is None:
+            state = "unset"
+        elif rev < self.revision:
+            state = "stale"
+        else:
+            state = "granted" if choice else "denied"
         if third:
-            return granted.get(purpose) is True
+            return state == "granted", "third_party", purpose, state
         if purpose == "statistics" and anonymous:
-            return True
-        return granted.get(purpose) is True
+            return True, "anonymous_statistics", purpose, state
+        return state == "granted", "consent", purpose, state
 
 
 def main() -> None:
@@ -115,7 +157,7 @@ def main() -> None:
     granted = engine.granted(consent_value)
     policies = cedarpy.PolicySet.from_str((d / "charter.cedar").read_text())
     entities = cedarpy.Entities.from_json_str("[]")
-    granted_list = [p for p, g in granted.items() if g]
+    granted_list = [p for p, g in granted[1].items() if g]
 
     def cedar_request(name: str) -> dict:
         return {"principal": 'Visitor::"v"', "action": 'Action::"set"',
@@ -128,7 +170,9 @@ def main() -> None:
         assert one == got, name
         assert (got.allowed, got.rule, got.purpose or "-", got.consent_state or "-") == (
             allowed == "1", rule, purpose, state), f"cookie-charter: {name}"
-        assert engine.decide(name, granted) == (allowed == "1"), f"plain Python: {name}"
+        assert engine.decide(name, granted) == (
+            allowed == "1", rule, None if purpose == "-" else purpose,
+            None if state == "-" else state), f"plain Python: {name}"
     cedar_answers = cedarpy.is_authorized_batch([cedar_request(n) for n in names], policies,
                                                 entities)
     for (name, allowed, *_), result in zip(expected, cedar_answers, strict=True):
@@ -162,12 +206,18 @@ def main() -> None:
     def row(table: str, ident: str, label: str, samples: list[float]) -> None:
         rows.append({"table": table, "id": ident, "label": label, "samples": samples})
 
-    row("decide", "python/cookie-charter", "Python: cookie-charter `policy.decide`, one call per name",
-        per_op(n, lambda: [policy.decide(q, consent, now) for q in names]))
-    row("decide", "python/decide-many", "Python: cookie-charter `policy.decide_many`, per name",
-        per_op(n, lambda: policy.decide_many(names, consent, now)))
-    row("decide", "python/plain", "Python: hand-written dict + pattern scan + ifs",
-        per_op(n, lambda: [engine.decide(q, granted) for q in names]))
+    # The rows compared with one another are timed in turn, round after round.
+    decide_rows = [
+        ("python/cookie-charter", "Python: cookie-charter `policy.decide`, one call per name",
+         lambda: [policy.decide(q, consent, now) for q in names]),
+        ("python/decide-many", "Python: cookie-charter `policy.decide_many`, per name",
+         lambda: policy.decide_many(names, consent, now)),
+        ("python/plain", "Python: hand-written dict + pattern scan + ifs (the same four answers)",
+         lambda: [engine.decide(q, granted) for q in names]),
+    ]
+    for (ident, label, _), samples in zip(decide_rows, interleaved(
+            [(n, f) for _, _, f in decide_rows]), strict=True):
+        row("decide", ident, label, samples)
     requests = [cedar_request(q) for q in names]
     row("decide", "python/cedarpy",
         "Python: the charter as Cedar, `cedarpy` (batch, pre-parsed policies)",

@@ -24,7 +24,9 @@ use cookie_charter::{Consent, Policy, parse_cookie_header};
 use serde_json::{Value, json};
 
 use engines::{Cedar, Naive, Rego};
-use timing::per_op;
+use std::time::Duration;
+
+use timing::{Job, interleaved, per_op};
 use workload::{CONSENT, COOKIE_HEADER, GRANTED, NOW, SET_COOKIES};
 
 fn main() {
@@ -172,53 +174,71 @@ fn run(dir: &Path, fixture: Fixture) {
     let mut rows = Vec::new();
     let n = fixture.queries.len();
     let f = &fixture;
-    rows.push(row(
-        "decide",
-        "rust/cookie-charter",
-        "Rust: cookie-charter `policy.decide`",
-        per_op(n, || {
-            f.queries
-                .iter()
-                .map(|q| u64::from(f.policy.decide(black_box(q), &f.consent, NOW).allowed))
-                .sum()
-        }),
-    ));
-    rows.push(row(
-        "decide",
-        "rust/naive",
-        "Rust: hand-written `HashMap` + pattern scan + `match`",
-        per_op(n, || {
-            f.queries
-                .iter()
-                .map(|q| u64::from(f.naive.decide(black_box(q), &f.granted)))
-                .sum()
-        }),
-    ));
-    rows.push(row(
-        "decide",
-        "rust/regorus",
-        "Rust: the charter as Rego, `regorus` (interpreter)",
-        {
-            let mut rego = Rego::new(&f.rego_text, &GRANTED).expect("Rego");
-            per_op(n, || {
+    // Timed in turn, round after round, so that the machine's load hits every engine alike.
+    let mut rego = Rego::new(&f.rego_text, &GRANTED).expect("Rego");
+    let mut jobs: Vec<Job<'_>> = vec![
+        (
+            n,
+            Box::new(|| {
+                f.queries
+                    .iter()
+                    .map(|q| u64::from(f.policy.decide(black_box(q), &f.consent, NOW).allowed))
+                    .sum()
+            }),
+        ),
+        (
+            n,
+            Box::new(|| {
+                f.queries
+                    .iter()
+                    .map(|q| u64::from(f.naive.decide(black_box(q), &f.granted)))
+                    .sum()
+            }),
+        ),
+        (
+            n,
+            Box::new(|| {
                 f.queries
                     .iter()
                     .map(|q| u64::from(rego.decide(black_box(q)).unwrap_or(false)))
                     .sum()
-            })
-        },
-    ));
-    rows.push(row(
-        "decide",
-        "rust/cedar",
-        "Rust: the charter as Cedar policies, `cedar-policy`",
-        per_op(n, || {
-            f.queries
-                .iter()
-                .map(|q| u64::from(f.cedar.decide(black_box(q), &GRANTED).unwrap_or(false)))
-                .sum()
-        }),
-    ));
+            }),
+        ),
+        (
+            n,
+            Box::new(|| {
+                f.queries
+                    .iter()
+                    .map(|q| u64::from(f.cedar.decide(black_box(q), &GRANTED).unwrap_or(false)))
+                    .sum()
+            }),
+        ),
+    ];
+    let timed = interleaved(&mut jobs, timing::ROUNDS, Duration::from_millis(20));
+    drop(jobs);
+    for ((id, label), samples) in [
+        (
+            "rust/cookie-charter",
+            "Rust: cookie-charter `policy.decide`",
+        ),
+        (
+            "rust/naive",
+            "Rust: hand-written `HashMap` + pattern scan + `match`",
+        ),
+        (
+            "rust/regorus",
+            "Rust: the charter as Rego, `regorus` (interpreter)",
+        ),
+        (
+            "rust/cedar",
+            "Rust: the charter as Cedar policies, `cedar-policy`",
+        ),
+    ]
+    .into_iter()
+    .zip(timed)
+    {
+        rows.push(row("decide", id, label, samples));
+    }
 
     // Headers.
     let allowed: HashMap<String, bool> = SET_COOKIES

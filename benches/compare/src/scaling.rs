@@ -10,7 +10,7 @@ use cookie_charter::{Consent, Policy, parse_cookie_header};
 use serde_json::{Value, json};
 
 use crate::engines::Naive;
-use crate::timing::{per_op, per_op_rounds};
+use crate::timing::{Job, ROUNDS, interleaved};
 use crate::workload::{CONSENT, Decl, NOW, SET_COOKIES};
 
 /// Policy sizes measured.
@@ -162,31 +162,54 @@ pub fn quotes_header(bytes: usize) -> String {
     s
 }
 
-/// Runs every scaling series.
+/// Runs every scaling series. The sizes of one series are timed in turn, round after round
+/// ([`interleaved`]), so that the machine's load does not favour one size.
 pub fn run() -> Value {
     let consent = Consent::from_cookie(CONSENT);
 
-    let mut policies = Vec::new();
-    for n in SIZES {
-        let text = policy_toml(n);
-        let (policy, queries) = check(n);
-        let load = per_op_rounds(1, 5, Duration::from_millis(100), &mut || {
-            Policy::from_toml(black_box(&text)).map_or(0, |p| p.cookies().len() as u64)
-        });
-        let decide = per_op(queries.len(), || {
-            queries
-                .iter()
-                .map(|q| u64::from(policy.decide(black_box(q), &consent, NOW).allowed))
-                .sum()
-        });
-        eprintln!("rust: policy of {n} declarations measured");
-        policies.push(json!({
-            "declarations": n, "patterns": n - n / 2, "bytes": text.len(),
-            "load": load, "rss_kib": rss_of(n), "decide": decide,
-        }));
-    }
+    let texts: Vec<String> = SIZES.iter().map(|&n| policy_toml(n)).collect();
+    let loaded: Vec<(Policy, Vec<String>)> = SIZES.iter().map(|&n| check(n)).collect();
+    let mut loads: Vec<Job<'_>> = texts
+        .iter()
+        .map(|text| -> Job<'_> {
+            (
+                1,
+                Box::new(move || {
+                    Policy::from_toml(black_box(text)).map_or(0, |p| p.cookies().len() as u64)
+                }),
+            )
+        })
+        .collect();
+    let load = interleaved(&mut loads, 7, Duration::from_millis(100));
+    eprintln!("rust: policies loaded");
+    let mut decides: Vec<Job<'_>> = loaded
+        .iter()
+        .map(|(policy, queries)| -> Job<'_> {
+            let consent = &consent;
+            (
+                queries.len(),
+                Box::new(move || {
+                    queries
+                        .iter()
+                        .map(|q| u64::from(policy.decide(black_box(q), consent, NOW).allowed))
+                        .sum()
+                }),
+            )
+        })
+        .collect();
+    let decide = interleaved(&mut decides, ROUNDS, Duration::from_millis(20));
+    let policies: Vec<Value> = SIZES
+        .iter()
+        .zip(texts.iter().zip(load.into_iter().zip(decide)))
+        .map(|(&n, (text, (load, decide)))| {
+            json!({
+                "declarations": n, "patterns": n - n / 2, "bytes": text.len(),
+                "load": load, "rss_kib": rss_of(n), "decide": decide,
+            })
+        })
+        .collect();
+    eprintln!("rust: policies measured");
 
-    let mut headers = Vec::new();
     let mut sizes: Vec<(String, String)> = [1usize, 4, 16, 64, 256, 1024]
         .into_iter()
         .map(|k| {
@@ -200,6 +223,7 @@ pub fn run() -> Value {
         "64 KiB of quotes and backslashes".to_owned(),
         quotes_header(64 * 1024),
     ));
+    let mut jobs: Vec<Job<'_>> = Vec::new();
     for (label, header) in &sizes {
         let cookies = parse_cookie_header(header).count();
         let theirs = cookie::Cookie::split_parse(header.as_str())
@@ -209,62 +233,97 @@ pub fn run() -> Value {
             cookies, theirs,
             "{label}: both parsers read the same cookies"
         );
-        let ours = per_op(1, || {
-            parse_cookie_header(black_box(header))
-                .map(|p| p.name.len() as u64)
-                .sum()
-        });
-        let theirs = per_op(1, || {
-            cookie::Cookie::split_parse(black_box(header.as_str()))
-                .filter_map(Result::ok)
-                .map(|c| c.name().len() as u64)
-                .sum()
-        });
-        let consent_read = per_op(1, || {
-            u64::from(
-                crate_policy()
-                    .consent_from_cookie_header(black_box(header))
-                    .problem()
-                    .is_some(),
-            )
-        });
+        jobs.push((
+            1,
+            Box::new(move || {
+                parse_cookie_header(black_box(header))
+                    .map(|p| p.name.len() as u64)
+                    .sum()
+            }),
+        ));
+        jobs.push((
+            1,
+            Box::new(move || {
+                cookie::Cookie::split_parse(black_box(header.as_str()))
+                    .filter_map(Result::ok)
+                    .map(|c| c.name().len() as u64)
+                    .sum()
+            }),
+        ));
+        jobs.push((
+            1,
+            Box::new(move || {
+                u64::from(
+                    crate_policy()
+                        .consent_from_cookie_header(black_box(header))
+                        .problem()
+                        .is_some(),
+                )
+            }),
+        ));
+    }
+    let mut timed = interleaved(&mut jobs, ROUNDS, Duration::from_millis(20)).into_iter();
+    let mut headers = Vec::new();
+    for (label, header) in &sizes {
+        let (ours, theirs, consent_read) = (
+            timed.next().unwrap_or_default(),
+            timed.next().unwrap_or_default(),
+            timed.next().unwrap_or_default(),
+        );
         headers.push(json!({
-            "label": label, "bytes": header.len(), "cookies": cookies,
+            "label": label, "bytes": header.len(), "cookies": parse_cookie_header(header).count(),
             "cookie_charter": ours, "cookie_crate": theirs, "consent_from_cookie_header": consent_read,
         }));
     }
     eprintln!("rust: Cookie headers measured");
 
     let policy = crate_policy();
+    let counts = [1usize, 10, 100, 1_000, 10_000];
+    let batches_in: Vec<Vec<&str>> = counts
+        .iter()
+        .map(|&n| SET_COOKIES.iter().copied().cycle().take(n).collect())
+        .collect();
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    for batch in &batches_in {
+        let consent = &consent;
+        jobs.push((
+            batch.len(),
+            Box::new(move || {
+                policy
+                    .filter_set_cookies(black_box(batch).iter().copied(), consent, NOW)
+                    .kept
+                    .len() as u64
+            }),
+        ));
+        jobs.push((
+            batch.len(),
+            Box::new(move || {
+                black_box(batch)
+                    .iter()
+                    .filter(|h| cookie::Cookie::parse(**h).is_ok())
+                    .count() as u64
+            }),
+        ));
+    }
+    let mut timed = interleaved(&mut jobs, ROUNDS, Duration::from_millis(20)).into_iter();
     let mut batches = Vec::new();
-    for n in [1usize, 10, 100, 1_000, 10_000] {
-        let batch: Vec<&str> = SET_COOKIES.iter().copied().cycle().take(n).collect();
+    for batch in &batches_in {
         let kept = policy
             .filter_set_cookies(batch.iter().copied(), &consent, NOW)
             .kept
             .len();
-        assert_eq!(
-            kept,
-            SET_COOKIES
-                .iter()
-                .cycle()
-                .take(n)
-                .filter(|h| policy.filter_set_cookies([**h], &consent, NOW).kept.len() == 1)
-                .count()
-        );
-        let filter = per_op(n, || {
-            policy
-                .filter_set_cookies(black_box(&batch).iter().copied(), &consent, NOW)
-                .kept
-                .len() as u64
-        });
-        let parse = per_op(n, || {
-            batch
-                .iter()
-                .filter(|h| cookie::Cookie::parse(**h).is_ok())
-                .count() as u64
-        });
-        batches.push(json!({"headers": n, "kept": kept, "filter": filter, "cookie_crate": parse}));
+        // The batch repeats the workload's headers: it keeps as many as they keep.
+        let per_ten = policy
+            .filter_set_cookies(SET_COOKIES, &consent, NOW)
+            .kept
+            .len();
+        if batch.len() % 10 == 0 {
+            assert_eq!(kept, per_ten * batch.len() / 10);
+        }
+        batches.push(json!({
+            "headers": batch.len(), "kept": kept,
+            "filter": timed.next().unwrap_or_default(), "cookie_crate": timed.next().unwrap_or_default(),
+        }));
     }
     eprintln!("rust: Set-Cookie batches measured");
     json!({"policies": policies, "cookie_headers": headers, "set_cookie_batches": batches})
