@@ -196,11 +196,35 @@ fn unnamed<'h>(header: &'h str, problem: HeaderProblem) -> Dropped<'h, 'static> 
 /// Whether a `Set-Cookie` value only deletes its cookie (`Max-Age` of zero or less, or an
 /// `Expires` already past): it stores nothing, so it needs no consent and is always kept. This
 /// lets a site's own `clearCookie` of a refused cookie reach the browser.
+///
+/// Every refused cookie asks this, so a header that cannot be a deletion is told apart first
+/// without parsing its attributes ([`may_delete`]): most refused cookies carry a positive
+/// `Max-Age` and no `Expires`.
 fn is_deletion(header: &str, now: u64) -> bool {
-    SetCookie::parse(header)
-        .ok()
-        .and_then(|cookie| cookie.lifetime(now))
-        .is_some_and(|seconds| seconds <= 0)
+    may_delete(header)
+        && SetCookie::parse(header)
+            .ok()
+            .and_then(|cookie| cookie.lifetime(now))
+            .is_some_and(|seconds| seconds <= 0)
+}
+
+/// False only when `header` cannot delete its cookie: it holds no `Expires` (no `xpires`, in
+/// any case) and no `=` followed, after spaces and tabs, by `-` or `0`, as every `Max-Age` of
+/// zero or less is. A single pass over the bytes; `true` means "parse to know".
+fn may_delete(header: &str) -> bool {
+    let bytes = header.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'=' => bytes
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .find(|&&c| c != b' ' && c != b'\t')
+            .is_some_and(|&c| c == b'-' || c == b'0'),
+        b'x' | b'X' => bytes
+            .get(i + 1..i + 6)
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(b"pires")),
+        _ => false,
+    })
 }
 
 #[cfg(test)]
@@ -224,6 +248,55 @@ mod tests {
 
     fn policy(clamp: bool) -> Policy {
         Policy::from_toml(&POLICY.replace("CLAMP", if clamp { "true" } else { "false" })).unwrap()
+    }
+
+    #[test]
+    fn the_quick_deletion_test_never_misses_a_deletion() {
+        let now = 1_700_000_000;
+        let mut headers = Vec::new();
+        for pair in ["a=1", "a=0", "a=x-0", "a="] {
+            for attributes in [
+                "",
+                "; Max-Age=0",
+                "; max-age = 0",
+                "; MAX-AGE=\t-1",
+                "; Max-Age=00",
+                "; Max-Age=0123",
+                "; Max-Age=100",
+                "; Max-Age=100; Max-Age=0",
+                "; Max-Age=0; Max-Age=100",
+                "; Max-Age=-",
+                "; Max-Age=1e3",
+                "; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                "; EXPIRES=Fri, 01 Jan 2038 00:00:00 GMT",
+                "; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=5",
+                "; Max-Age=5; expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                "; Max-Age=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                "; Domain=example.com; Max-Age=7776000; Path=/",
+                "; Expires=garbage",
+            ] {
+                headers.push(format!("{pair}{attributes}"));
+            }
+        }
+        let mut deletions = 0;
+        for header in &headers {
+            let full = SetCookie::parse(header)
+                .ok()
+                .and_then(|c| c.lifetime(now))
+                .is_some_and(|s| s <= 0);
+            assert_eq!(is_deletion(header, now), full, "{header}");
+            if full {
+                deletions += 1;
+                assert!(may_delete(header), "{header}");
+            }
+        }
+        assert!(deletions > 20, "{deletions}");
+        // What most refused cookies look like is told apart without parsing.
+        assert!(!may_delete(
+            "_fbp=fb.1.1700000000000.1234567890; Max-Age=7776000; Path=/; Domain=.example.com"
+        ));
+        assert!(!may_delete("tracker_uid=abc123; Max-Age=31536000; Path=/"));
+        assert!(!may_delete("_ga=GA1.2.3; Path=/; SameSite=Lax"));
     }
 
     #[test]
