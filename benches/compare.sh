@@ -16,8 +16,9 @@
 #    whether each target of the benchmark issue is met.
 #
 # Needs what the README's set-up lists (Rust, Python 3.10+, Node 20+, a C compiler); takes a
-# few minutes, most of it building. Not part of the tests: `cargo test -p cookie-charter-compare`
-# is the quick check that the Rust engines agree.
+# few minutes, most of it building. Not part of the tests. Quick checks of the answers alone:
+# `CHECK_ONLY=1 bash benches/compare.sh` (steps 1 and 2, every language), or
+# `cargo test -p cookie-charter-compare` (the Rust engines).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -62,6 +63,10 @@ step "answers: every engine in every language agrees"
 "$out/bench_decide" "$out" check
 "$py" "$here/python/bench.py" "$out" --check
 node "$here/node/bench.mjs" "$out" --check
+if [[ "${CHECK_ONLY:-0}" == 1 ]]; then
+    echo "answers: every engine agrees (CHECK_ONLY=1: nothing timed)" >&2
+    exit 0
+fi
 
 step "timing (one language at a time)"
 "$compare" run "$out"
