@@ -29,6 +29,7 @@ use std::time::Duration;
 use timing::{Job, interleaved, per_op};
 use workload::{CONSENT, COOKIE_HEADER, GRANTED, NOW, SET_COOKIES};
 
+/// Dispatches the subcommands.
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -74,6 +75,7 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// Loads the policy and builds every engine from the workload.
     fn new() -> Self {
         let decls = workload::declarations();
         let policy = Policy::from_toml(&workload::policy_toml()).expect("the policy loads");
@@ -122,6 +124,7 @@ fn row(table: &str, id: &str, label: &str, samples: Vec<f64>) -> Value {
     json!({"table": table, "id": id, "label": label, "samples": samples})
 }
 
+/// Writes one workload file.
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("writing {name}: {e}"));
 }

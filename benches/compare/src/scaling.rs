@@ -16,6 +16,7 @@ use crate::workload::{CONSENT, Decl, NOW, SET_COOKIES};
 /// Policy sizes measured.
 pub const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
 
+/// The purposes and parties the scaled declarations cycle through.
 const PURPOSES: [(&str, bool); 4] = [
     ("necessary", false),
     ("statistics", false),
@@ -129,6 +130,7 @@ pub fn print_rss(n: usize) {
     println!("{}", after.saturating_sub(before));
 }
 
+/// The resident memory a policy of `n` declarations adds to a fresh process (KiB).
 fn rss_of(n: usize) -> Option<u64> {
     let exe = std::env::current_exe().ok()?;
     let out = std::process::Command::new(exe)
