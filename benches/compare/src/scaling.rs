@@ -63,7 +63,9 @@ pub fn policy_toml(n: usize) -> String {
 }
 
 /// 64 query names of the same lengths whatever `n`: exact hits, prefix-pattern hits,
-/// suffix-pattern hits and misses, spread over the whole policy.
+/// suffix-pattern hits and misses, spread over the whole policy. Pattern hits and misses differ
+/// in their variable part too, so that a small policy is not asked the same few names over and
+/// over (only the exact hits of the 10-declaration policy repeat: it has 5 exact names).
 pub fn queries(n: usize) -> Vec<String> {
     let exact = (n / 2).max(1);
     let prefixes: Vec<usize> = (n / 2..n).filter(|i| i % 2 == 0).collect();
@@ -72,10 +74,11 @@ pub fn queries(n: usize) -> Vec<String> {
     let mut out = Vec::new();
     for k in 0..16 {
         let i = k * 7919 % exact;
+        let v = k * 104_729 % 1_000_000;
         out.push(format!("ck_{i:05}"));
-        out.push(format!("pre{:05}_abcdef", pick(&prefixes, k)));
-        out.push(format!("abcdef.s{:05}", pick(&suffixes, k)));
-        out.push(format!("zz_{i:05}"));
+        out.push(format!("pre{:05}_{v:06}", pick(&prefixes, k)));
+        out.push(format!("{v:06}.s{:05}", pick(&suffixes, k)));
+        out.push(format!("zz_{:05}", v % 100_000));
     }
     out
 }
