@@ -424,7 +424,12 @@ fn check_set_cookie(policy: &Policy, consents: &[Consent], header: &str) {
         if let Some(kept) = filtered.kept.first() {
             let name = parsed_name.unwrap_or_default();
             assert!(!name.is_empty());
-            assert!(policy.decide(name, consent, NOW).allowed);
+            // Kept means allowed, or a header that only deletes its cookie (it stores nothing).
+            let deletes = SetCookie::parse(header)
+                .ok()
+                .and_then(|c| c.lifetime(NOW))
+                .is_some_and(|seconds| seconds <= 0);
+            assert!(deletes || policy.decide(name, consent, NOW).allowed);
             if kept.as_ref() != header {
                 // Clamped: same name, a lifetime within the declaration and 400 days.
                 let clamped = SetCookie::parse(kept).unwrap();
