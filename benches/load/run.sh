@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The load run of BENCHMARKS.md: the Python ASGI middleware under uvicorn and the Node middleware
+# under Express, each driven by wrk over loopback for DURATION seconds, with and without the
+# middleware, on the same application (three Set-Cookie headers per response; the request holds
+# a consent cookie granting statistics and refusing marketing, and a withdrawn `ads` cookie).
+#
+#   bash benches/load/run.sh            # 30 s per server, 2 wrk threads, 32 connections
+#   DURATION=10 CONNECTIONS=64 bash benches/load/run.sh
+#
+# Needs: wrk (apt-get install wrk), the Python binding's virtual environment with uvicorn
+# (bash bindings/python/test.sh builds it; pip install uvicorn), and the Node binding built with
+# its devDependencies (bash bindings/node/test.sh, for express).
+# Prints one Markdown table row per server: requests/s, latency, errors (socket errors and
+# non-2xx responses) and the server's resident memory before and after the run.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+duration="${DURATION:-30}"
+connections="${CONNECTIONS:-32}"
+threads="${THREADS:-2}"
+python="${PYTHON:-$root/bindings/python/.venv/bin/python}"
+policy="$root/tests/hostile/policy.toml"
+cookie="consent=v=1&rev=1&at=$(($(date +%s) - 60))&statistics=1&marketing=0; _ga=GA1.2.3; ads=1"
+port=18400
+
+command -v wrk > /dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
+
+rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
+
+wait_up() {
+    for _ in $(seq 1 100); do
+        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
+        sleep 0.1
+    done
+    echo "the server on port $1 did not start" >&2
+    return 1
+}
+
+# run NAME MIDDLEWARE COMMAND...: starts the server, warms it up, drives it, prints a row.
+run() {
+    local name="$1" with="$2"
+    shift 2
+    port=$((port + 1))
+    LOAD_PORT="$port" LOAD_MIDDLEWARE="$with" LOAD_POLICY="$policy" "$@" > /dev/null 2>&1 &
+    local pid=$!
+    wait_up "$port"
+    # The headers the middleware leaves: checks that it ran (or not).
+    local set_cookies
+    set_cookies="$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port/" | grep -ci '^set-cookie:' || true)"
+    wrk -t"$threads" -c"$connections" -d3s -H "Cookie: $cookie" "http://127.0.0.1:$port/" > /dev/null
+    local before after out
+    before="$(rss_kib "$pid")"
+    out="$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port/")"
+    after="$(rss_kib "$pid")"
+    kill "$pid"
+    wait "$pid" 2> /dev/null || true
+    local rps latency p99 socket non2xx
+    rps="$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")"
+    latency="$(awk '/^    Latency/ {print $2}' <<< "$out")"
+    p99="$(awk '/^ +99%/ {print $2}' <<< "$out")"
+    socket="$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<< "$out")"
+    non2xx="$(awk '/Non-2xx/ {print $5}' <<< "$out")"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s → %s MiB |\n' "$name" \
+        "$([ "$with" = 1 ] && echo yes || echo no)" "$set_cookies" "$rps" "$latency" "$p99" \
+        "$(( ${socket:-0} + ${non2xx:-0} ))" "$((before / 1024))" "$((after / 1024))"
+}
+
+echo "| server | middleware | Set-Cookie sent | requests/s | mean latency | p99 | errors | RSS before → after |"
+echo "|---|---|---|---|---|---|---|---|"
+cd "$here"
+for with in 0 1; do
+    run "uvicorn (ASGI)" "$with" sh -c 'exec "$0" -m uvicorn app_asgi:app --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
+done
+for with in 0 1; do
+    run "Express" "$with" env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
+done
