@@ -44,9 +44,9 @@ impl Policy {
     /// Each value is read as a browser reads it ([`SetCookie::parse`]) and the name it would
     /// store is decided with [`decide`](Policy::decide). Fails closed: a value with a control
     /// character, no name, or too large is dropped with an `undeclared` decision and its
-    /// [`HeaderProblem`]. A value that only deletes its cookie (`Max-Age` of zero or less, or
-    /// an `Expires` already past) stores nothing and is kept whatever the decision, so that a
-    /// site can always remove a cookie. Kept values are returned byte for byte, unless the policy sets
+    /// [`HeaderProblem`]. A deletion (an empty value with a `Max-Age` of zero or less, or an
+    /// `Expires` already past) stores nothing and is kept whatever the decision, so that a site
+    /// can always remove a cookie. Kept values are returned byte for byte, unless the policy sets
     /// `clamp_lifetimes` and the value outlives its declaration or 400 days (see
     /// [`clamp_lifetime`](Policy::clamp_lifetime)).
     ///
@@ -193,37 +193,69 @@ fn unnamed<'h>(header: &'h str, problem: HeaderProblem) -> Dropped<'h, 'static> 
     }
 }
 
-/// Whether a `Set-Cookie` value only deletes its cookie (`Max-Age` of zero or less, or an
-/// `Expires` already past): it stores nothing, so it needs no consent and is always kept. This
-/// lets a site's own `clearCookie` of a refused cookie reach the browser.
+/// Whether a `Set-Cookie` value is a deletion: an empty value (or `""`) with a `Max-Age` of zero
+/// or less or an `Expires` already past, as every framework's "delete cookie" writes it. It
+/// stores nothing, so it needs no consent and is always kept: a site's own `clearCookie` of a
+/// refused cookie reaches the browser. A header with a value is decided as usual, whatever its
+/// lifetime (fail closed).
 ///
-/// Every refused cookie asks this, so a header that cannot be a deletion is told apart first
-/// without parsing its attributes ([`may_delete`]): most refused cookies carry a positive
-/// `Max-Age` and no `Expires`.
+/// Every refused cookie asks this, so the cheap tests come first: the empty value, then
+/// [`may_delete`], before any attribute is parsed.
 fn is_deletion(header: &str, now: u64) -> bool {
-    may_delete(header)
+    has_empty_value(header)
+        && may_delete(header)
         && SetCookie::parse(header)
             .ok()
             .and_then(|cookie| cookie.lifetime(now))
             .is_some_and(|seconds| seconds <= 0)
 }
 
-/// False only when `header` cannot delete its cookie: it holds no `Expires` (no `xpires`, in
-/// any case) and no `=` followed, after spaces and tabs, by `-` or `0`, as every `Max-Age` of
-/// zero or less is. A single pass over the bytes; `true` means "parse to know".
-fn may_delete(header: &str) -> bool {
+/// Whether the value of a named `Set-Cookie` header is empty or `""`: only the bytes up to the
+/// value's first ones are read, never the whole value.
+fn has_empty_value(header: &str) -> bool {
     let bytes = header.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| match b {
-        b'=' => bytes
-            .get(i + 1..)
-            .unwrap_or_default()
+    let Some(eq) = bytes.iter().position(|&b| b == b'=') else {
+        return false;
+    };
+    let mut rest = bytes.get(eq + 1..).unwrap_or_default();
+    let skip_wsp = |bytes: &[u8]| -> usize {
+        bytes
             .iter()
-            .find(|&&c| c != b' ' && c != b'\t')
-            .is_some_and(|&c| c == b'-' || c == b'0'),
-        b'x' | b'X' => bytes
-            .get(i + 1..i + 6)
-            .is_some_and(|rest| rest.eq_ignore_ascii_case(b"pires")),
-        _ => false,
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count()
+    };
+    rest = rest.get(skip_wsp(rest)..).unwrap_or_default();
+    if let Some(after) = rest.strip_prefix(b"\"\"") {
+        rest = after.get(skip_wsp(after)..).unwrap_or_default();
+    }
+    matches!(rest.first(), None | Some(b';'))
+}
+
+/// False only when `header` cannot delete its cookie: no attribute is named `Expires`, and no
+/// `Max-Age` value starts, after spaces and tabs, with `-` or `0` (as every `Max-Age` of zero or
+/// less does); names compared in any case. It only looks at the first bytes of each attribute
+/// (`;` found with a vectorised search), so most refused cookies are told apart without
+/// parsing; `true` means "parse to know".
+fn may_delete(header: &str) -> bool {
+    const WSP: [char; 2] = [' ', '\t'];
+    header.split(';').skip(1).any(|attribute| {
+        let attribute = attribute.trim_start_matches(WSP);
+        let named = |name: &str| {
+            attribute
+                .get(..name.len())
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        };
+        match attribute.as_bytes().first() {
+            Some(b'e' | b'E') => named("expires"),
+            Some(b'm' | b'M') => {
+                named("max-age")
+                    && attribute
+                        .get("max-age".len()..)
+                        .and_then(|rest| rest.trim_start_matches(WSP).strip_prefix('='))
+                        .is_some_and(|value| value.trim_start_matches(WSP).starts_with(['-', '0']))
+            }
+            _ => false,
+        }
     })
 }
 
@@ -254,7 +286,7 @@ mod tests {
     fn the_quick_deletion_test_never_misses_a_deletion() {
         let now = 1_700_000_000;
         let mut headers = Vec::new();
-        for pair in ["a=1", "a=0", "a=x-0", "a="] {
+        for pair in ["a=1", "a=0", "a=x-0", "a=", "a=\"\"", " a = \t", "a=\"x\""] {
             for attributes in [
                 "",
                 "; Max-Age=0",
@@ -282,6 +314,7 @@ mod tests {
         for header in &headers {
             let full = SetCookie::parse(header)
                 .ok()
+                .filter(|c| c.value.is_empty() || c.value == "\"\"")
                 .and_then(|c| c.lifetime(now))
                 .is_some_and(|s| s <= 0);
             assert_eq!(is_deletion(header, now), full, "{header}");
@@ -297,6 +330,7 @@ mod tests {
         ));
         assert!(!may_delete("tracker_uid=abc123; Max-Age=31536000; Path=/"));
         assert!(!may_delete("_ga=GA1.2.3; Path=/; SameSite=Lax"));
+        assert!(!may_delete("_pk_id=0123.abc; Max-Age=33696000; Path=/"));
     }
 
     #[test]
