@@ -106,14 +106,62 @@ impl Trie {
     }
 }
 
+/// A trie laid out for lookups: each node's children sit side by side in two flat arrays
+/// (labels, then targets), so a walk touches a few contiguous cache lines instead of one heap
+/// block per node. Built once from a [`Trie`].
+#[derive(Debug, Clone, Default)]
+struct FrozenTrie {
+    /// Per node: the first child's position in `labels`/`targets`, the number of children, and
+    /// the payload (`NONE` if absent).
+    nodes: Vec<(u32, u32, u32)>,
+    labels: Vec<u8>,
+    targets: Vec<u32>,
+}
+
+impl FrozenTrie {
+    fn freeze(trie: &Trie) -> Self {
+        let mut frozen = Self {
+            nodes: Vec::with_capacity(trie.nodes.len()),
+            labels: Vec::new(),
+            targets: Vec::new(),
+        };
+        for node in &trie.nodes {
+            let first = frozen.labels.len() as u32;
+            for (byte, target) in &node.children {
+                frozen.labels.push(*byte);
+                frozen.targets.push(*target);
+            }
+            frozen
+                .nodes
+                .push((first, node.children.len() as u32, node.payload));
+        }
+        frozen
+    }
+
+    /// The payload of node `index` (`NONE` if absent), or `None` for no such node.
+    #[inline]
+    fn payload(&self, index: u32) -> Option<u32> {
+        self.nodes.get(index as usize).map(|n| n.2)
+    }
+
+    /// The child of node `index` along `byte`.
+    #[inline]
+    fn child(&self, index: u32, byte: u8) -> Option<u32> {
+        let &(first, count, _) = self.nodes.get(index as usize)?;
+        let range = first as usize..(first + count) as usize;
+        let at = self.labels.get(range)?.iter().position(|b| *b == byte)?;
+        self.targets.get(first as usize + at).copied()
+    }
+}
+
 /// The name index of a policy.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Matcher {
     exact: foldhash::HashMap<Box<str>, u32>,
     /// Prefix trie; a node's payload is the root of its suffix trie in `suffixes`.
-    prefixes: Trie,
+    prefixes: FrozenTrie,
     /// Reversed-suffix tries; a node's payload is the declaration index.
-    suffixes: Trie,
+    suffixes: FrozenTrie,
     has_patterns: bool,
 }
 
@@ -121,7 +169,9 @@ impl Matcher {
     /// Indexes `names` (exact names and one-`*` patterns); a name's index is its position.
     pub fn build<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, Conflict> {
         let mut matcher = Self::default();
-        let root = matcher.prefixes.add_root();
+        let mut prefixes = Trie::default();
+        let mut suffixes = Trie::default();
+        let root = prefixes.add_root();
         let mut patterns: Vec<(Pattern<'a>, usize)> = Vec::new();
         for (index, name) in names.into_iter().enumerate() {
             match Pattern::of(name) {
@@ -141,24 +191,24 @@ impl Matcher {
         }
         check_patterns(&mut patterns)?;
         for (pattern, index) in &patterns {
-            let at = matcher.prefixes.insert(root, pattern.prefix.bytes());
-            let suffix_root = match matcher.prefixes.node(at).map(|n| n.payload) {
+            let at = prefixes.insert(root, pattern.prefix.bytes());
+            let suffix_root = match prefixes.node(at).map(|n| n.payload) {
                 Some(NONE) | None => {
-                    let r = matcher.suffixes.add_root();
-                    if let Some(node) = matcher.prefixes.nodes.get_mut(at as usize) {
+                    let r = suffixes.add_root();
+                    if let Some(node) = prefixes.nodes.get_mut(at as usize) {
                         node.payload = r;
                     }
                     r
                 }
                 Some(r) => r,
             };
-            let end = matcher
-                .suffixes
-                .insert(suffix_root, pattern.suffix.bytes().rev());
-            if let Some(node) = matcher.suffixes.nodes.get_mut(end as usize) {
+            let end = suffixes.insert(suffix_root, pattern.suffix.bytes().rev());
+            if let Some(node) = suffixes.nodes.get_mut(end as usize) {
                 node.payload = *index as u32;
             }
         }
+        matcher.prefixes = FrozenTrie::freeze(&prefixes);
+        matcher.suffixes = FrozenTrie::freeze(&suffixes);
         matcher.has_patterns = !patterns.is_empty();
         Ok(matcher)
     }
@@ -179,14 +229,15 @@ impl Matcher {
 
     fn find_pattern(&self, name: &[u8]) -> Option<usize> {
         let mut best: Option<(usize, u32)> = None;
-        let mut at = self.prefixes.node(0)?;
+        let mut at = 0;
         let mut depth = 0;
         loop {
-            if at.payload != NONE {
-                self.best_suffix(at.payload, name, depth, &mut best);
+            let payload = self.prefixes.payload(at)?;
+            if payload != NONE {
+                self.best_suffix(payload, name, depth, &mut best);
             }
             let Some(&byte) = name.get(depth) else { break };
-            let Some(next) = at.child(byte).and_then(|i| self.prefixes.node(i)) else {
+            let Some(next) = self.prefixes.child(at, byte) else {
                 break;
             };
             at = next;
@@ -197,13 +248,14 @@ impl Matcher {
 
     /// Walks `name` backward down to byte `floor` in the suffix trie at `root`.
     fn best_suffix(&self, root: u32, name: &[u8], floor: usize, best: &mut Option<(usize, u32)>) {
-        let Some(mut at) = self.suffixes.node(root) else {
-            return;
-        };
+        let mut at = root;
         let mut len = 0;
         loop {
-            if at.payload != NONE && best.is_none_or(|(l, _)| floor + len > l) {
-                *best = Some((floor + len, at.payload));
+            let Some(payload) = self.suffixes.payload(at) else {
+                return;
+            };
+            if payload != NONE && best.is_none_or(|(l, _)| floor + len > l) {
+                *best = Some((floor + len, payload));
             }
             if name.len() - len <= floor {
                 break;
@@ -211,7 +263,7 @@ impl Matcher {
             let Some(&byte) = name.get(name.len() - len - 1) else {
                 break;
             };
-            let Some(next) = at.child(byte).and_then(|i| self.suffixes.node(i)) else {
+            let Some(next) = self.suffixes.child(at, byte) else {
                 break;
             };
             at = next;
