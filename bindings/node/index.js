@@ -347,8 +347,18 @@ const policyStatics = {
     if (typeof file !== 'string' && !(file instanceof URL)) {
       throw typeError(`\`path\` must be a string or a file URL, not ${describe(file)}`)
     }
-    const text = fs.readFileSync(file, 'utf8')
     const name = file instanceof URL ? file.pathname : file
+    let text
+    try {
+      // Fatal: a file that is not UTF-8 is refused, as in every other language, rather than
+      // read with replacement characters.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(file))
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error
+      const refused = new Error(`\`${name}\` is not UTF-8`)
+      refused.code = 'syntax'
+      throw refused
+    }
     return path.extname(name).toLowerCase() === '.json' ? Policy.fromJson(text) : Policy.fromToml(text)
   },
 }

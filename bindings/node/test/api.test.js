@@ -43,6 +43,12 @@ test('Policy.fromToml, fromJson and load give the same decisions', () => {
   assert.deepEqual(b.purposes, a.purposes)
   assert.equal(a.site.consentCookie, 'cookies_preferences')
   assert.throws(() => Policy.load(path.join(dir, 'missing.toml')), { code: 'ENOENT' })
+  const latin1 = path.join(dir, 'latin1.toml')
+  fs.writeFileSync(latin1, Buffer.concat([Buffer.from(text), Buffer.from('# caf\xe9\n', 'latin1')]))
+  assert.throws(() => Policy.load(latin1), { code: 'syntax', message: /is not UTF-8/ })
+  const bom = path.join(dir, 'bom.toml')
+  fs.writeFileSync(bom, '\ufeff' + text)
+  assert.deepEqual(Policy.load(bom).decide('sessionid', consent, NOW), a.decide('sessionid', consent, NOW))
 })
 
 test('decide returns plain objects with string ids', () => {
