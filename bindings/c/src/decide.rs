@@ -73,16 +73,19 @@ pub enum cookie_charter_consent_state {
     Expired = 4,
     /// `stale`: given for an older revision of the purpose.
     Stale = 5,
+    /// `gpc_denied`: never validly chosen, and refused by the Global Privacy Control signal.
+    GpcDenied = 6,
 }
 
 impl cookie_charter_consent_state {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::Absent,
         Self::Granted,
         Self::Denied,
         Self::Unset,
         Self::Expired,
         Self::Stale,
+        Self::GpcDenied,
     ];
 
     #[inline]
@@ -94,6 +97,7 @@ impl cookie_charter_consent_state {
             Some(ConsentState::Unset) => Self::Unset,
             Some(ConsentState::Expired) => Self::Expired,
             Some(ConsentState::Stale) => Self::Stale,
+            Some(ConsentState::GpcDenied) => Self::GpcDenied,
         }
     }
 
@@ -105,6 +109,7 @@ impl cookie_charter_consent_state {
             Self::Unset => Some(ConsentState::Unset),
             Self::Expired => Some(ConsentState::Expired),
             Self::Stale => Some(ConsentState::Stale),
+            Self::GpcDenied => Some(ConsentState::GpcDenied),
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn state_index(state: ConsentState) -> u8 {
         ConsentState::Unset => 2,
         ConsentState::Expired => 3,
         ConsentState::Stale => 4,
+        ConsentState::GpcDenied => 5,
     }
 }
 

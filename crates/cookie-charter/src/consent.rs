@@ -61,10 +61,12 @@ pub enum ConsentState {
     Expired,
     /// Given for an older revision of the purpose.
     Stale,
+    /// Never validly chosen, and refused by the visitor's Global Privacy Control signal.
+    GpcDenied,
 }
 
 impl ConsentState {
-    /// The stable id: `granted`, `denied`, `unset`, `expired` or `stale`.
+    /// The stable id: `granted`, `denied`, `unset`, `expired`, `stale` or `gpc_denied`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Granted => "granted",
@@ -72,6 +74,7 @@ impl ConsentState {
             Self::Unset => "unset",
             Self::Expired => "expired",
             Self::Stale => "stale",
+            Self::GpcDenied => "gpc_denied",
         }
     }
 
@@ -83,17 +86,19 @@ impl ConsentState {
             "unset" => Self::Unset,
             "expired" => Self::Expired,
             "stale" => Self::Stale,
+            "gpc_denied" => Self::GpcDenied,
             _ => return None,
         })
     }
 
     /// Every state.
-    pub const ALL: [ConsentState; 5] = [
+    pub const ALL: [ConsentState; 6] = [
         Self::Granted,
         Self::Denied,
         Self::Unset,
         Self::Expired,
         Self::Stale,
+        Self::GpcDenied,
     ];
 }
 
@@ -144,6 +149,9 @@ impl fmt::Display for Problem {
 }
 
 /// A visitor's consent: the policy revision and time it was given, and a choice per purpose.
+///
+/// It also carries the request's Global Privacy Control signal ([`gpc`](Self::gpc)), which is
+/// not part of the cookie: set it for each request with [`with_gpc`](Self::with_gpc).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Consent {
     revision: u64,
@@ -151,6 +159,7 @@ pub struct Consent {
     /// Sorted by purpose id, each id once.
     choices: Vec<(PurposeId, Choice)>,
     problem: Option<Problem>,
+    gpc: bool,
 }
 
 impl Default for Consent {
@@ -168,6 +177,7 @@ impl Consent {
             at,
             choices: Vec::new(),
             problem: None,
+            gpc: false,
         }
     }
 
@@ -178,6 +188,7 @@ impl Consent {
             at: 0,
             choices: Vec::new(),
             problem: Some(problem),
+            gpc: false,
         }
     }
 
@@ -211,6 +222,26 @@ impl Consent {
     pub fn with_at(mut self, at: u64) -> Self {
         self.at = at;
         self
+    }
+
+    /// The same consent with the request's Global Privacy Control signal (`Sec-GPC: 1`, see
+    /// [`gpc_enabled`](crate::gpc_enabled)). It never grants anything: where the visitor has
+    /// not validly chosen, it refuses the purposes the policy marks `gpc`.
+    #[must_use]
+    pub fn with_gpc(mut self, gpc: bool) -> Self {
+        self.gpc = gpc;
+        self
+    }
+
+    /// Sets the request's Global Privacy Control signal (see [`with_gpc`](Self::with_gpc)).
+    pub fn set_gpc(&mut self, gpc: bool) {
+        self.gpc = gpc;
+    }
+
+    /// Whether the request carried the Global Privacy Control signal.
+    #[inline]
+    pub fn gpc(&self) -> bool {
+        self.gpc
     }
 
     /// The policy revision the consent was given for.
@@ -275,7 +306,8 @@ impl Consent {
     }
 
     /// The consent cookie value: only RFC 6265 cookie-octets. A consent with a problem gives the
-    /// empty string, which reads back as `absent`.
+    /// empty string, which reads back as `absent`. The GPC signal is not stored: it comes with
+    /// each request.
     pub fn to_cookie(&self) -> String {
         if self.problem.is_some() {
             return String::new();
@@ -379,6 +411,7 @@ fn parse(value: &str) -> Result<Consent, Problem> {
         at,
         choices,
         problem: None,
+        gpc: false,
     })
 }
 

@@ -47,12 +47,14 @@
 
 mod charter;
 mod consent;
+mod consent_mode;
 mod cookie_date;
 mod cookie_header;
 mod decision;
 mod document;
 mod error;
 mod filter;
+mod gpc;
 mod lifetime;
 pub mod limits;
 mod load;
@@ -66,11 +68,13 @@ mod text;
 
 pub use charter::Format;
 pub use consent::{CONSENT_VERSION, Choice, Consent, ConsentState, Problem};
+pub use consent_mode::{ConsentMode, GtagCommand, Signal, Signals};
 pub use cookie_date::{format_http_date, parse_cookie_date};
 pub use cookie_header::{CookiePair, CookiePairs, parse_cookie_header};
 pub use decision::{Decision, Rule};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use filter::{Dropped, Filtered};
+pub use gpc::{GPC_HEADER, gpc_enabled};
 pub use lifetime::{DAY, Lifetime, MONTH, YEAR};
 pub use party::Party;
 pub use policy::{
@@ -78,7 +82,9 @@ pub use policy::{
     Warning,
 };
 pub use purge::Purged;
-pub use purpose::{NECESSARY, Purpose, PurposeId, RESERVED_IDS, STATISTICS, is_purpose_id};
+pub use purpose::{
+    MAX_TCF_PURPOSE, NECESSARY, Purpose, PurposeId, RESERVED_IDS, STATISTICS, is_purpose_id,
+};
 pub use set_cookie::{
     Attribute, Attributes, HeaderProblem, MAX_ATTRIBUTE_VALUE_BYTES, MAX_NAME_VALUE_BYTES,
     SetCookie,

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use crate::consent_mode::{Signal, Signals};
 use crate::decision::Rule;
 use crate::document::{Entry, Node, Source, Value};
 use crate::error::{Error, ErrorKind, Result};
@@ -15,7 +16,7 @@ use crate::policy::{
     CNIL_MAX_STATISTICS_LIFETIME, Compiled, CookieDecl, DEFAULT_CONSENT_MAX_AGE, Policy, Profile,
     Site, Warning,
 };
-use crate::purpose::{NECESSARY, Purpose, PurposeId, STATISTICS};
+use crate::purpose::{MAX_TCF_PURPOSE, NECESSARY, Purpose, PurposeId, STATISTICS};
 use crate::text::Text;
 
 /// Loads TOML text.
@@ -476,11 +477,15 @@ impl<'a> Loader<'a> {
                 }
             }
         }
+        let consent_mode = Signals::of(Signal::defaults_for(id));
         Ok(Purpose {
             id: PurposeId::new(id)?,
             label: Text::from_pairs(pairs),
             description: None,
             revision: site.revision,
+            consent_mode,
+            gpc: consent_mode.has_advertising(),
+            tcf_purposes: Vec::new(),
         })
     }
 
@@ -546,13 +551,117 @@ impl<'a> Loader<'a> {
             }
             None => site.revision,
         };
+        let consent_mode = match t.get("consent_mode") {
+            Some(n) => self.signals(n, &format!("{path}.consent_mode"))?,
+            None => Signals::of(Signal::defaults_for(id.as_str())),
+        };
+        let gpc = match t.get("gpc") {
+            Some(n) => {
+                let field = format!("{path}.gpc");
+                let gpc = self.boolean(n, &field)?;
+                if gpc && id.as_str() == NECESSARY {
+                    return Err(self.error(
+                        ErrorKind::InvalidValue,
+                        &field,
+                        &n.span,
+                        "necessary cookies cannot be refused, so GPC cannot cover them".to_owned(),
+                    ));
+                }
+                gpc
+            }
+            None => consent_mode.has_advertising() && id.as_str() != NECESSARY,
+        };
+        let tcf_purposes = match t.get("tcf_purposes") {
+            Some(n) if id.as_str() == NECESSARY => {
+                return Err(self.error(
+                    ErrorKind::InvalidValue,
+                    &format!("{path}.tcf_purposes"),
+                    &n.span,
+                    "necessary cookies need no consent, so no TCF purpose grants them".to_owned(),
+                ));
+            }
+            Some(n) => self.tcf_purposes(n, &format!("{path}.tcf_purposes"))?,
+            None => Vec::new(),
+        };
         self.finish(t)?;
         Ok(Purpose {
             id,
             label,
             description,
             revision,
+            consent_mode,
+            gpc,
+            tcf_purposes,
         })
+    }
+
+    /// `consent_mode = ["ad_storage", …]`: Google Consent Mode signals, each once.
+    fn signals(&self, node: &Node<'a>, path: &str) -> Result<Signals> {
+        let Value::Array(items) = &node.value else {
+            return Err(self.wrong_type(path, node, "an array", &node.value));
+        };
+        let mut signals = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("{path}[{i}]");
+            let name = self.string(item, &field)?;
+            let Some(signal) = Signal::parse(name) else {
+                let known: Vec<&str> = Signal::ALL.iter().map(|s| s.as_str()).collect();
+                return Err(self.error(
+                    ErrorKind::InvalidValue,
+                    &field,
+                    &item.span,
+                    format!(
+                        "`{}` is not a Consent Mode signal ({})",
+                        name.escape_debug(),
+                        known.join(", ")
+                    ),
+                ));
+            };
+            if signals.contains(&signal) {
+                return Err(self.error(
+                    ErrorKind::InvalidValue,
+                    &field,
+                    &item.span,
+                    format!("signal `{signal}` is listed twice"),
+                ));
+            }
+            signals.push(signal);
+        }
+        Ok(Signals::of(&signals))
+    }
+
+    /// `tcf_purposes = [1, 3, 4]`: IAB TCF purpose ids (1–24), each once, kept sorted.
+    fn tcf_purposes(&self, node: &Node<'a>, path: &str) -> Result<Vec<u8>> {
+        let Value::Array(items) = &node.value else {
+            return Err(self.wrong_type(path, node, "an array", &node.value));
+        };
+        let mut ids: Vec<u8> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("{path}[{i}]");
+            let n = self.integer(item, &field)?;
+            let Some(id) = u8::try_from(n)
+                .ok()
+                .filter(|id| (1..=MAX_TCF_PURPOSE).contains(id))
+            else {
+                return Err(self.error(
+                    ErrorKind::InvalidValue,
+                    &field,
+                    &item.span,
+                    format!("`{n}` is not a TCF purpose id (1 to {MAX_TCF_PURPOSE})"),
+                ));
+            };
+            if ids.contains(&id) {
+                return Err(self.error(
+                    ErrorKind::InvalidValue,
+                    &field,
+                    &item.span,
+                    format!("TCF purpose `{id}` is listed twice"),
+                ));
+            }
+            ids.push(id);
+        }
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     fn cookies(

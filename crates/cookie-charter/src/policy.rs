@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::consent::{Choice, Consent, ConsentState};
+use crate::consent_mode::{ConsentMode, Signals};
 use crate::decision::{Decision, Rule};
 use crate::error::{Location, Result};
 use crate::lifetime::{Lifetime, MONTH};
@@ -234,11 +235,30 @@ impl Policy {
         self.purpose(id).map(|p| self.state_of(p, consent, now))
     }
 
+    /// The state of `purpose`: the visitor's valid choice if there is one; else `gpc_denied`
+    /// when the request carries GPC and the purpose is covered by it; else why there is no
+    /// valid choice (`unset`, `stale`, `expired`).
     #[inline]
     fn state_of(&self, purpose: &Purpose, consent: &Consent, now: u64) -> ConsentState {
         if purpose.is_necessary() {
             return ConsentState::Granted;
         }
+        let state = self.choice_state(purpose, consent, now);
+        if consent.gpc()
+            && purpose.gpc
+            && matches!(
+                state,
+                ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
+            )
+        {
+            return ConsentState::GpcDenied;
+        }
+        state
+    }
+
+    /// The state of `purpose` from the consent cookie alone.
+    #[inline]
+    fn choice_state(&self, purpose: &Purpose, consent: &Consent, now: u64) -> ConsentState {
         if !consent.is_usable(now) {
             return ConsentState::Unset;
         }
@@ -255,8 +275,24 @@ impl Policy {
         }
     }
 
+    /// The Google Consent Mode v2 state of the seven signals for `consent` at `now`: a signal is
+    /// granted when at least one purpose maps to it and every purpose that maps to it is
+    /// `granted` (see [`ConsentMode`]).
+    pub fn consent_mode(&self, consent: &Consent, now: u64) -> ConsentMode {
+        let mut mapped = Signals::EMPTY;
+        let mut refused = Signals::EMPTY;
+        for purpose in &self.purposes {
+            mapped = mapped.union(purpose.consent_mode);
+            if self.state_of(purpose, consent, now) != ConsentState::Granted {
+                refused = refused.union(purpose.consent_mode);
+            }
+        }
+        ConsentMode::new(mapped.difference(refused))
+    }
+
     /// The purposes a banner must ask about: those, `necessary` aside, whose state is `unset`,
     /// `stale` or `expired` and that have at least one cookie needing consent. Empty: no banner.
+    /// A purpose refused by GPC (`gpc_denied`) is not asked: the signal answered it.
     pub fn purposes_to_ask(&self, consent: &Consent, now: u64) -> Vec<&PurposeId> {
         self.purposes
             .iter()

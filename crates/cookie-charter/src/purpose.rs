@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::consent_mode::Signals;
 use crate::error::{Error, ErrorKind, Result};
 use crate::text::Text;
 
@@ -53,6 +54,9 @@ impl AsRef<str> for PurposeId {
     }
 }
 
+/// The highest IAB TCF purpose id a policy may map (the TC string has 24 purpose bits).
+pub const MAX_TCF_PURPOSE: u8 = 24;
+
 /// Keys of the consent cookie that no purpose may take: `v`, `rev` and `at`.
 pub const RESERVED_IDS: [&str; 3] = ["v", "rev", "at"];
 
@@ -85,6 +89,13 @@ pub struct Purpose {
     pub description: Option<Text>,
     /// The site revision at which its cookies last changed; older consents are `stale` for it.
     pub revision: u64,
+    /// The Google Consent Mode signals it grants when granted (`consent_mode`).
+    pub consent_mode: Signals,
+    /// Whether Global Privacy Control refuses it when the visitor has not chosen (`gpc`).
+    pub gpc: bool,
+    /// The IAB TCF purposes (1–24) whose consent a TC string must hold to grant it
+    /// (`tcf_purposes`); empty: a TC string says nothing of it.
+    pub tcf_purposes: Vec<u8>,
 }
 
 impl Purpose {

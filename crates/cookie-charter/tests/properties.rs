@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use cookie_charter::{
     CNIL_MAX_STATISTICS_LIFETIME, Choice, Consent, ConsentState, Decision, Party, Policy, Profile,
-    Rule,
+    Rule, Signal,
 };
 use proptest::prelude::*;
 
@@ -258,12 +258,13 @@ struct ConsentSpec {
     age: i64,
     choices: Vec<Option<bool>>,
     broken: bool,
+    gpc: bool,
 }
 
 impl ConsentSpec {
     fn consent(&self) -> Consent {
         if self.broken {
-            return Consent::from_cookie("v=1&rev=1");
+            return Consent::from_cookie("v=1&rev=1").with_gpc(self.gpc);
         }
         let at = NOW.saturating_add_signed(-self.age);
         let mut c = Consent::new(self.revision, at);
@@ -277,7 +278,7 @@ impl ConsentSpec {
                 c = c.with(purpose, choice).unwrap();
             }
         }
-        c
+        c.with_gpc(self.gpc)
     }
 }
 
@@ -296,12 +297,14 @@ fn consent_spec() -> impl Strategy<Value = ConsentSpec> {
         ],
         choices(),
         prop::bool::weighted(0.1),
+        prop::bool::weighted(0.3),
     )
-        .prop_map(|(revision, age, choices, broken)| ConsentSpec {
+        .prop_map(|(revision, age, choices, broken, gpc)| ConsentSpec {
             revision,
             age,
             choices,
             broken,
+            gpc,
         })
 }
 
@@ -473,6 +476,68 @@ proptest! {
                 );
             prop_assert_eq!(asked.contains(&id), want, "{} is {:?}", id, state);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// GPC never grants: with the signal, a cookie is allowed only if it is allowed without it,
+    /// and a state changes only from a missing valid choice (`unset`, `stale`, `expired`) to
+    /// `gpc_denied`, for a purpose the policy marks as covered; an explicit choice wins.
+    #[test]
+    fn gpc_only_refuses_what_was_not_chosen(spec in policy_spec(), c in consent_spec()) {
+        let policy = load(&spec);
+        let without = c.consent().with_gpc(false);
+        let with = without.clone().with_gpc(true);
+        for name in spec.names() {
+            let d0 = policy.decide(&name, &without, NOW);
+            let d1 = policy.decide(&name, &with, NOW);
+            prop_assert!(!d1.allowed || d0.allowed, "{}: {:?} then {:?}", name, d0, d1);
+            prop_assert_eq!(d0.rule, d1.rule);
+            if d0.consent_state != d1.consent_state {
+                let purpose = policy.purpose(d0.purpose.unwrap()).unwrap();
+                prop_assert!(purpose.gpc, "{}", name);
+                prop_assert_eq!(d1.consent_state, Some(ConsentState::GpcDenied));
+                prop_assert!(matches!(
+                    d0.consent_state,
+                    Some(ConsentState::Unset | ConsentState::Stale | ConsentState::Expired)
+                ));
+            }
+        }
+        for purpose in policy.purposes() {
+            let state = policy.consent_state(purpose.id.as_str(), &with, NOW).unwrap();
+            prop_assert_eq!(
+                state == ConsentState::GpcDenied,
+                purpose.gpc
+                    && matches!(
+                        policy.consent_state(purpose.id.as_str(), &without, NOW).unwrap(),
+                        ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
+                    )
+            );
+        }
+        let asked = policy.purposes_to_ask(&with, NOW);
+        prop_assert!(asked.iter().all(|id| !policy.purpose(id.as_str()).unwrap().gpc));
+    }
+
+    /// A Consent Mode signal is granted exactly when some purpose maps to it and every purpose
+    /// that maps to it is `granted`.
+    #[test]
+    fn consent_mode_follows_the_states(spec in policy_spec(), c in consent_spec()) {
+        let policy = load(&spec);
+        let consent = c.consent();
+        let mode = policy.consent_mode(&consent, NOW);
+        for signal in Signal::ALL {
+            let mapping: Vec<ConsentState> = policy
+                .purposes()
+                .iter()
+                .filter(|p| p.consent_mode.contains(signal))
+                .map(|p| policy.consent_state(p.id.as_str(), &consent, NOW).unwrap())
+                .collect();
+            let want = !mapping.is_empty() && mapping.iter().all(|s| *s == ConsentState::Granted);
+            prop_assert_eq!(mode.get(signal) == Choice::Granted, want, "{}", signal);
+        }
+        prop_assert_eq!(mode.get(Signal::SecurityStorage), Choice::Granted);
     }
 }
 
