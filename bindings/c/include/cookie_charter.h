@@ -119,6 +119,11 @@ enum cookie_charter_status
    */
   COOKIE_CHARTER_STATUS_PANIC = 20,
   /**
+   * `invalid_tc_string`: an IAB TCF TC string could not be decoded (the message starts with
+   * the reason, such as `truncated`).
+   */
+  COOKIE_CHARTER_STATUS_INVALID_TC_STRING = 21,
+  /**
    * `null_pointer`: a pointer argument was NULL.
    */
   COOKIE_CHARTER_STATUS_NULL_POINTER = 100,
@@ -459,7 +464,7 @@ typedef struct cookie_charter_purged_entry {
 /**
  * Every status, in the order of their numbers.
  */
-#define cookie_charter_status_ALL { cookie_charter_status_Ok, cookie_charter_status_Syntax, cookie_charter_status_TooLarge, cookie_charter_status_TooMany, cookie_charter_status_TooDeep, cookie_charter_status_UnknownField, cookie_charter_status_MissingField, cookie_charter_status_InvalidType, cookie_charter_status_InvalidValue, cookie_charter_status_UnknownPurpose, cookie_charter_status_DuplicateCookie, cookie_charter_status_InvalidName, cookie_charter_status_AmbiguousPatterns, cookie_charter_status_AnonymousNotStatistics, cookie_charter_status_InvalidLifetime, cookie_charter_status_MissingLabel, cookie_charter_status_InvalidPurposeId, cookie_charter_status_InvalidDomain, cookie_charter_status_InvalidConsent, cookie_charter_status_InvalidArgument, cookie_charter_status_Panic, cookie_charter_status_NullPointer, cookie_charter_status_InvalidUtf8, cookie_charter_status_OutOfRange, cookie_charter_status_UnknownError, }
+#define cookie_charter_status_ALL { cookie_charter_status_Ok, cookie_charter_status_Syntax, cookie_charter_status_TooLarge, cookie_charter_status_TooMany, cookie_charter_status_TooDeep, cookie_charter_status_UnknownField, cookie_charter_status_MissingField, cookie_charter_status_InvalidType, cookie_charter_status_InvalidValue, cookie_charter_status_UnknownPurpose, cookie_charter_status_DuplicateCookie, cookie_charter_status_InvalidName, cookie_charter_status_AmbiguousPatterns, cookie_charter_status_AnonymousNotStatistics, cookie_charter_status_InvalidLifetime, cookie_charter_status_MissingLabel, cookie_charter_status_InvalidPurposeId, cookie_charter_status_InvalidDomain, cookie_charter_status_InvalidConsent, cookie_charter_status_InvalidArgument, cookie_charter_status_Panic, cookie_charter_status_InvalidTcString, cookie_charter_status_NullPointer, cookie_charter_status_InvalidUtf8, cookie_charter_status_OutOfRange, cookie_charter_status_UnknownError, }
 
 #ifdef __cplusplus
 extern "C" {

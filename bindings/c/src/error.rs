@@ -54,6 +54,9 @@ pub enum cookie_charter_status {
     InvalidArgument = 19,
     /// `panic`: an internal failure was caught at the boundary; the process is unharmed.
     Panic = 20,
+    /// `invalid_tc_string`: an IAB TCF TC string could not be decoded (the message starts with
+    /// the reason, such as `truncated`).
+    InvalidTcString = 21,
     /// `null_pointer`: a pointer argument was NULL.
     NullPointer = 100,
     /// `invalid_utf8`: a string argument is not valid UTF-8.
@@ -66,7 +69,7 @@ pub enum cookie_charter_status {
 
 impl cookie_charter_status {
     /// Every status, in the order of their numbers.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::Ok,
         Self::Syntax,
         Self::TooLarge,
@@ -88,6 +91,7 @@ impl cookie_charter_status {
         Self::InvalidConsent,
         Self::InvalidArgument,
         Self::Panic,
+        Self::InvalidTcString,
         Self::NullPointer,
         Self::InvalidUtf8,
         Self::OutOfRange,
@@ -117,6 +121,7 @@ impl cookie_charter_status {
             ErrorKind::InvalidConsent => Self::InvalidConsent,
             ErrorKind::InvalidArgument => Self::InvalidArgument,
             ErrorKind::Panic => Self::Panic,
+            ErrorKind::InvalidTcString => Self::InvalidTcString,
             _ => Self::UnknownError,
         }
     }
@@ -145,6 +150,7 @@ impl cookie_charter_status {
             Self::InvalidConsent => c"invalid_consent",
             Self::InvalidArgument => c"invalid_argument",
             Self::Panic => c"panic",
+            Self::InvalidTcString => c"invalid_tc_string",
             Self::NullPointer => c"null_pointer",
             Self::InvalidUtf8 => c"invalid_utf8",
             Self::OutOfRange => c"out_of_range",

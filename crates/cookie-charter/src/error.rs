@@ -49,6 +49,9 @@ pub enum ErrorKind {
     InvalidArgument,
     /// An internal failure was caught at a binding boundary.
     Panic,
+    /// An IAB TCF TC string could not be decoded (the message starts with the
+    /// [`TcError`](crate::TcError) code).
+    InvalidTcString,
 }
 
 impl ErrorKind {
@@ -75,11 +78,12 @@ impl ErrorKind {
             Self::InvalidConsent => "invalid_consent",
             Self::InvalidArgument => "invalid_argument",
             Self::Panic => "panic",
+            Self::InvalidTcString => "invalid_tc_string",
         }
     }
 
     /// Every kind, in a stable order (for documentation and bindings).
-    pub const ALL: [ErrorKind; 20] = [
+    pub const ALL: [ErrorKind; 21] = [
         Self::Syntax,
         Self::TooLarge,
         Self::TooMany,
@@ -100,6 +104,7 @@ impl ErrorKind {
         Self::InvalidConsent,
         Self::InvalidArgument,
         Self::Panic,
+        Self::InvalidTcString,
     ];
 }
 
@@ -210,6 +215,14 @@ impl fmt::Display for Error {
             write!(f, "{field}: ")?;
         }
         f.write_str(&self.message)
+    }
+}
+
+impl From<crate::TcError> for Error {
+    /// An [`ErrorKind::InvalidTcString`] error whose message is the TC error's, which starts
+    /// with its code (such as `truncated`) and names the segment, the field and the bit.
+    fn from(error: crate::TcError) -> Self {
+        Self::new(ErrorKind::InvalidTcString, error.to_string())
     }
 }
 

@@ -64,6 +64,7 @@ mod policy;
 mod purge;
 mod purpose;
 mod set_cookie;
+pub mod tcf;
 mod text;
 
 pub use charter::Format;
@@ -89,4 +90,5 @@ pub use set_cookie::{
     Attribute, Attributes, HeaderProblem, MAX_ATTRIBUTE_VALUE_BYTES, MAX_NAME_VALUE_BYTES,
     SetCookie,
 };
+pub use tcf::{TcError, TcErrorKind, TcString};
 pub use text::{Localized, Text};

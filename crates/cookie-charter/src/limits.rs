@@ -26,3 +26,7 @@ pub const MAX_CONSENT_BYTES: usize = 4096;
 
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis).
 pub const MAX_BROWSER_LIFETIME_SECS: u64 = 400 * 86_400;
+
+/// Longest IAB TCF TC string accepted, in bytes; longer strings are the `too_large` error
+/// without being decoded.
+pub const MAX_TC_STRING_BYTES: usize = 65_536;
