@@ -65,6 +65,7 @@ mod purge;
 mod purpose;
 mod set_cookie;
 pub mod tcf;
+mod tcf_consent;
 mod text;
 
 pub use charter::Format;
