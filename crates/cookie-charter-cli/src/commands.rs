@@ -1,6 +1,7 @@
 //! The subcommands of SPEC §9 and what each prints.
 
 mod headers;
+mod signals;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,25 @@ enum Command {
     },
     /// Print the charter page (SPEC §7).
     Render(RenderArgs),
+    /// Print the purposes a consent banner must ask about, one per line (none: no banner).
+    Ask {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the Google Consent Mode v2 state of the seven signals, as JSON or as the
+    /// `gtag('consent', …)` snippet.
+    ConsentMode {
+        #[command(flatten)]
+        common: Common,
+        /// Print the `gtag('consent', 'default' | 'update', …)` snippet instead of JSON.
+        #[arg(long, value_parser = signals::parse_command)]
+        gtag: Option<cookie_charter::GtagCommand>,
+    },
+    /// Decode an IAB TCF v2 TC string and print it as JSON; exit 1 if it is invalid.
+    Tcf {
+        /// The TC string (base64url segments joined by `.`).
+        tc_string: String,
+    },
 }
 
 /// The arguments every deciding command takes.
@@ -65,9 +85,43 @@ struct Common {
     /// The visitor's consent cookie value (absent: no consent).
     #[arg(long, default_value = "", allow_hyphen_values = true)]
     consent: String,
+    /// An IAB TCF TC string to use as the consent instead of a consent cookie.
+    #[arg(long, conflicts_with = "consent")]
+    tc_string: Option<String>,
+    /// The request carries Global Privacy Control (`Sec-GPC: 1`).
+    #[arg(long)]
+    gpc: bool,
     /// The time of the request, in unix seconds (absent: now).
     #[arg(long)]
     now: Option<u64>,
+}
+
+impl Common {
+    /// The consent of the request: the consent cookie or the TC string, with the GPC signal.
+    /// An invalid TC string is an error: it never counts as a consent.
+    fn consent(&self, policy: &Policy) -> Result<Consent, String> {
+        let consent = match &self.tc_string {
+            Some(tc) => policy
+                .consent_from_tc_string(tc)
+                .map_err(|e| format!("--tc-string: error[{}]: {e}", e.code()))?,
+            None => Consent::from_cookie(&self.consent),
+        };
+        Ok(consent.with_gpc(self.gpc))
+    }
+
+    /// Says on standard error why a consent cookie gives no consent: the command goes on
+    /// without it.
+    fn report_problem(&self, consent: &Consent, now: u64) {
+        if self.tc_string.is_some() {
+            return;
+        }
+        if let Some(problem) = consent.problem_at(now).filter(|p| *p != Problem::Absent) {
+            eprintln!(
+                "cookie-charter: consent ignored ({}): {problem}",
+                problem.code()
+            );
+        }
+    }
 }
 
 /// Runs a command; `Err` is a message for standard error (exit 2).
@@ -82,21 +136,18 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
             cookie_header,
         } => headers::purge(&common, &cookie_header, out),
         Command::Render(args) => render(&args, out),
+        Command::Ask { common } => signals::ask(&common, out),
+        Command::ConsentMode { common, gtag } => signals::consent_mode(&common, gtag, out),
+        Command::Tcf { tc_string } => signals::tcf(&tc_string, out),
         Command::Decide {
             common,
             json,
             names,
         } => {
             let policy = load(&common.policy)?;
-            let consent = Consent::from_cookie(&common.consent);
+            let consent = common.consent(&policy)?;
             let now = common.now.unwrap_or_else(unix_now);
-            if let Some(problem) = consent.problem_at(now).filter(|p| *p != Problem::Absent) {
-                // Deciding goes on with no consent; say why on standard error.
-                eprintln!(
-                    "cookie-charter: consent ignored ({}): {problem}",
-                    problem.code()
-                );
-            }
+            common.report_problem(&consent, now);
             for name in &names {
                 let decision = policy.decide(name, &consent, now);
                 let line = if json {

@@ -10,7 +10,7 @@ use super::{Common, load, unix_now};
 /// The policy, consent and time every header command works with.
 fn context(common: &Common) -> Result<(Policy, Consent, u64), String> {
     let policy = load(&common.policy)?;
-    let consent = Consent::from_cookie(&common.consent);
+    let consent = common.consent(&policy)?;
     Ok((policy, consent, common.now.unwrap_or_else(unix_now)))
 }
 
