@@ -30,6 +30,18 @@ MAX_NUMBER = 2**64 - 1  # consent numbers are unsigned 64-bit integers
 NECESSARY = "necessary"
 STATISTICS = "statistics"
 
+# Google Consent Mode v2 signals, in Google's order, and the defaults of section 10.
+SIGNALS = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
+           "functionality_storage", "personalization_storage", "security_storage"]
+AD_SIGNALS = {"ad_storage", "ad_user_data", "ad_personalization"}
+DEFAULT_SIGNALS = {
+    NECESSARY: ["security_storage"],
+    STATISTICS: ["analytics_storage"],
+    "marketing": sorted(AD_SIGNALS),
+    "advertising": sorted(AD_SIGNALS),
+    "preferences": ["functionality_storage", "personalization_storage"],
+}
+
 PURPOSE_ID = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
 DIGITS = re.compile(r"[0-9]+\Z")
 
@@ -94,6 +106,10 @@ class Policy:
     # purpose id -> revision, in order: necessary, statistics, then the others
     purposes: dict[str, int]
     cookies: list[Cookie] = field(default_factory=list)
+    # purpose id -> its Consent Mode signals, whether GPC covers it, its TCF purposes
+    signals: dict[str, list[str]] = field(default_factory=dict)
+    gpc: dict[str, bool] = field(default_factory=dict)
+    tcf: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, text: str) -> "Policy":
@@ -109,8 +125,16 @@ class Policy:
         revision = site.get("revision", 1)
         max_age = site.get("consent_max_age")
         purposes = {NECESSARY: revision, STATISTICS: revision}
+        tables = {NECESSARY: {}, STATISTICS: {}}
         for pid, table in doc.get("purposes", {}).items():
             purposes[pid] = table.get("revision", revision)
+            tables[pid] = table
+        signals = {p: t.get("consent_mode", DEFAULT_SIGNALS.get(p, [])) for p, t in tables.items()}
+        gpc = {
+            p: t.get("gpc", p != NECESSARY and bool(AD_SIGNALS & set(signals[p])))
+            for p, t in tables.items()
+        }
+        tcf = {p: t.get("tcf_purposes", []) for p, t in tables.items()}
         host = urlsplit(site["url"]).hostname or ""
         cookies = []
         for c in doc.get("cookies", []):
@@ -137,6 +161,9 @@ class Policy:
             ),
             purposes=purposes,
             cookies=cookies,
+            signals=signals,
+            gpc=gpc,
+            tcf=tcf,
         )
 
     # -- section 4: matching ------------------------------------------------------------------
@@ -160,6 +187,13 @@ class Policy:
     def state(self, purpose: str, consent: "Consent", now: int) -> str:
         if purpose == NECESSARY:
             return "granted"  # it cannot be refused
+        state = self.choice_state(purpose, consent, now)
+        # GPC never grants; it refuses a covered purpose that has no valid choice.
+        if consent.gpc and self.gpc.get(purpose, False) and state in ("unset", "stale", "expired"):
+            return "gpc_denied"
+        return state
+
+    def choice_state(self, purpose: str, consent: "Consent", now: int) -> str:
         if consent.problem_at(now) is not None:
             return "unset"  # no consent at all
         if self.cnil and now - consent.at > self.consent_max_age:
@@ -212,6 +246,30 @@ class Policy:
             "consent_state": state,
         }
 
+    def consent_mode(self, consent: "Consent", now: int) -> dict[str, str]:
+        """A signal is granted when some purpose maps to it and all that do are granted."""
+        out = {}
+        for signal in SIGNALS:
+            states = [self.state(p, consent, now) for p in self.purposes
+                      if signal in self.signals.get(p, [])]
+            granted = bool(states) and all(s == "granted" for s in states)
+            out[signal] = "granted" if granted else "denied"
+        return out
+
+    def consent_from_tc(self, tc: dict) -> "Consent":
+        """A decoded TC string (canonical JSON object) as the consent input."""
+        core = set(tc["purpose_consents"])
+        publisher = tc.get("publisher_tc")
+        choices = {}
+        for purpose, ids in self.tcf.items():
+            if not ids:
+                continue
+            ok = all(i in core for i in ids)
+            if publisher is not None:
+                ok = ok and all(i in publisher["purpose_consents"] for i in ids)
+            choices[purpose] = ok
+        return Consent(rev=self.revision, at=tc["last_updated"] // 10, choices=choices)
+
     def purposes_to_ask(self, consent: "Consent", now: int) -> list[str]:
         """Sorted: the SPEC gives the set, not an order."""
         needing = {
@@ -235,6 +293,7 @@ class Consent:
     at: int = 0
     choices: dict[str, bool] = field(default_factory=dict)
     problem: str | None = None
+    gpc: bool = False  # the request's Sec-GPC: 1; not part of the cookie
 
     def problem_at(self, now: int) -> str | None:
         if self.problem is not None:

@@ -7,6 +7,8 @@ written by hand, from the SPEC and the error conventions, never computed.
 
     python3 tests/model/generate_vectors.py          # (re)write the corpus
     python3 tests/model/generate_vectors.py --check  # fail if the committed corpus differs
+
+tests/vectors/tcf/ is written by tcf_vectors.py, from the IAB TCF conformance data.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from pathlib import Path
 
 import charter_model as model
+import tcf_vectors
 from charter_model import DAY, MONTH, YEAR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,9 +99,43 @@ class File:
         ask: bool = True,
         expect: dict | None = None,
         problem: str | None | bool = False,
+        gpc: bool = False,
+        tc_string: str | None = None,
+        tc_error: str | None = None,
+        mode: bool = False,
     ) -> None:
-        """Adds a case; `expect` maps names to (rule, allowed, state) as the SPEC says them."""
+        """Adds a case; `expect` maps names to (rule, allowed, state) as the SPEC says them.
+
+        `gpc`: the request carries Sec-GPC: 1. `tc_string`: the consent is this TC string
+        (decoded by the model's own decoder), or must be refused with `tc_error`. `mode`: add
+        the expected Consent Mode state."""
+        if tc_string is not None:
+            case = {"kind": "decide", "description": description, "tc_string": tc_string}
+            if gpc:
+                case["gpc"] = True
+            case["now"] = now
+            if tc_error is not None:
+                case["tc_error"] = tc_error
+                self.cases.append(case)
+                return
+            c = self.model.consent_from_tc(tcf_vectors.decode(tc_string))
+            c.gpc = gpc
+            self._finish(case, c, names, now, ask, expect, mode)
+            return
         c = model.parse_consent(value)
+        c.gpc = gpc
+        case = {"kind": "decide", "description": description, "consent": value}
+        if gpc:
+            case["gpc"] = True
+        case["now"] = now
+        if problem is not False and c.problem_at(now) != problem:
+            sys.exit(f"{self.path}: {description}: model problem {c.problem_at(now)}, "
+                     f"table {problem}")
+        self._finish(case, c, names, now, ask, expect, mode)
+
+    def _finish(self, case: dict, c, names: list[str], now: int, ask: bool,
+                expect: dict | None, mode: bool) -> None:
+        description = case["description"]
         decisions = [self.model.decide(n, c, now) for n in names]
         for d in decisions:
             if expect and d["cookie"] in expect:
@@ -106,18 +143,12 @@ class File:
                 got = (d["rule"], d["allowed"], d["consent_state"])
                 if got != tuple(want):
                     sys.exit(f"{self.path}: {description}: {d['cookie']}: model {got}, table {want}")
-        case = {
-            "kind": "decide",
-            "description": description,
-            "consent": value,
-            "now": now,
-            "problem": c.problem_at(now),
-            "decisions": decisions,
-        }
-        if problem is not False and case["problem"] != problem:
-            sys.exit(f"{self.path}: {description}: model problem {case['problem']}, table {problem}")
+        case["problem"] = c.problem_at(now)
+        case["decisions"] = decisions
         if ask:
             case["purposes_to_ask"] = self.model.purposes_to_ask(c, now)
+        if mode:
+            case["consent_mode"] = self.model.consent_mode(c, now)
         self.cases.append(case)
 
     def document(self) -> dict:
@@ -931,6 +962,170 @@ def example_file() -> None:
         f.decide(description, value, names)
 
 
+# -- signals: GPC, Consent Mode, TC strings -----------------------------------------------------
+
+
+def gpc_file() -> None:
+    doc = policy(
+        [
+            cookie("_ga", "statistics"),
+            cookie("_pk", "statistics", "13 months", anonymous=True),
+            cookie("lang", "preferences"),
+            cookie("_fbp", "marketing", domain=".facebook.net"),
+            cookie("ad_first", "marketing"),
+            cookie("share", "social", party="third"),
+            cookie("yt", "videos", domain=".youtube.com"),
+            cookie("promo", "advertising"),
+        ],
+        {
+            "statistics": {},
+            "preferences": {},
+            "marketing": {"revision": 2},
+            "social": {"gpc": True, "revision": 1},
+            "videos": {"revision": 1},
+            "advertising": {"gpc": False},
+        },
+        revision=2,
+        profile="cnil",
+    )
+    f = new_file(
+        "signals",
+        "gpc",
+        "Global Privacy Control (Sec-GPC: 1): never consent; where the visitor has no valid "
+        "choice (unset, stale, expired), it refuses the purposes the policy marks as covered "
+        "(`gpc`, by default those mapped to an advertising Consent Mode signal), reported as "
+        "`gpc_denied`, and the banner does not ask them; an explicit choice wins.",
+        doc,
+    )
+    names = ["_ga", "_pk", "lang", "_fbp", "ad_first", "share", "yt", "promo", "consent"]
+    gpc_denied = {"_fbp": ("third_party", False, "gpc_denied"),
+                  "ad_first": ("consent", False, "gpc_denied"),
+                  "share": ("third_party", False, "gpc_denied")}
+    f.decide("no consent cookie, no GPC", None, names, mode=True)
+    f.decide("no consent cookie, GPC: marketing and social refused", None, names, gpc=True,
+             mode=True, expect={**gpc_denied, "_ga": ("consent", False, "unset"),
+                                "promo": ("consent", False, "unset"),
+                                "yt": ("third_party", False, "unset")})
+    f.decide("malformed consent, GPC", "v=1&rev=2", names, gpc=True, mode=True,
+             expect=gpc_denied)
+    f.decide("explicit grants win over GPC",
+             consent(rev=2, marketing=1, social=1, statistics=1), names, gpc=True, mode=True,
+             expect={"_fbp": ("third_party", True, "granted"),
+                     "share": ("third_party", True, "granted")})
+    f.decide("explicit refusals are reported as denied, not gpc_denied",
+             consent(rev=2, marketing=0, social=0), names, gpc=True, mode=True,
+             expect={"_fbp": ("third_party", False, "denied"),
+                     "share": ("third_party", False, "denied")})
+    f.decide("stale marketing choice (rev 1): GPC refuses it; social's choice is current",
+             consent(rev=1, marketing=1, social=1, videos=1), names, gpc=True, mode=True,
+             expect={"_fbp": ("third_party", False, "gpc_denied"),
+                     "share": ("third_party", True, "granted"),
+                     "yt": ("third_party", True, "granted")})
+    f.decide("expired consent: GPC refuses the covered purposes, the others are expired",
+             consent(rev=2, at=NOW - YEAR, marketing=1, social=1, statistics=1), names,
+             gpc=True, mode=True,
+             expect={"_fbp": ("third_party", False, "gpc_denied"),
+                     "_ga": ("consent", False, "expired")})
+    f.decide("some choices, GPC for the rest", consent(rev=2, statistics=1, preferences=0),
+             names, gpc=True, mode=True)
+    f.decide("the same choices without GPC", consent(rev=2, statistics=1, preferences=0),
+             names, mode=True)
+
+
+def consent_mode_file() -> None:
+    doc = policy(
+        [
+            cookie("_ga", "statistics"),
+            cookie("lang", "preferences"),
+            cookie("_fbp", "marketing", domain=".facebook.net"),
+            cookie("share", "social", party="third"),
+            cookie("yt", "videos", domain=".youtube.com"),
+        ],
+        {
+            "statistics": {},
+            "preferences": {"consent_mode": ["functionality_storage"]},
+            "marketing": {},
+            "social": {"consent_mode": ["ad_user_data", "personalization_storage"]},
+            "videos": {"consent_mode": []},
+        },
+    )
+    f = new_file(
+        "signals",
+        "consent-mode",
+        "Google Consent Mode v2: a signal is granted when at least one purpose maps to it and "
+        "every purpose that maps to it is granted; security_storage follows `necessary`. "
+        "Defaults: statistics -> analytics_storage, marketing -> the three ad signals, "
+        "preferences -> functionality and personalization storage (here overridden).",
+        doc,
+    )
+    names = ["_ga", "lang", "_fbp", "share", "yt"]
+    for description, value in [
+        ("no consent: only security_storage", None),
+        ("everything granted", consent(statistics=1, preferences=1, marketing=1, social=1,
+                                       videos=1)),
+        ("marketing granted, social denied: ad_user_data denied", consent(marketing=1,
+                                                                          social=0)),
+        ("social granted, marketing absent: ad_user_data denied", consent(social=1)),
+        ("preferences and statistics granted", consent(statistics=1, preferences=1)),
+        ("everything denied", consent(statistics=0, preferences=0, marketing=0, social=0,
+                                      videos=0)),
+    ]:
+        f.decide(description, value, names, mode=True)
+
+
+def tcf_consent_file() -> None:
+    doc = policy(
+        [
+            cookie("_ga", "statistics"),
+            cookie("lang", "preferences"),
+            cookie("_fbp", "marketing", domain=".facebook.net"),
+            cookie("share", "social", party="third"),
+            cookie("yt", "videos", domain=".youtube.com"),
+        ],
+        {
+            "statistics": {"tcf_purposes": [7, 8]},
+            "preferences": {"tcf_purposes": [5, 6]},
+            "marketing": {"tcf_purposes": [1, 2, 3, 4]},
+            "social": {"tcf_purposes": [1]},
+            "videos": {},
+        },
+    )
+    f = new_file(
+        "signals",
+        "tcf-consent",
+        "An IAB TCF v2 string as the consent input: a purpose that maps TCF purposes "
+        "(`tcf_purposes`) is granted when all of them have consent in the core segment and, "
+        "when present, in the publisher-TC segment; otherwise denied. Legitimate interest "
+        "never counts; unmapped purposes stay unset. Strings that do not decode, or break the "
+        "v2.2 rule on legitimate interest, are refused.",
+        doc,
+    )
+    names = ["_ga", "lang", "_fbp", "share", "yt"]
+    # After every string's LastUpdated (the example is from 2025): none is from the future.
+    later = 1_800_000_000
+    suite = tcf_vectors.SUITE
+    iab = json.loads((suite / "v2.2" / "iabconsent.json").read_text(encoding="utf-8"))
+    for i, vector in enumerate(iab["valid"]):
+        f.decide(f"iabconsent valid[{i}]", None, names, tc_string=vector["consent"], mode=True,
+                 now=later)
+    for name in ["a", "b", "c"]:
+        v = json.loads((suite / "v2" / f"consent_{name}.json").read_text(encoding="utf-8"))
+        f.decide(f"gguridi consent_{name}", None, names, tc_string=v["consent"], mode=True, now=later)
+    f.decide("the TCF specification's example", None, names, tc_string=tcf_vectors.SPEC_EXAMPLE,
+             mode=True, now=later)
+    f.decide("iabconsent valid[0] with GPC: the unmapped videos purpose stays unset "
+             "(not covered)", None, names, tc_string=iab["valid"][0]["consent"], gpc=True,
+             mode=True, now=later)
+    for i, vector in enumerate(iab["invalid"]):
+        f.decide(f"iabconsent invalid[{i}]: {vector['comment']}", None, names,
+                 tc_string=vector["consent"], tc_error="invalid_tc_string",
+                 now=later)
+    for description, text in [("empty string", ""), ("not base64url", "CO+zTO5O"),
+                              ("truncated core segment", "COvzTO5OvzTO5B7ABCENAPCYAKdAAD")]:
+        f.decide(description, None, names, tc_string=text, tc_error="invalid_tc_string",
+                 now=later)
+
+
 # -- load errors (expected values written by hand) --------------------------------------------
 
 SITE = """\
@@ -1174,6 +1369,9 @@ def build() -> dict[Path, str]:
     hostile_file()
     purposes_to_ask_file()
     example_file()
+    gpc_file()
+    consent_mode_file()
+    tcf_consent_file()
     docs = {f.path: f.document() for f in FILES}
     docs.update(load_error_documents())
     return {path: dump(doc) + "\n" for path, doc in docs.items()}
@@ -1195,8 +1393,9 @@ def dump(value, indent: str = "") -> str:
 
 def main() -> int:
     outputs = build()
+    outputs.update(tcf_vectors.outputs())
     cases = sum(len(f.cases) for f in FILES)
-    decisions = sum(len(c["decisions"]) for f in FILES for c in f.cases)
+    decisions = sum(len(c.get("decisions", [])) for f in FILES for c in f.cases)
     existing = set(VECTORS.rglob("*.json"))
     if "--check" in sys.argv:
         stale = [p for p, text in outputs.items()
@@ -1214,7 +1413,7 @@ def main() -> int:
 
 
 GENERATED_GROUPS = {"rules", "states", "profiles", "staleness", "matching", "consent-cookie",
-                    "purposes-to-ask", "example", "load-errors"}
+                    "purposes-to-ask", "example", "load-errors", "tcf", "signals"}
 
 
 def _is_generated(path: Path) -> bool:

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 #[path = "support/headers_vectors.rs"]
 mod headers_vectors;
+#[path = "support/tcf_vectors.rs"]
+mod tcf_vectors;
 
 /// The corpus folder, at the root of the workspace.
 fn corpus_dir() -> PathBuf {
@@ -89,8 +91,46 @@ fn now_of(case: &Value) -> Result<u64, String> {
 
 /// Runs one `decide` case, recording each difference.
 fn run_decide(policy: &Policy, case: &Value, at: &At<'_>, tally: &mut Tally) -> Result<(), String> {
-    let consent = consent_of(case)?;
     let now = now_of(case)?;
+    let consent = match case.get("tc_string") {
+        None => consent_of(case)?,
+        Some(tc) => {
+            let tc = tc.as_str().ok_or("`tc_string` must be a string")?;
+            match (policy.consent_from_tc_string(tc), case.get("tc_error")) {
+                (Ok(consent), None) => consent,
+                (Err(e), Some(want)) => {
+                    if want.as_str() != Some(e.code()) {
+                        tally.fail(at, format!("tc_error: expected {want}, got {}", e.code()));
+                    }
+                    return Ok(());
+                }
+                (Ok(_), Some(want)) => {
+                    tally.fail(at, format!("tc_error: expected {want}, got a consent"));
+                    return Ok(());
+                }
+                (Err(e), None) => {
+                    tally.fail(at, format!("consent_from_tc_string: unexpected error {e}"));
+                    return Ok(());
+                }
+            }
+        }
+    };
+    let gpc = match case.get("gpc") {
+        None => false,
+        Some(v) => v.as_bool().ok_or("`gpc` must be a boolean")?,
+    };
+    let consent = consent.with_gpc(gpc);
+    if let Some(want) = case.get("consent_mode") {
+        let got: serde_json::Map<String, Value> = policy
+            .consent_mode(&consent, now)
+            .iter()
+            .map(|(signal, choice)| (signal.as_str().to_owned(), json!(choice.as_str())))
+            .collect();
+        let got = Value::Object(got);
+        if *want != got {
+            tally.fail(at, format!("consent_mode: expected {want}, got {got}"));
+        }
+    }
     let want_problem = case.get("problem").ok_or("`problem` is missing")?;
     let got_problem = json!(consent.problem_at(now).map(|p| p.code()));
     if *want_problem != got_problem {
@@ -177,6 +217,33 @@ fn policy_of(doc: &Value) -> Result<Policy, String> {
 
 fn run_case_file(doc: &Value, file: &str, tally: &mut Tally) -> Result<(), String> {
     let policy = policy_of(doc)?;
+    run_cases(doc, file, tally, |case, at, tally| {
+        run_case(&policy, case, at, tally)
+    })
+}
+
+/// Runs a `tcf/` file: `tc_decode` cases, without a policy.
+fn run_tc_file(doc: &Value, file: &str, tally: &mut Tally) -> Result<(), String> {
+    run_cases(doc, file, tally, |case, at, tally| {
+        match case.get("kind").and_then(Value::as_str) {
+            Some("tc_decode") => {}
+            other => return Err(format!("unknown case kind {other:?}")),
+        }
+        for difference in tcf_vectors::run_tc_decode(case)? {
+            tally.fail(at, difference);
+        }
+        *tally.cases.entry("tc_decode".to_owned()).or_default() += 1;
+        Ok(())
+    })
+}
+
+/// Runs every case of `doc["cases"]` through `run`, recording the failures.
+fn run_cases(
+    doc: &Value,
+    file: &str,
+    tally: &mut Tally,
+    mut run: impl FnMut(&Value, &At<'_>, &mut Tally) -> Result<(), String>,
+) -> Result<(), String> {
     let cases = doc
         .get("cases")
         .and_then(Value::as_array)
@@ -188,11 +255,12 @@ fn run_case_file(doc: &Value, file: &str, tally: &mut Tally) -> Result<(), Strin
         let label = format!(
             "case {i}: {}",
             case.get("description")
+                .or_else(|| case.get("name"))
                 .and_then(Value::as_str)
                 .unwrap_or("(no description)")
         );
         let at = At { file, case: &label };
-        if let Err(e) = run_case(&policy, case, &at, tally) {
+        if let Err(e) = run(case, &at, tally) {
             tally.fail(&at, e);
         }
     }
@@ -249,6 +317,8 @@ fn the_corpus_passes() {
             .and_then(|doc| {
                 if relative.starts_with("load-errors") {
                     run_load_error(&doc, &file, &mut tally)
+                } else if relative.starts_with("tcf") {
+                    run_tc_file(&doc, &file, &mut tally)
                 } else {
                     run_case_file(&doc, &file, &mut tally)
                 }
@@ -278,7 +348,7 @@ fn the_corpus_passes() {
         "{} vector failures:\n{report}",
         tally.failures.len()
     );
-    for kind in ["decide", "filter", "purge"] {
+    for kind in ["decide", "filter", "purge", "tc_decode"] {
         assert!(
             tally.cases.contains_key(kind),
             "the corpus holds no `{kind}` case"
