@@ -1,5 +1,5 @@
 //! Stable-Rust fuzzing of every parser: the policy (TOML and JSON), the consent cookie, the
-//! `Cookie` request header and `Set-Cookie` values.
+//! `Cookie` request header, `Set-Cookie` values and IAB TCF TC strings.
 //!
 //! Each test replays the committed seed corpus of `fuzz/corpus/<target>/`, then runs
 //! [`fuzz_gen::DEFAULT_CASES`] generated inputs (structure-aware mutations of the seeds, and
@@ -21,10 +21,11 @@ mod fuzz_gen;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use cookie_charter::limits::{MAX_BROWSER_LIFETIME_SECS, MAX_CONSENT_BYTES};
+use cookie_charter::limits::{MAX_BROWSER_LIFETIME_SECS, MAX_CONSENT_BYTES, MAX_TC_STRING_BYTES};
+use cookie_charter::tcf::VendorSet;
 use cookie_charter::{
     Consent, ConsentState, ErrorKind, Format, HeaderProblem, Location, MAX_NAME_VALUE_BYTES, Party,
-    Policy, Problem, Rule, SetCookie, parse_cookie_header,
+    Policy, Problem, Rule, SetCookie, TcErrorKind, TcString, parse_cookie_header,
 };
 use fuzz_gen::{Rng, corpus, mutate, run_cases, run_seed, text};
 
@@ -506,4 +507,107 @@ fn set_cookie_never_panics_and_the_filter_keeps_only_allowed_names() {
             batch.clear();
         }
     });
+}
+
+/// Pieces of TC strings: segment separators and segment-type prefixes, the first characters of
+/// versions 1 and 2, runs of zero and one bits, and bytes outside base64url.
+const TC_TOKENS: &[&[u8]] = &[
+    b".",
+    b"C",
+    b"B",
+    b"A",
+    b"I",
+    b"Q",
+    b"Y",
+    b"g",
+    b"AAAA",
+    b"____",
+    b"///",
+    b"-_",
+    b"=",
+    b"+",
+    b" ",
+    b"..",
+    b"\xc3\xa9",
+];
+
+/// Whether `b` may appear in a TC string (base64url or the segment separator).
+fn is_tc_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
+}
+
+/// The ids of a vendor set lie in 1..=max and agree with `contains` and `len`.
+fn check_vendor_set(set: &VendorSet, declared_max: bool) {
+    let ids: Vec<u16> = set.iter().collect();
+    assert_eq!(ids.len(), set.len());
+    assert_eq!(ids.is_empty(), set.is_empty());
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending");
+    assert!(!set.contains(0));
+    for &id in &ids {
+        assert!(id >= 1 && set.contains(id));
+        if declared_max {
+            assert!(id <= set.max_vendor_id(), "{id} > {}", set.max_vendor_id());
+        }
+    }
+    if !declared_max {
+        assert_eq!(set.max_vendor_id(), ids.last().copied().unwrap_or(0));
+    }
+}
+
+/// A TC string decodes into values that obey the format, or fails with a typed error that says
+/// where; decoding is deterministic.
+fn check_tc_string(input: &[u8]) {
+    let source = text(input);
+    let decoded = TcString::decode(&source);
+    assert_eq!(decoded, TcString::decode(&source), "deterministic");
+    match decoded {
+        Ok(tc) => {
+            assert!(source.len() <= MAX_TC_STRING_BYTES);
+            assert!(source.bytes().all(is_tc_byte), "{source:?}");
+            let core = tc.core();
+            assert_eq!(core.version(), 2);
+            assert_eq!(core.consent_language().len(), 2);
+            assert_eq!(core.publisher_country_code().len(), 2);
+            if core.policy_version() >= 4 {
+                assert!((3..=6).all(|p| !core.purpose_legitimate_interest(p)));
+            }
+            assert!(core.purpose_consents().all(|id| (1..=24).contains(&id)));
+            check_vendor_set(core.vendor_consents(), true);
+            check_vendor_set(core.vendor_legitimate_interests(), true);
+            for restriction in core.publisher_restrictions() {
+                assert!(restriction.restriction_type.code() <= 2);
+                check_vendor_set(&restriction.vendors, false);
+            }
+            for set in [tc.disclosed_vendors(), tc.allowed_vendors()]
+                .into_iter()
+                .flatten()
+            {
+                check_vendor_set(set, true);
+            }
+            let json: serde_json::Value = serde_json::from_str(&tc.to_json()).unwrap();
+            assert_eq!(json["version"], 2);
+        }
+        Err(e) => {
+            assert!(TcErrorKind::ALL.contains(&e.kind()));
+            assert!(e.to_string().starts_with(e.code()), "{e}");
+            assert_eq!(e.kind() == TcErrorKind::Empty, source.is_empty());
+            assert_eq!(
+                e.kind() == TcErrorKind::TooLarge,
+                source.len() > MAX_TC_STRING_BYTES
+            );
+            if e.kind() == TcErrorKind::InvalidBase64 {
+                let at = e.position().unwrap();
+                assert!(!is_tc_byte(source.as_bytes()[at]), "{e}");
+                assert!(source.as_bytes()[..at].iter().copied().all(is_tc_byte));
+            }
+            if let Some(core) = e.partial() {
+                assert_eq!(core.version(), 2);
+            }
+        }
+    }
+}
+
+#[test]
+fn tc_string_never_panics_and_errors_say_where() {
+    fuzz("tc_string", TC_TOKENS, 4 * 1024, check_tc_string);
 }
