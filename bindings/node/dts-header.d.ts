@@ -6,7 +6,84 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 /** The id of the rule of the charter that decided (SPEC §3). */
 export type RuleId = 'undeclared' | 'necessary' | 'third_party' | 'anonymous_statistics' | 'consent'
 /** The visitor's state for one purpose. */
-export type ConsentStateId = 'granted' | 'denied' | 'unset' | 'expired' | 'stale'
+export type ConsentStateId = 'granted' | 'denied' | 'unset' | 'expired' | 'stale' | 'gpc_denied'
+
+/** A Google Consent Mode v2 signal, as `gtag` spells it. */
+export type ConsentModeSignal =
+  | 'ad_storage'
+  | 'ad_user_data'
+  | 'ad_personalization'
+  | 'analytics_storage'
+  | 'functionality_storage'
+  | 'personalization_storage'
+  | 'security_storage'
+
+/** The Google Consent Mode v2 state of the seven signals (`policy.consentMode`). */
+export type ConsentModeState = Record<ConsentModeSignal, 'granted' | 'denied'>
+
+/** The options of `gtagConsent`: the command (default `'default'`) and the time (default: now). */
+export interface GtagOptions {
+  command?: 'default' | 'update'
+  now?: number | null
+}
+
+/** A vendor set of the canonical JSON of a TC string. */
+export interface TcVendorSetJson {
+  max_vendor_id: number
+  encoding: 'bitfield' | 'range'
+  vendors: number[]
+}
+
+/** The canonical JSON of a decoded TC string (`tcString.toJSON()`), the same in every language. */
+export interface TcStringJson {
+  version: number
+  created: number
+  last_updated: number
+  cmp_id: number
+  cmp_version: number
+  consent_screen: number
+  consent_language: string
+  vendor_list_version: number
+  policy_version: number
+  is_service_specific: boolean
+  use_non_standard_texts: boolean
+  special_feature_opt_ins: number[]
+  purpose_consents: number[]
+  purpose_legitimate_interests: number[]
+  purpose_one_treatment: boolean
+  publisher_country_code: string
+  vendor_consents: TcVendorSetJson
+  vendor_legitimate_interests: TcVendorSetJson
+  publisher_restrictions: {
+    purpose: number
+    restriction_type: 'not_allowed' | 'require_consent' | 'require_legitimate_interest'
+    vendors: TcVendorSetJson
+  }[]
+  disclosed_vendors: TcVendorSetJson | null
+  allowed_vendors: TcVendorSetJson | null
+  publisher_tc: {
+    purpose_consents: number[]
+    purpose_legitimate_interests: number[]
+    num_custom_purposes: number
+    custom_purpose_consents: number[]
+    custom_purpose_legitimate_interests: number[]
+  } | null
+}
+
+/**
+ * The error a TC string that does not decode throws: `code` is `'invalid_tc_string'`, `reason`
+ * the stable code of the failure (`truncated`, `invalid_base64`, `unsupported_version`...).
+ */
+export interface TcStringError extends Error {
+  code: 'invalid_tc_string'
+  reason: string
+  /** The index of the `.`-separated segment (0 is the core segment). */
+  segment: number
+  /** The field being read; `null` when the error is about the whole string (`empty`, `too_large`). */
+  field: string | null
+  /** The bit offset in the segment where the failing field starts. */
+  bit: number
+}
 
 /** The decision for one cookie name: `purpose` and `consentState` are `null` only for `undeclared`. */
 export interface Decision {
@@ -97,6 +174,12 @@ export interface Policy {
   purposesToAsk(consent: Consent, now?: number | null): string[]
   /** The consent carried by a `Cookie` request header (the policy's `consent_cookie`). */
   consentFromCookieHeader(cookieHeader?: string | null): Consent
+  /** The Google Consent Mode v2 state for `consent`: the seven signals in Google's order. */
+  consentMode(consent: Consent, now?: number | null): ConsentModeState
+  /** The `gtag('consent', …)` snippet for `consent`; an unknown command throws (`invalid_argument`). */
+  gtagConsent(consent: Consent, options?: GtagOptions | null): string
+  /** The consent a TC string gives; throws a `TcStringError` when it does not decode. */
+  consentFromTcString(text: string | TcString): Consent
 }
 
 export declare namespace Consent {
@@ -105,12 +188,30 @@ export declare namespace Consent {
 }
 
 export interface Consent {
+  /** The same consent with the request's Global Privacy Control signal (`Sec-GPC: 1`) set to `gpc`. */
+  withGpc(gpc: boolean): Consent
   /** `problem`, also counting a consent dated more than one day after `now` as `malformed`. */
   problemAt(now?: number | null): string | null
   /** The choices, as an object with no prototype. */
   readonly choices: Record<string, 'granted' | 'denied'>
   toJSON(): { revision: number; at: number; choices: Record<string, 'granted' | 'denied'>; problem: string | null }
 }
+
+export declare namespace TcString {
+  /** Decodes an IAB TCF v2.2 TC string strictly; throws a `TcStringError` when it does not decode. */
+  function decode(text: string): TcString
+}
+
+export interface TcString {
+  /** The canonical JSON object of the decoded string. */
+  toJSON(): TcStringJson
+}
+
+/**
+ * Whether a request's `Sec-GPC` header asks for Global Privacy Control: pass
+ * `req.headers['sec-gpc']` (a string or `undefined`) or an array of values.
+ */
+export declare function gpcEnabled(value: string | readonly string[] | undefined | null): boolean
 
 /** The options of `middleware`. */
 export interface MiddlewareOptions {
@@ -136,4 +237,6 @@ export declare function middleware(
 export declare const RULES: readonly RuleId[]
 /** The consent state ids, in the order of the core. */
 export declare const STATES: readonly ConsentStateId[]
+/** The Google Consent Mode v2 signal names, in Google's order. */
+export declare const SIGNALS: readonly ConsentModeSignal[]
 

@@ -12,12 +12,14 @@ const path = require('node:path')
 const native = require('./native.cjs')
 const { middleware } = require('./lib/middleware.js')
 
-const { Policy, Consent } = native
+const { Policy, Consent, TcString } = native
 
 /** Rule ids, in the order of the core's `Rule::ALL` (the packed numbers index this). */
 const RULES = Object.freeze(['undeclared', 'necessary', 'third_party', 'anonymous_statistics', 'consent'])
 /** Consent state ids, in the order of the core's `ConsentState::ALL`. */
-const STATES = Object.freeze(['granted', 'denied', 'unset', 'expired', 'stale'])
+const STATES = Object.freeze(['granted', 'denied', 'unset', 'expired', 'stale', 'gpc_denied'])
+/** Google Consent Mode v2 signal names, in Google's order (bit `i` of `_consentMode` is `SIGNALS[i]`). */
+const SIGNALS = Object.freeze(native._signals())
 const GRANTED = 0
 /** Header problems, in the order of `filter_codes` (src/fast.rs). */
 const HEADER_PROBLEMS = Object.freeze(['control_character', 'too_large', 'empty', 'nameless'])
@@ -148,13 +150,16 @@ function shadowOf(consent) {
   let shadow = consent[kShadow]
   if (shadow === undefined) {
     shadow = newShadow(consent.toCookie())
+    // The GPC signal is not in the cookie text the fast path reads the consent back from: such
+    // a consent is passed to the core as it is (`direct`).
+    shadow.direct = consent.gpc
     Object.defineProperty(consent, kShadow, { value: shadow })
   }
   return shadow
 }
 
 function newShadow(text) {
-  return { text, info: null, id: -1, others: null, table: null, now: -1 }
+  return { text, info: null, id: -1, others: null, table: null, now: -1, direct: false }
 }
 
 // Forgets the core's copy of a consent once the JS consent is collected.
@@ -308,10 +313,9 @@ function tableOf(policy, consent, now) {
     return cached
   }
   const info = infoOf(policy)
-  const id = consentId(info, consent, shadow)
   let states
   try {
-    states = info.fast.states(id, now)
+    states = shadow.direct ? policy._states(consent, now) : info.fast.states(consentId(info, consent, shadow), now)
   } catch (error) {
     throw translate(error)
   }
@@ -376,7 +380,7 @@ const policyMethods = {
     const table = shadow.table
     if (table !== null && table.now === at && table.policy === this) return table.decide(name)
     const info = infoOf(this)
-    if (shadow.info === info && shadow.now === at) return tableOf(this, consent, at).decide(name)
+    if (shadow.direct || (shadow.info === info && shadow.now === at)) return tableOf(this, consent, at).decide(name)
     // The first decision for this consent at this time: one call to the core. A second one
     // builds the consent's decision table, and the ones after it stay on the JS side.
     const id = consentId(info, consent, shadow)
@@ -411,7 +415,20 @@ const policyMethods = {
     checkConsent(consent)
     const at = nowOf(now)
     const info = infoOf(this)
-    const id = consentId(info, consent, shadowOf(consent))
+    const shadow = shadowOf(consent)
+    if (shadow.direct) {
+      const raw = callNative(this, this._filterSetCookies, [list, consent, at])
+      return {
+        kept: raw.kept,
+        dropped: raw.dropped.map((d) => ({
+          header: d.header,
+          cookie: d.cookie ?? null,
+          decision: unpack(info, d.code),
+          problem: d.problem ?? null,
+        })),
+      }
+    }
+    const id = consentId(info, consent, shadow)
     let codes
     let rewritten = null
     try {
@@ -457,7 +474,15 @@ const policyMethods = {
     const at = nowOf(now)
     if (cookieHeader === '') return []
     const info = infoOf(this)
-    const id = consentId(info, consent, shadowOf(consent))
+    const shadow = shadowOf(consent)
+    if (shadow.direct) {
+      return callNative(this, this._purge, [cookieHeader, consent, at]).map((p) => ({
+        cookie: p.cookie,
+        decision: unpack(info, p.code),
+        headers: p.headers,
+      }))
+    }
+    const id = consentId(info, consent, shadow)
     let flat
     try {
       flat = info.fast.purge(cookieHeader, id, at)
@@ -490,6 +515,33 @@ const policyMethods = {
   consentFromCookieHeader(cookieHeader) {
     if (cookieHeader !== undefined && cookieHeader !== null) checkString(cookieHeader, 'cookieHeader')
     return callNative(this, this._consentFromCookieHeader, [cookieHeader ?? null])
+  },
+
+  /** The Google Consent Mode v2 state: `{ad_storage: 'granted' | 'denied', ...}`, the seven signals in Google's order. */
+  consentMode(consent, now) {
+    checkConsent(consent)
+    const bits = callNative(this, this._consentMode, [consent, nowOf(now)])
+    const out = {}
+    for (let i = 0; i < SIGNALS.length; i++) out[SIGNALS[i]] = (bits >>> i) & 1 ? 'granted' : 'denied'
+    return out
+  },
+
+  /** The `gtag('consent', 'default' | 'update', {...});` snippet for `consent`. */
+  gtagConsent(consent, options) {
+    checkConsent(consent)
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw typeError(`\`options\` must be an object such as { command: 'update', now }, not ${describe(options)}`)
+    }
+    const command = options?.command ?? 'default'
+    checkString(command, 'command')
+    return callNative(this, this._gtag, [consent, command, nowOf(options?.now)])
+  },
+
+  /** The consent a TC string (text or a decoded `TcString`) gives; throws `invalid_tc_string` when it does not decode. */
+  consentFromTcString(text) {
+    if (text instanceof TcString) return callNative(this, this._consentFromTcf, [text])
+    checkString(text, 'text')
+    return callNative(this, this._consentFromTcString, [text])
   },
 
   renderCharter(options) {
@@ -527,6 +579,15 @@ Object.defineProperty(Consent, 'fromCookie', {
 })
 
 Object.defineProperties(Consent.prototype, {
+  withGpc: {
+    /** The same consent with the request's Global Privacy Control signal set to `gpc`. */
+    value: function withGpc(gpc) {
+      if (typeof gpc !== 'boolean') throw typeError(`\`gpc\` must be a boolean, not ${describe(gpc)}`)
+      return callNative(this, this._withGpc, [gpc])
+    },
+    writable: true,
+    configurable: true,
+  },
   problemAt: {
     value: function problemAt(now) {
       return callNative(this, this._problemAt, [nowOf(now)])
@@ -555,9 +616,50 @@ Object.defineProperties(Consent.prototype, {
   },
 })
 
+// ---------------------------------------------------------------------------------------------
+// Signals: Global Privacy Control and IAB TCF strings
+
+/**
+ * Whether a request's `Sec-GPC` header value(s) ask for Global Privacy Control: `undefined`
+ * (no header), one value, or an array of values (`req.headersDistinct['sec-gpc']`).
+ */
+function gpcEnabled(value) {
+  if (value === undefined || value === null) return false
+  if (typeof value === 'string') return callNative(native, native._gpcEnabled, [[value]])
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw typeError(`\`value\` must be a string, an array of strings or undefined, not ${describe(value)}`)
+  }
+  return callNative(native, native._gpcEnabled, [value])
+}
+
+Object.defineProperty(TcString, 'decode', {
+  /** Decodes a TC string; throws an `Error` with code `invalid_tc_string` and its `reason`, `segment`, `field`, `bit`. */
+  value: function decode(text) {
+    if (typeof text !== 'string') checkString(text, 'text')
+    try {
+      return TcString._decode(text)
+    } catch (error) {
+      throw translate(error)
+    }
+  },
+  writable: true,
+  configurable: true,
+})
+
+Object.defineProperty(TcString.prototype, 'toJSON', {
+  /** The canonical JSON object of the decoded string (snake_case keys, as in every language). */
+  value: function toJSON() {
+    return JSON.parse(callNative(this, this._json, []))
+  },
+  writable: true,
+  configurable: true,
+})
+
 module.exports = {
   Policy,
   Consent,
+  TcString,
+  gpcEnabled,
   DecisionTable,
   middleware: (policy, options) => {
     checkPolicy(policy)
@@ -565,4 +667,5 @@ module.exports = {
   },
   RULES,
   STATES,
+  SIGNALS,
 }

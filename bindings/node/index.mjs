@@ -1,5 +1,5 @@
 // ES module entry point: the same objects as the CommonJS one (`index.js`).
 import cjs from './index.js'
 
-export const { Policy, Consent, DecisionTable, middleware, RULES, STATES } = cjs
+export const { Policy, Consent, TcString, gpcEnabled, DecisionTable, middleware, RULES, STATES, SIGNALS } = cjs
 export default cjs

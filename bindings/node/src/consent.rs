@@ -16,6 +16,8 @@ pub struct ConsentOptions {
     pub revision: Option<f64>,
     /// When it was given, in unix seconds (default: now).
     pub at: Option<f64>,
+    /// Whether the request carries Global Privacy Control (`Sec-GPC: 1`; default `false`).
+    pub gpc: Option<bool>,
 }
 
 /// A visitor's consent: the policy revision and time it was given, and a choice per purpose.
@@ -34,8 +36,8 @@ impl Consent {
         ts_args_type = "choices?: Record<string, 'granted' | 'denied'> | null, options?: ConsentOptions | null"
     )]
     pub fn new(env: Env, choices: Option<Unknown>, options: Option<Unknown>) -> napi::Result<Self> {
-        let (revision, at) = read_options(&env, options)?;
-        let mut inner = cookie_charter::Consent::new(revision, at);
+        let (revision, at, gpc) = read_options(&env, options)?;
+        let mut inner = cookie_charter::Consent::new(revision, at).with_gpc(gpc);
         if let Some(choices) = choices {
             match choices.get_type()? {
                 ValueType::Undefined | ValueType::Null => {}
@@ -104,6 +106,20 @@ impl Consent {
         to_f64(self.inner.at())
     }
 
+    /// Whether the request carries Global Privacy Control (never stored in the cookie).
+    #[napi(getter, catch_unwind)]
+    pub fn gpc(&self) -> bool {
+        self.inner.gpc()
+    }
+
+    /// The same consent with the request's Global Privacy Control signal set to `gpc`.
+    #[napi(js_name = "_withGpc", skip_typescript, catch_unwind)]
+    pub fn with_gpc(&self, gpc: bool) -> Self {
+        Self {
+            inner: self.inner.clone().with_gpc(gpc),
+        }
+    }
+
     /// The choices as an array of `purpose=granted|denied` strings, sorted by purpose id.
     #[napi(js_name = "_choicePairs", skip_typescript, catch_unwind)]
     pub fn choice_pairs(&self) -> Vec<String> {
@@ -157,10 +173,11 @@ fn read_choices(
     Ok(())
 }
 
-/// Reads `{revision, at}`: revision 1 and the current time by default.
-fn read_options(env: &Env, options: Option<Unknown>) -> napi::Result<(u64, u64)> {
+/// Reads `{revision, at, gpc}`: revision 1, the current time and no GPC by default.
+fn read_options(env: &Env, options: Option<Unknown>) -> napi::Result<(u64, u64, bool)> {
     let mut revision = 1;
     let mut at = None;
+    let mut gpc = false;
     if let Some(options) = options {
         match options.get_type()? {
             ValueType::Undefined | ValueType::Null => {}
@@ -170,11 +187,12 @@ fn read_options(env: &Env, options: Option<Unknown>) -> napi::Result<(u64, u64)>
                     revision = r;
                 }
                 at = number_field(env, &object, "at")?;
+                gpc = bool_field(env, &object, "gpc")?;
             }
             _ => {
                 return Err(type_error(
                     env,
-                    "`options` must be an object such as `{ revision: 1, at: 1700000000 }`",
+                    "`options` must be an object such as `{ revision: 1, at: 1700000000, gpc: false }`",
                 ));
             }
         }
@@ -183,7 +201,17 @@ fn read_options(env: &Env, options: Option<Unknown>) -> napi::Result<(u64, u64)>
         Some(at) => at,
         None => now_or_current(env, None)?,
     };
-    Ok((revision, at))
+    Ok((revision, at, gpc))
+}
+
+/// Reads an optional boolean field (absent, `undefined` and `null` are `false`).
+fn bool_field(env: &Env, object: &Object<'_>, name: &str) -> napi::Result<bool> {
+    let value: Unknown = object.get_named_property(name)?;
+    match value.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok(false),
+        ValueType::Boolean => value.coerce_to_bool(),
+        _ => Err(type_error(env, &format!("`{name}` must be a boolean"))),
+    }
 }
 
 fn number_field(env: &Env, object: &Object<'_>, name: &str) -> napi::Result<Option<u64>> {

@@ -26,6 +26,31 @@ fn build(env: &Env, error: &cookie_charter::Error) -> napi::Result<()> {
     env.throw(object)
 }
 
+/// Throws `error` as a JS `Error` with code `invalid_tc_string`, the TC error's stable code as
+/// `reason` (such as `truncated`), and where it happened: `segment` (0 is the core segment),
+/// `field` (`null` when the error is about the whole string) and `bit`.
+pub fn tc_error(env: &Env, error: &cookie_charter::TcError) -> napi::Error {
+    match build_tc(env, error) {
+        Ok(()) => napi::Error::from_status(Status::PendingException),
+        Err(e) => e,
+    }
+}
+
+fn build_tc(env: &Env, error: &cookie_charter::TcError) -> napi::Result<()> {
+    let mut object =
+        env.create_error(napi::Error::new(Status::GenericFailure, error.to_string()))?;
+    object.set_named_property("code", cookie_charter::ErrorKind::InvalidTcString.code())?;
+    object.set_named_property("reason", error.code())?;
+    object.set_named_property(
+        "segment",
+        u32::try_from(error.segment()).unwrap_or(u32::MAX),
+    )?;
+    let field = error.field();
+    object.set_named_property("field", (!field.is_empty()).then_some(field))?;
+    object.set_named_property("bit", u32::try_from(error.bit()).unwrap_or(u32::MAX))?;
+    env.throw(object)
+}
+
 /// Throws a `TypeError` with code `invalid_argument` and returns the "already thrown" error.
 pub fn type_error(env: &Env, message: &str) -> napi::Error {
     match env.throw_type_error(

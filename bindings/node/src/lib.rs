@@ -10,8 +10,12 @@ mod consent;
 mod errors;
 mod fast;
 mod policy;
+mod signals;
+mod tcf;
 
 use napi_derive::napi;
+
+pub use signals::{gpc_enabled, signals};
 
 /// Does nothing with one string: the cost of a napi-rs call with one string argument, the
 /// yardstick of the benchmark (`bench/bench.mjs`). Not part of the public API.

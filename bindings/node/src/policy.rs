@@ -14,7 +14,7 @@ use crate::errors::{core_error, invalid_argument, now_or_current, seconds};
 /// A loaded, validated cookie policy.
 #[napi]
 pub struct Policy {
-    inner: Arc<CorePolicy>,
+    pub(crate) inner: Arc<CorePolicy>,
 }
 
 /// A remark about a valid policy that is probably not what its author meant.
@@ -140,7 +140,7 @@ impl Policy {
     }
 
     /// The state of every purpose, in the order of `purposes`, as one digit each: the index in
-    /// `ConsentState::ALL` (`0` granted ... `4` stale).
+    /// `ConsentState::ALL` (`0` granted ... `5` gpc_denied).
     #[napi(js_name = "_states", skip_typescript, catch_unwind)]
     pub fn states(&self, consent: &Consent, now: f64) -> String {
         states_of(&self.inner, &consent.inner, now)

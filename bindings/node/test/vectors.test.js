@@ -6,11 +6,11 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const { Policy, Consent } = require('..')
+const { Policy, Consent, TcString, SIGNALS } = require('..')
 const { vectorsDir, jsonFiles } = require('./helpers')
 
 const files = jsonFiles(vectorsDir)
-const counts = { files: 0, cases: 0, decisions: 0, loadErrors: 0 }
+const counts = { files: 0, cases: 0, decisions: 0, loadErrors: 0, tcStrings: 0 }
 
 test('the corpus is there', () => {
   assert.ok(files.length > 0, `no vector file found below ${vectorsDir}`)
@@ -19,6 +19,8 @@ test('the corpus is there', () => {
 function loadPolicy(doc) {
   const hasJson = doc.policy !== undefined
   const hasToml = doc.policy_toml !== undefined
+  // TC-string files (`tc_decode` cases only) have no policy.
+  if (!hasJson && !hasToml && doc.cases?.every((c) => c.kind === 'tc_decode')) return null
   assert.ok(hasJson !== hasToml, 'a case file holds exactly one of `policy` and `policy_toml`')
   return hasJson ? Policy.fromJson(JSON.stringify(doc.policy)) : Policy.fromToml(doc.policy_toml)
 }
@@ -31,9 +33,78 @@ function fromVector(d) {
   return { allowed: d.allowed, rule: d.rule, purpose: d.purpose, consentState: d.consent_state }
 }
 
+/** The typed error of a TC string that does not decode, with `reason` when given. */
+function isTcError(reason, where) {
+  return (e) => {
+    assert.ok(e instanceof Error && !(e instanceof TypeError), `${where}: a plain Error`)
+    assert.equal(e.code, 'invalid_tc_string', `${where}: ${e.message}`)
+    if (reason !== undefined) assert.equal(e.reason, reason, `${where}: ${e.message}`)
+    assert.equal(typeof e.segment, 'number', `${where}: segment`)
+    assert.equal(typeof e.bit, 'number', `${where}: bit`)
+    assert.ok(e.field === null || typeof e.field === 'string', `${where}: field`)
+    return true
+  }
+}
+
+/** `expected` holds a subset of the keys of `got` (recursively in objects), with equal values. */
+function assertSubset(got, expected, where) {
+  if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
+    assert.ok(got !== null && typeof got === 'object' && !Array.isArray(got), `${where}: an object`)
+    for (const [key, value] of Object.entries(expected)) {
+      assert.ok(Object.hasOwn(got, key), `${where}.${key}: missing`)
+      assertSubset(got[key], value, `${where}.${key}`)
+    }
+    return
+  }
+  assert.deepEqual(got, expected, where)
+}
+
+/** The camelCase getters of `TcString` and the snake_case keys of its canonical JSON. */
+const TC_GETTERS = {
+  version: 'version',
+  created: 'created',
+  lastUpdated: 'last_updated',
+  cmpId: 'cmp_id',
+  cmpVersion: 'cmp_version',
+  consentScreen: 'consent_screen',
+  consentLanguage: 'consent_language',
+  vendorListVersion: 'vendor_list_version',
+  policyVersion: 'policy_version',
+  isServiceSpecific: 'is_service_specific',
+  useNonStandardTexts: 'use_non_standard_texts',
+  specialFeatureOptIns: 'special_feature_opt_ins',
+  purposeConsents: 'purpose_consents',
+  purposeLegitimateInterests: 'purpose_legitimate_interests',
+  purposeOneTreatment: 'purpose_one_treatment',
+  publisherCountryCode: 'publisher_country_code',
+}
+
+/** The consent of a `decide` case: a consent cookie, or a TC string; with GPC when `gpc`. */
+function consentOf(policy, c, where) {
+  let consent
+  if (c.tc_string !== undefined) {
+    assert.equal(c.consent, undefined, `${where}: a case has a consent cookie or a TC string, not both`)
+    if (c.tc_error !== undefined) {
+      assert.throws(() => policy.consentFromTcString(c.tc_string), isTcError(undefined, where))
+      assert.equal(c.tc_error, 'invalid_tc_string', `${where}: tc_error is the error code`)
+      assert.equal(c.decisions, undefined, `${where}: a refused TC string has no decisions`)
+      return null
+    }
+    consent = policy.consentFromTcString(c.tc_string)
+    // The same consent from the decoded string.
+    assert.equal(policy.consentFromTcString(TcString.decode(c.tc_string)).toCookie(), consent.toCookie(), `${where}: consentFromTcString(TcString)`)
+  } else {
+    assert.equal(c.tc_error, undefined, `${where}: tc_error comes only with tc_string`)
+    consent = Consent.fromCookie(c.consent)
+  }
+  if (c.gpc !== undefined) assert.equal(typeof c.gpc, 'boolean', `${where}: gpc is a boolean`)
+  return c.gpc === true ? consent.withGpc(true) : consent
+}
+
 const runners = {
   decide(policy, c, where) {
-    const consent = Consent.fromCookie(c.consent)
+    const consent = consentOf(policy, c, where)
+    if (consent === null) return
     assert.equal(consent.problemAt(c.now), c.problem, `${where}: problem`)
     const names = c.decisions.map((d) => d.cookie)
     const many = policy.decideMany(names, consent, c.now)
@@ -49,6 +120,35 @@ const runners = {
     if (c.purposes_to_ask !== undefined) {
       const got = policy.purposesToAsk(consent, c.now)
       assert.deepEqual([...got].sort(), [...c.purposes_to_ask].sort(), `${where}: purposesToAsk`)
+    }
+    if (c.consent_mode !== undefined) {
+      const got = policy.consentMode(consent, c.now)
+      assert.deepEqual(got, c.consent_mode, `${where}: consentMode`)
+      assert.deepEqual(Object.keys(got), [...SIGNALS], `${where}: consentMode in Google's order`)
+    }
+  },
+
+  tc_decode(policy, c, where) {
+    const label = `${where} (${c.name})`
+    assert.equal(typeof c.tc_string, 'string', `${label}: tc_string`)
+    assert.ok((c.expected === undefined) !== (c.error === undefined), `${label}: exactly one of expected and error`)
+    counts.tcStrings++
+    if (c.error !== undefined) {
+      assert.throws(() => TcString.decode(c.tc_string), isTcError(c.error, label))
+      return
+    }
+    const tc = TcString.decode(c.tc_string)
+    const json = tc.toJSON()
+    assertSubset(json, c.expected, label)
+    for (const [getter, key] of Object.entries(TC_GETTERS)) {
+      assert.deepEqual(tc[getter], json[key], `${label}: ${getter}`)
+    }
+    const vendors = new Set(json.vendor_consents.vendors)
+    const li = new Set(json.vendor_legitimate_interests.vendors)
+    const top = Math.max(json.vendor_consents.max_vendor_id, json.vendor_legitimate_interests.max_vendor_id) + 2
+    for (let id = 0; id <= top; id++) {
+      assert.equal(tc.vendorConsent(id), vendors.has(id), `${label}: vendorConsent(${id})`)
+      assert.equal(tc.vendorLegitimateInterest(id), li.has(id), `${label}: vendorLegitimateInterest(${id})`)
     }
   },
 
@@ -113,6 +213,6 @@ test('every file was run', () => {
   assert.equal(counts.files, files.length)
   assert.ok(counts.decisions > 0, 'no decision was checked')
   process.stdout.write(
-    `# vectors: ${counts.files} files, ${counts.cases} cases, ${counts.decisions} decisions, ${counts.loadErrors} load errors\n`,
+    `# vectors: ${counts.files} files, ${counts.cases} cases, ${counts.decisions} decisions, ${counts.loadErrors} load errors, ${counts.tcStrings} TC strings\n`,
   )
 })
