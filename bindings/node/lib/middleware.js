@@ -2,21 +2,91 @@
 // `middleware(policy, options)`: enforces a policy on every response of an Express/Connect app or
 // a plain `http` server.
 //
-// - The visitor's consent (read from the policy's consent cookie) is put on `req.consent`.
-// - Every `Set-Cookie` header, however it is set (`setHeader`, `appendHeader`, `setHeaders`,
-//   `writeHead` with an object or a flat array, Express's `res.cookie`/`res.append`), goes
-//   through `policy.filterSetCookies`: the ones the visitor has not consented to are removed.
-// - When the headers are sent, the deletion headers of `policy.purge` are appended for the
-//   cookies the visitor holds but no longer allows.
+// - The visitor's consent (read from the policy's consent cookie) is on `req.consent` (and
+//   Express's `res.locals.consent`), read from the `Cookie` header the first time a handler asks
+//   for it. A handler may replace it (a banner's endpoint recording a new choice): the response
+//   is then judged with the new one.
+// - When the headers are written (`writeHead`, called by Node itself on the first `write` or
+//   `end`), the response's `Set-Cookie` headers, however they were set (`setHeader`,
+//   `appendHeader`, `setHeaders`, `writeHead` with an object or a flat array, Express's
+//   `res.cookie`/`res.append`), go through the policy's filter: the ones the visitor has not
+//   consented to are removed; then the deletion headers of `purge` are appended for the cookies
+//   the visitor holds but no longer allows.
+//
+// Cost: the hook is `writeHead` alone, patched once on the prototype that gives it (Node's
+// `ServerResponse.prototype`, patched when the first middleware is made), not on every response;
+// a response carries only its state under a symbol. The filter, the consent and the purge are
+// one call into the core per response (`respond` in src/fast.rs); the native `Consent` is made
+// only when a handler reads it.
 
-const kPatched = Symbol('cookie-charter.patched')
+const http = require('node:http')
 
-function isSetCookie(name) {
-  return typeof name === 'string' && name.length === 10 && name.toLowerCase() === 'set-cookie'
-}
+/** The state of a response (and of its request) handled by the middleware. */
+const kState = Symbol('cookie-charter.state')
+/** Marks the `writeHead` functions made here. */
+const kHook = Symbol('cookie-charter.hook')
+
+const NO_HEADERS = Object.freeze([])
+/** `respond` codes (src/fast.rs). */
+const KEPT = 1
+const REWRITTEN = 2
 
 function nowSeconds() {
   return Math.floor(Date.now() / 1000)
+}
+
+/** What a middleware knows, shared by its responses. */
+class Config {
+  constructor(policy, options, Consent) {
+    this.policy = policy
+    this.Consent = Consent
+    this.clock = options?.now ?? nowSeconds
+    this.onDropped = options?.onDropped
+    this.purge = options?.purge ?? true
+    // Plain native functions over the policy, with their own consent table (src/fast.rs).
+    this.fast = policy._fast()
+  }
+}
+
+/** The state of one response. */
+class State {
+  constructor(config, req, cookieHeader, now) {
+    this.config = config
+    this.req = req
+    this.cookieHeader = cookieHeader
+    this.now = now
+    /** The consent handlers see: `undefined` until read or replaced. */
+    this.consent = undefined
+    /** Whether a handler replaced the consent (then it, not the header, judges the response). */
+    this.replaced = false
+    /** Whether the headers went through the filter. */
+    this.done = false
+  }
+
+  getConsent() {
+    if (this.consent === undefined && !this.replaced) {
+      this.consent = this.config.policy.consentFromCookieHeader(this.cookieHeader)
+    }
+    return this.consent
+  }
+
+  setConsent(value) {
+    this.consent = value
+    this.replaced = true
+  }
+}
+
+// `req.consent` and `res.locals.consent`: accessors over the state (one descriptor object for
+// every request).
+const consentAccessor = {
+  get() {
+    return this[kState].getConsent()
+  },
+  set(value) {
+    this[kState].setConsent(value)
+  },
+  enumerable: true,
+  configurable: true,
 }
 
 /**
@@ -24,95 +94,176 @@ function nowSeconds() {
  * @param {import('../index').MiddlewareOptions} [options]
  */
 function middleware(policy, options, helpers) {
-  const { typeError, describe } = helpers
+  const { typeError, Consent } = helpers
   if (options !== undefined && options !== null && typeof options !== 'object') {
-    throw typeError(`\`options\` must be an object, not ${describe(options)}`)
+    throw typeError(`\`options\` must be an object, not ${helpers.describe(options)}`)
   }
-  const clock = options?.now ?? nowSeconds
-  const onDropped = options?.onDropped
-  const purge = options?.purge ?? true
-  if (typeof clock !== 'function') throw typeError('`options.now` must be a function returning unix seconds')
-  if (onDropped !== undefined && typeof onDropped !== 'function') {
+  const config = new Config(policy, options, Consent)
+  if (typeof config.clock !== 'function') throw typeError('`options.now` must be a function returning unix seconds')
+  if (config.onDropped !== undefined && typeof config.onDropped !== 'function') {
     throw typeError('`options.onDropped` must be a function')
   }
+  // Before any request: a wrapper that another middleware puts on a response captures the
+  // hooked `writeHead`.
+  hookOwner(http.ServerResponse.prototype)
 
   return function cookieCharter(req, res, next) {
-    if (!req || typeof req !== 'object' || !req.headers || !res || typeof res.setHeader !== 'function') {
+    if (
+      !req ||
+      typeof req !== 'object' ||
+      !req.headers ||
+      !res ||
+      typeof res.setHeader !== 'function' ||
+      typeof res.writeHead !== 'function'
+    ) {
       throw typeError('cookie-charter middleware must be called with (req, res, next) of a Node HTTP server')
     }
-    const now = clock()
-    const cookieHeader = typeof req.headers.cookie === 'string' ? req.headers.cookie : null
-    const consent = policy.consentFromCookieHeader(cookieHeader)
-    req.consent = consent
-    if (res.locals && typeof res.locals === 'object') res.locals.consent = consent
-    if (!res[kPatched]) {
-      Object.defineProperty(res, kPatched, { value: true })
-      patch(req, res, { policy, consent, now, cookieHeader, onDropped, purge })
+    const previous = res[kState]
+    if (previous !== undefined && !previous.done) {
+      // Mounted twice on one response: the first one judges it.
+      if (typeof next === 'function') next()
+      return
     }
+    const cookie = req.headers.cookie
+    const state = new State(config, req, typeof cookie === 'string' ? cookie : null, config.clock())
+    res[kState] = state
+    req[kState] = state
+    Object.defineProperty(req, 'consent', consentAccessor)
+    const locals = res.locals
+    if (locals && typeof locals === 'object') {
+      locals[kState] = state
+      Object.defineProperty(locals, 'consent', consentAccessor)
+    }
+    if (res.writeHead[kHook] !== true) hookResponse(res)
     if (typeof next === 'function') next()
   }
 }
 
-function patch(req, res, { policy, consent, now, cookieHeader, onDropped, purge }) {
-  const setHeader = res.setHeader
-  const appendHeader = res.appendHeader
-  const writeHead = res.writeHead
-
-  /** The values of a Set-Cookie header that the visitor allows. */
-  const filter = (value) => {
-    const list = Array.isArray(value) ? value.map(String) : [String(value)]
-    const { kept, dropped } = policy.filterSetCookies(list, consent, now)
-    if (dropped.length > 0 && onDropped) onDropped(dropped, req)
-    return kept
+/** Makes sure `res.writeHead` reaches a hook (responses of another class than Node's own). */
+function hookResponse(res) {
+  let owner = Object.getPrototypeOf(res)
+  while (owner !== null && !Object.hasOwn(owner, 'writeHead')) owner = Object.getPrototypeOf(owner)
+  const known = owner !== null && owner.writeHead[kHook] === true
+  if (owner !== null && !known) hookOwner(owner)
+  if (Object.hasOwn(res, 'writeHead') && (owner === null || !known)) {
+    // A wrapper put on this response before its class was hooked may hold the unhooked
+    // function: hook the response itself too (the state makes the filter run once).
+    res.writeHead = hooked(res.writeHead)
   }
+}
 
-  res.setHeader = function setHeaderFiltered(name, value) {
-    if (!isSetCookie(name)) return setHeader.call(this, name, value)
-    const kept = filter(value)
-    if (kept.length === 0) {
-      this.removeHeader(name)
-      return this
-    }
-    return setHeader.call(this, name, kept)
+function hookOwner(owner) {
+  if (typeof owner.writeHead === 'function' && owner.writeHead[kHook] !== true) {
+    Object.defineProperty(owner, 'writeHead', {
+      value: hooked(owner.writeHead),
+      writable: true,
+      configurable: true,
+      enumerable: Object.getOwnPropertyDescriptor(owner, 'writeHead')?.enumerable ?? false,
+    })
   }
+}
 
-  if (typeof appendHeader === 'function') {
-    res.appendHeader = function appendHeaderFiltered(name, value) {
-      if (!isSetCookie(name)) return appendHeader.call(this, name, value)
-      const kept = filter(value)
-      return kept.length === 0 ? this : appendHeader.call(this, name, kept)
-    }
-  }
-
-  res.writeHead = function writeHeadFiltered(statusCode, reason, headers) {
+/** `writeHead` that filters the headers of the responses the middleware handles first. */
+function hooked(writeHead) {
+  const filtering = function writeHeadFiltered(statusCode, reason, headers) {
+    const state = this[kState]
+    if (state === undefined || state.done || this.headersSent) return writeHead.apply(this, arguments)
+    state.done = true
     if (headers === undefined && typeof reason === 'object' && reason !== null) {
       headers = reason
       reason = undefined
     }
-    if (!this.headersSent) {
-      // Headers given here go through the progressive API (as Node itself does once any header
-      // was set), so that they are filtered like the others.
-      if (Array.isArray(headers)) {
-        applyArray(this, headers)
-      } else if (headers && typeof headers === 'object') {
-        for (const key of Object.keys(headers)) {
-          if (headers[key] !== undefined) this.setHeader(key, headers[key])
-        }
+    // Headers given here go through the progressive API (as Node itself does once any header
+    // was set), so that they are filtered with the others.
+    if (Array.isArray(headers)) {
+      applyArray(this, headers)
+    } else if (headers && typeof headers === 'object') {
+      for (const key of Object.keys(headers)) {
+        if (headers[key] !== undefined) this.setHeader(key, headers[key])
       }
-      if (purge && cookieHeader) appendDeletions(this, setHeader)
     }
+    filterHeaders(this, state)
     return reason === undefined ? writeHead.call(this, statusCode) : writeHead.call(this, statusCode, reason)
   }
+  Object.defineProperty(filtering, kHook, { value: true })
+  return filtering
+}
 
-  function appendDeletions(response, rawSetHeader) {
-    const deletions = []
-    for (const purged of policy.purge(cookieHeader, consent, now)) deletions.push(...purged.headers)
-    if (deletions.length === 0) return
-    const existing = response.getHeader('set-cookie')
-    const current = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)]
-    // The deletions bypass the filter: they remove cookies, which never needs consent.
-    rawSetHeader.call(response, 'Set-Cookie', current.concat(deletions))
+/** Replaces the response's `Set-Cookie` headers by the allowed ones, then the deletions. */
+function filterHeaders(res, state) {
+  const config = state.config
+  const existing = res.getHeader('set-cookie')
+  const list = existing === undefined ? NO_HEADERS : strings(existing)
+  const cookieHeader = state.cookieHeader
+  const purge = config.purge && cookieHeader !== null && cookieHeader !== ''
+  let values
+  if (state.replaced) {
+    values = withConsent(config, state, list, purge)
+  } else {
+    if (list.length === 0 && !purge) return
+    values = withHeader(config, state, list, purge)
   }
+  if (values === list) return
+  if (values.length > 0) res.setHeader('Set-Cookie', values)
+  else if (existing !== undefined) res.removeHeader('set-cookie')
+}
+
+/** The Set-Cookie values to send, for the consent of the request's `Cookie` header: one call. */
+function withHeader(config, state, list, purge) {
+  const { fast, onDropped } = config
+  const codes = fast.respond(state.cookieHeader ?? '', list, state.now, purge)
+  const deletions = codes[list.length]
+  let texts = null
+  let textAt = 0
+  let values = list
+  let dropped = false
+  for (let i = 0; i < list.length; i++) {
+    const code = codes[i]
+    if (code === KEPT && values === list) continue
+    if (values === list) values = list.slice(0, i)
+    if (code === KEPT) values.push(list[i])
+    else if (code === REWRITTEN) {
+      if (texts === null) texts = fast.rewritten()
+      values.push(texts[textAt++])
+    } else dropped = true
+  }
+  if (deletions > 0) {
+    if (texts === null) texts = fast.rewritten()
+    if (values === list) values = list.slice()
+    for (let i = textAt; i < texts.length; i++) values.push(texts[i])
+  }
+  if (dropped && onDropped) {
+    // The details of what was dropped, for the log: asked again with the consent object.
+    const { dropped: details } = config.policy.filterSetCookies(list, state.getConsent(), state.now)
+    if (details.length > 0) onDropped(details, state.req)
+  }
+  return values
+}
+
+/** The Set-Cookie values to send, for a consent that a handler gave. */
+function withConsent(config, state, list, purge) {
+  const { policy, onDropped } = config
+  const consent = state.consent
+  // Anything else than a Consent under `req.consent` (another library's) does not judge.
+  if (!(consent instanceof config.Consent)) {
+    if (list.length === 0 && !purge) return list
+    return withHeader(config, state, list, purge)
+  }
+  const { kept, dropped } = policy.filterSetCookies(list, consent, state.now)
+  if (dropped.length > 0 && onDropped) onDropped(dropped, state.req)
+  if (purge) {
+    for (const purged of policy.purge(state.cookieHeader, consent, state.now)) kept.push(...purged.headers)
+  }
+  return kept
+}
+
+/** A header value as an array of strings. */
+function strings(value) {
+  if (!Array.isArray(value)) return [String(value)]
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'string') return value.map(String)
+  }
+  return value
 }
 
 /** `writeHead(status, [k1, v1, k2, v2...])` or `[[k, v], ...]`: repeated keys are all kept. */
@@ -132,8 +283,9 @@ function applyArray(res, headers) {
     else grouped.set(lower, { name: k, values: Array.isArray(value) ? [...value] : [value] })
   }
   for (const { name, values } of grouped.values()) {
-    res.setHeader(name, values.length === 1 && !isSetCookie(name) ? values[0] : values)
+    res.setHeader(name, values.length === 1 && name.toLowerCase() !== 'set-cookie' ? values[0] : values)
   }
 }
+
 
 module.exports = { middleware }

@@ -12,7 +12,11 @@
 //! - `states(id, now)`: the state of every purpose, one digit each;
 //! - `filter(headers, id, now)`: `filter_set_cookies` as numbers, see [`filter_codes`];
 //!   `rewritten()` gives the texts of the kept headers the core rewrote (clamped lifetimes);
-//! - `purge(cookieHeader, id, now)`: `purge` as strings, see [`purge_strings`].
+//! - `purge(cookieHeader, id, now)`: `purge` as strings, see [`purge_strings`];
+//! - `respond(cookieHeader, headers, now, purge)`: all a response needs in one call (the
+//!   middleware's): the consent read from the request's `Cookie` header, the filter of the
+//!   response's `Set-Cookie` headers, and the deletions of `purge`, see [`respond_codes`]; the
+//!   texts come from `rewritten()`.
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -28,6 +32,8 @@ use crate::policy::states_of;
 
 /// The JS function `(headers, id, now) => codes`.
 type FilterFn<'env> = Function<'env, FnArgs<(Vec<String>, u32, f64)>, Vec<u32>>;
+/// The JS function `(cookieHeader, headers, now, purge) => codes`.
+type RespondFn<'env> = Function<'env, FnArgs<(String, Vec<String>, f64, bool)>, Vec<u32>>;
 
 /// Consents named by a number; freed slots are reused.
 #[derive(Default)]
@@ -168,6 +174,26 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     })?;
     object.set_named_property("filter", filter)?;
 
+    let (p, r) = (Arc::clone(&policy), Rc::clone(&rewritten_texts));
+    let respond: RespondFn = env.create_function_from_closure("respond", move |ctx| {
+        let cookie_header: String = ctx.get(0)?;
+        let headers: Vec<String> = ctx.get(1)?;
+        let now: f64 = ctx.get(2)?;
+        let purge: bool = ctx.get(3)?;
+        guarded(|| {
+            let mut texts = r.try_borrow_mut().map_err(|_| slab_error())?;
+            Ok(respond_codes(
+                &p,
+                &cookie_header,
+                &headers,
+                unix(now),
+                purge,
+                &mut texts,
+            ))
+        })
+    })?;
+    object.set_named_property("respond", respond)?;
+
     let r = rewritten_texts;
     let rewritten: Function<(), Vec<String>> =
         env.create_function_from_closure("rewritten", move |_ctx| {
@@ -262,6 +288,47 @@ fn filter_codes(
             None => out.push(code),
         }
     }
+    out
+}
+
+/// A kept header in [`respond_codes`].
+const RESPOND_KEPT: u32 = 1;
+/// A kept header that the core rewrote, in [`respond_codes`].
+const RESPOND_REWRITTEN: u32 = 2;
+
+/// What a response needs, for the consent read from `cookie_header`: one number per header of
+/// `headers` (`0` dropped, [`RESPOND_KEPT`], or [`RESPOND_REWRITTEN`]), then the number of
+/// deletion headers (from `purge` of `cookie_header`, when `purge`). `texts` receives the texts
+/// of the rewritten headers, in order, then the deletion headers.
+fn respond_codes(
+    policy: &Policy,
+    cookie_header: &str,
+    headers: &[String],
+    now: u64,
+    purge: bool,
+    texts: &mut Vec<String>,
+) -> Vec<u32> {
+    texts.clear();
+    let consent = policy.consent_from_cookie_header(cookie_header);
+    let mut out = Vec::with_capacity(headers.len() + 1);
+    for header in headers {
+        let filtered = policy.filter_set_cookies(std::iter::once(header.as_str()), &consent, now);
+        out.push(match filtered.kept.into_iter().next() {
+            Some(kept) if kept == header.as_str() => RESPOND_KEPT,
+            Some(kept) => {
+                texts.push(kept.into_owned());
+                RESPOND_REWRITTEN
+            }
+            None => 0,
+        });
+    }
+    let before = texts.len();
+    if purge && !cookie_header.is_empty() {
+        for purged in policy.purge(cookie_header, &consent, now) {
+            texts.extend(purged.headers);
+        }
+    }
+    out.push(u32::try_from(texts.len() - before).unwrap_or(u32::MAX));
     out
 }
 

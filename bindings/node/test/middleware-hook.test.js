@@ -1,0 +1,309 @@
+'use strict'
+// The middleware's hook on `writeHead`: the filter runs once per response, when the headers are
+// written, whatever wrapped the response before or after it; the consent is read lazily, may be
+// replaced by a handler, and nothing of one request is reused for another.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const http = require('node:http')
+const express = require('express')
+const { Policy, Consent, middleware } = require('..')
+const { policyObject, cookie } = require('./helpers')
+
+const NOW = 1_700_000_100
+const policy = Policy.fromJson(
+  JSON.stringify(
+    policyObject({
+      site: { url: 'https://localhost', clamp_lifetimes: true },
+      purposes: { statistics: { label: 'Statistics' }, marketing: { label: 'Marketing' } },
+      cookies: [
+        cookie('sessionid', 'necessary', { lifetime: 'session' }),
+        cookie('_ga', 'statistics', { lifetime: '1 day' }),
+        cookie('_ads', 'marketing'),
+      ],
+    }),
+  ),
+)
+const statistics = new Consent({ statistics: 'granted', marketing: 'denied' }, { revision: 1, at: NOW })
+const marketing = new Consent({ statistics: 'denied', marketing: 'granted' }, { revision: 1, at: NOW })
+const THREE = ['sessionid=s1; Path=/', '_ga=g1; Path=/', '_ads=a1; Path=/']
+
+async function listen(server) {
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${server.address().port}`
+}
+
+async function get(base, route, cookieHeader) {
+  const response = await fetch(base + route, { headers: cookieHeader ? { cookie: cookieHeader } : {} })
+  return { status: response.status, setCookies: response.headers.getSetCookie(), body: await response.text() }
+}
+
+const setNames = (list) => list.filter((h) => !/Max-Age=0/.test(h)).map((h) => h.split('=')[0])
+const deletions = (list) => list.filter((h) => /Max-Age=0/.test(h))
+const deletedNames = (list) => [...new Set(deletions(list).map((h) => h.split('=')[0]))]
+
+/** What `on-headers` (compression, express-session, morgan) does: wraps `res.writeHead` on the
+ * response and runs a listener, which may set cookies, just before the headers are written. */
+function onHeaders(res, listener) {
+  const previous = res.writeHead
+  let fired = false
+  res.writeHead = function writeHead(...args) {
+    if (!fired) {
+      fired = true
+      listener.call(this)
+    }
+    return previous.apply(this, args)
+  }
+}
+
+async function withServer(server, body) {
+  const base = await listen(server)
+  try {
+    await body(base)
+  } finally {
+    server.close()
+  }
+}
+
+test('responses wrapped before and after the middleware are filtered once, purged once', async () => {
+  const dropped = []
+  const mw = middleware(policy, { now: () => NOW, onDropped: (d) => dropped.push(d.map((x) => x.cookie)) })
+  const app = express()
+  // Before the middleware: a session-like cookie set at writeHead time, and a setHeader wrapper.
+  app.use((req, res, next) => {
+    onHeaders(res, function setSessionCookie() {
+      const prev = this.getHeader('Set-Cookie') || []
+      this.setHeader('Set-Cookie', [].concat(prev, '_ads=from-listener; Path=/', 'sessionid=late'))
+    })
+    const setHeader = res.setHeader
+    res.setHeader = function setHeaderWrapped(name, value) {
+      return setHeader.call(this, name, value)
+    }
+    next()
+  })
+  app.use(mw)
+  app.use(mw) // mounted twice: the response is still judged (and purged) once
+  // After the middleware: another writeHead wrapper.
+  app.use((req, res, next) => {
+    onHeaders(res, () => {})
+    next()
+  })
+  app.get('/', (req, res) => {
+    res.cookie('_ga', 'g1')
+    res.cookie('_ads', 'a1')
+    res.append('Set-Cookie', 'sessionid=s1; Path=/')
+    res.send('ok')
+  })
+  await withServer(http.createServer(app), async (base) => {
+    const r = await get(base, '/', `consent=${statistics.toCookie()}; _ads=held; sessionid=held`)
+    assert.deepEqual(setNames(r.setCookies), ['_ga', 'sessionid', 'sessionid'])
+    assert.deepEqual(deletedNames(r.setCookies), ['_ads'])
+    const once = deletions(r.setCookies).length
+    assert.ok(once > 0)
+    // The deletions are not repeated by the second middleware or the wrappers.
+    assert.equal(new Set(deletions(r.setCookies)).size, once)
+    assert.deepEqual(dropped, [['_ads', '_ads']])
+    const none = await get(base, '/')
+    assert.deepEqual(setNames(none.setCookies), ['sessionid', 'sessionid'])
+  })
+})
+
+test('a response class that overrides writeHead, and one whose writeHead was wrapped first', async () => {
+  class Response extends http.ServerResponse {
+    writeHead(...args) {
+      this.setHeader('X-Class', '1')
+      return super.writeHead(...args)
+    }
+  }
+  const mw = middleware(policy, { now: () => NOW })
+  const server = http.createServer({ ServerResponse: Response }, (req, res) => {
+    mw(req, res)
+    res.setHeader('Set-Cookie', THREE)
+    res.end('ok')
+  })
+  await withServer(server, async (base) => {
+    for (let i = 0; i < 2; i++) {
+      const r = await get(base, '/', '_ads=1')
+      assert.deepEqual(setNames(r.setCookies), ['sessionid'])
+      assert.deepEqual(deletedNames(r.setCookies), ['_ads'])
+      assert.equal(new Set(deletions(r.setCookies)).size, deletions(r.setCookies).length)
+    }
+  })
+})
+
+test('a fake response (not a ServerResponse) is filtered through its own writeHead', () => {
+  const mw = middleware(policy, { now: () => NOW })
+  const written = []
+  class Fake {
+    constructor() {
+      this.headers = new Map()
+      this.headersSent = false
+    }
+    setHeader(name, value) {
+      this.headers.set(name.toLowerCase(), value)
+    }
+    getHeader(name) {
+      return this.headers.get(name.toLowerCase())
+    }
+    removeHeader(name) {
+      this.headers.delete(name.toLowerCase())
+    }
+    writeHead(status) {
+      written.push([status, this.getHeader('set-cookie')])
+      this.headersSent = true
+    }
+  }
+  const res = new Fake()
+  mw({ headers: { cookie: `consent=${marketing.toCookie()}; _ga=1` } }, res)
+  res.setHeader('Set-Cookie', THREE)
+  res.writeHead(200)
+  assert.equal(written.length, 1)
+  assert.deepEqual(setNames(written[0][1]), ['sessionid', '_ads'])
+  assert.deepEqual(deletedNames(written[0][1]), ['_ga'])
+})
+
+test('servers without the middleware are untouched', async () => {
+  middleware(policy) // hooks Node's ServerResponse
+  const server = http.createServer((req, res) => {
+    res.setHeader('Set-Cookie', THREE)
+    res.writeHead(200, { 'Set-Cookie': THREE[2] })
+    res.end('ok')
+  })
+  await withServer(server, async (base) => {
+    const r = await get(base, '/', '_ads=1')
+    assert.deepEqual(r.setCookies, [THREE[2]])
+  })
+})
+
+test('the consent is read when asked, equal on req and res.locals; a handler may replace it', async () => {
+  const app = express()
+  app.use(middleware(policy, { now: () => NOW }))
+  app.get('/read', (req, res) => {
+    const consent = req.consent
+    res.set('Set-Cookie', THREE)
+    res.json({
+      isConsent: consent instanceof Consent,
+      same: res.locals.consent === consent && req.consent === consent,
+      cookie: consent.toCookie(),
+      problem: consent.problem,
+      keys: Object.keys(req).includes('consent'),
+    })
+  })
+  app.get('/replace', (req, res) => {
+    // A banner's endpoint records a new choice: the response is judged with it.
+    req.consent = marketing
+    res.cookie('consent', marketing.toCookie())
+    res.append('Set-Cookie', THREE)
+    res.json({ same: res.locals.consent === marketing })
+  })
+  app.get('/replace-locals', (req, res) => {
+    res.locals.consent = marketing
+    res.set('Set-Cookie', THREE)
+    res.send(String(req.consent === marketing))
+  })
+  app.get('/other', (req, res) => {
+    // Not a Consent (another library's value): the Cookie header still judges.
+    req.consent = { all: true }
+    res.set('Set-Cookie', THREE)
+    res.send(String(req.consent.all))
+  })
+  app.get('/unread', (req, res) => {
+    res.set('Set-Cookie', THREE)
+    res.send('ok')
+  })
+  await withServer(http.createServer(app), async (base) => {
+    const header = `consent=${statistics.toCookie()}; _ga=1; _ads=1`
+    const read = await get(base, '/read', header)
+    assert.deepEqual(JSON.parse(read.body), {
+      isConsent: true,
+      same: true,
+      cookie: statistics.toCookie(),
+      problem: null,
+      keys: true,
+    })
+    assert.deepEqual(setNames(read.setCookies), ['sessionid', '_ga'])
+    assert.deepEqual(deletedNames(read.setCookies), ['_ads'])
+
+    const replaced = await get(base, '/replace', header)
+    assert.deepEqual(JSON.parse(replaced.body), { same: true })
+    assert.deepEqual(setNames(replaced.setCookies), ['consent', 'sessionid', '_ads'])
+    assert.deepEqual(deletedNames(replaced.setCookies), ['_ga'])
+
+    const locals = await get(base, '/replace-locals', header)
+    assert.equal(locals.body, 'true')
+    assert.deepEqual(setNames(locals.setCookies), ['sessionid', '_ads'])
+
+    const other = await get(base, '/other', header)
+    assert.equal(other.body, 'true')
+    assert.deepEqual(setNames(other.setCookies), ['sessionid', '_ga'])
+    assert.deepEqual(deletedNames(other.setCookies), ['_ads'])
+
+    const unread = await get(base, '/unread', header)
+    assert.deepEqual(setNames(unread.setCookies), ['sessionid', '_ga'])
+  })
+})
+
+test('nothing is reused from one request to the next: each Cookie header is judged on its own', async () => {
+  const app = express()
+  app.use(middleware(policy, { now: () => NOW }))
+  app.get('/', (req, res) => {
+    res.set('Set-Cookie', THREE)
+    res.send('ok')
+  })
+  const cases = [
+    [`consent=${statistics.toCookie()}; _ga=1; _ads=1`, ['sessionid', '_ga'], ['_ads']],
+    [`consent=${statistics.toCookie()}; _ga=1`, ['sessionid', '_ga'], []],
+    [`consent=${statistics.toCookie()}; _ga=1; _ads=1; junk=2`, ['sessionid', '_ga'], ['_ads', 'junk']],
+    [`consent=${marketing.toCookie()}; _ga=1; _ads=1`, ['sessionid', '_ads'], ['_ga']],
+    ['_ga=1; _ads=1', ['sessionid'], ['_ga', '_ads']],
+    [null, ['sessionid'], []],
+    // Two consent cookies that disagree give no consent.
+    [`consent=${statistics.toCookie()}; consent=${marketing.toCookie()}; _ga=1`, ['sessionid'], ['_ga']],
+  ]
+  await withServer(http.createServer(app), async (base) => {
+    for (let round = 0; round < 3; round++) {
+      for (const [header, kept, deleted] of cases) {
+        const r = await get(base, '/', header)
+        assert.deepEqual(setNames(r.setCookies), kept, `${header}: kept`)
+        assert.deepEqual(deletedNames(r.setCookies), deleted, `${header}: deleted`)
+      }
+    }
+    // At once, interleaved on several connections.
+    const all = await Promise.all(Array.from({ length: 40 }, (_, i) => get(base, '/', cases[i % cases.length][0])))
+    all.forEach((r, i) => {
+      assert.deepEqual(setNames(r.setCookies), cases[i % cases.length][1])
+      assert.deepEqual(deletedNames(r.setCookies), cases[i % cases.length][2])
+    })
+  })
+})
+
+test('headers the core rewrites keep their place; streaming responses are filtered at the first write', async () => {
+  const mw = middleware(policy, { now: () => NOW })
+  const server = http.createServer((req, res) => {
+    mw(req, res)
+    res.setHeader('Set-Cookie', ['sessionid=s; Max-Age=999999', '_ga=g; Max-Age=999999', 'x-not-declared=1'])
+    res.setHeader('X-After', 'a')
+    res.write('part 1, ')
+    assert.throws(() => res.setHeader('Set-Cookie', '_ads=late'), { code: 'ERR_HTTP_HEADERS_SENT' })
+    setTimeout(() => res.end('part 2'), 10)
+  })
+  await withServer(server, async (base) => {
+    const r = await get(base, '/', `consent=${statistics.toCookie()}`)
+    assert.equal(r.body, 'part 1, part 2')
+    // A session cookie loses its lifetime, `_ga` is clamped to one day, in the order given.
+    assert.deepEqual(r.setCookies, ['sessionid=s', '_ga=g; Max-Age=86400'])
+  })
+})
+
+test('purge: false sends no deletions; an empty filter result removes the header', async () => {
+  const mw = middleware(policy, { now: () => NOW, purge: false })
+  const server = http.createServer((req, res) => {
+    mw(req, res)
+    res.setHeader('Set-Cookie', ['_ads=1', '_ga=2'])
+    res.end('ok')
+  })
+  await withServer(server, async (base) => {
+    const r = await get(base, '/', '_ads=1; _ga=1')
+    assert.deepEqual(r.setCookies, [])
+  })
+})
