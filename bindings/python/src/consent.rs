@@ -23,6 +23,9 @@ pub(crate) fn now_or_current(now: Option<u64>) -> u64 {
 }
 
 /// A visitor's consent: the policy revision and time it was given, and a choice per purpose.
+///
+/// It also carries the request's Global Privacy Control signal (`gpc`), which is not part of the
+/// consent cookie.
 #[pyclass(name = "Consent", module = "cookie_charter", frozen, eq, hash)]
 #[derive(PartialEq, Eq, Hash)]
 pub struct PyConsent {
@@ -33,17 +36,19 @@ pub struct PyConsent {
 impl PyConsent {
     /// A consent from a mapping of purpose id to `"granted"` or `"denied"`.
     ///
-    /// `at` is the unix time it was given; None means now.
+    /// `at` is the unix time it was given; None means now. `gpc` is the request's Global Privacy
+    /// Control signal (see `gpc_enabled`).
     #[new]
-    #[pyo3(signature = (choices=None, *, revision=1, at=None))]
+    #[pyo3(signature = (choices=None, *, revision=1, at=None, gpc=false))]
     fn new(
         py: Python<'_>,
         choices: Option<&Bound<'_, PyAny>>,
         revision: u64,
         at: Option<u64>,
+        gpc: bool,
     ) -> PyResult<Self> {
         guard(py, || {
-            let mut consent = Consent::new(revision, now_or_current(at));
+            let mut consent = Consent::new(revision, now_or_current(at)).with_gpc(gpc);
             if let Some(choices) = choices {
                 let mapping = choices.cast::<PyMapping>().map_err(|_| {
                     PyTypeError::new_err(format!(
@@ -93,6 +98,24 @@ impl PyConsent {
         guard(py, || Ok(self.inner.to_cookie()))
     }
 
+    /// The same consent with the request's Global Privacy Control signal set to `gpc`.
+    ///
+    /// GPC never grants anything: where the visitor has made no valid choice, it refuses the
+    /// purposes the policy marks `gpc` (their state is then `gpc_denied`).
+    fn with_gpc(&self, py: Python<'_>, gpc: bool) -> PyResult<Self> {
+        guard(py, || {
+            Ok(Self {
+                inner: self.inner.clone().with_gpc(gpc),
+            })
+        })
+    }
+
+    /// Whether the request carried the Global Privacy Control signal.
+    #[getter]
+    fn gpc(&self) -> bool {
+        self.inner.gpc()
+    }
+
     /// The policy revision the consent was given for.
     #[getter]
     fn revision(&self) -> u64 {
@@ -140,8 +163,13 @@ impl PyConsent {
     }
 
     fn __repr__(&self) -> String {
+        let gpc = if self.inner.gpc() { ", gpc=True" } else { "" };
         match self.inner.problem() {
-            Some(problem) => format!("<Consent problem={:?}>", problem.code()),
+            Some(problem) => format!(
+                "<Consent problem={:?}{}>",
+                problem.code(),
+                if self.inner.gpc() { " gpc=True" } else { "" }
+            ),
             None => {
                 let choices: Vec<String> = self
                     .inner
@@ -149,7 +177,7 @@ impl PyConsent {
                     .map(|(p, c)| format!("'{}': '{}'", p.as_str(), c.as_str()))
                     .collect();
                 format!(
-                    "Consent({{{}}}, revision={}, at={})",
+                    "Consent({{{}}}, revision={}, at={}{gpc})",
                     choices.join(", "),
                     self.inner.revision(),
                     self.inner.at()

@@ -8,6 +8,8 @@ mod decision;
 mod errors;
 mod headers;
 mod policy;
+mod signals;
+mod tcf;
 
 use pyo3::prelude::*;
 
@@ -19,11 +21,15 @@ mod _native {
     #[pymodule_export]
     use crate::decision::PyDecision;
     #[pymodule_export]
-    use crate::errors::PolicyError;
+    use crate::errors::{PolicyError, TcStringError};
     #[pymodule_export]
     use crate::headers::{PyDropped, PyFiltered, PyPurged};
     #[pymodule_export]
     use crate::policy::{_raise_panic_for_tests, PyPolicy, PyPolicyWarning};
+    #[pymodule_export]
+    use crate::signals::gpc_enabled;
+    #[pymodule_export]
+    use crate::tcf::PyTcString;
 
     use pyo3::prelude::*;
 

@@ -2,15 +2,16 @@
 
 use std::path::PathBuf;
 
-use cookie_charter::{Format, Policy, Warning};
+use cookie_charter::{Format, GtagCommand, Policy, Warning};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::PyString;
+use pyo3::types::{PyDict, PyString};
 
 use crate::consent::{PyConsent, now_or_current};
 use crate::decision::{DecisionTable, PyDecision};
 use crate::errors::{guard, invalid_argument, policy_error};
 use crate::headers::{PyDropped, PyFiltered, PyPurged};
+use crate::tcf::{self, PyTcString};
 
 /// A remark about a valid policy that is probably not what its author meant.
 #[pyclass(name = "PolicyWarning", module = "cookie_charter", frozen, get_all)]
@@ -190,7 +191,7 @@ impl PyPolicy {
     }
 
     /// The visitor's state for the purpose `purpose` (`granted`, `denied`, `unset`, `expired`,
-    /// `stale`), or None if the policy does not declare it.
+    /// `stale`, `gpc_denied`), or None if the policy does not declare it.
     #[pyo3(signature = (purpose, consent, now=None))]
     fn consent_state(
         &self,
@@ -204,6 +205,91 @@ impl PyPolicy {
                 .inner
                 .consent_state(purpose, &consent.inner, now_or_current(now))
                 .map(|s| s.as_str()))
+        })
+    }
+
+    /// The Google Consent Mode v2 state for `consent` at `now`: the seven signals
+    /// (`ad_storage`, `ad_user_data`, `ad_personalization`, `analytics_storage`,
+    /// `functionality_storage`, `personalization_storage`, `security_storage`, in that order),
+    /// each `"granted"` or `"denied"`. A signal is granted when at least one purpose maps to it
+    /// and every purpose that maps to it is granted.
+    #[pyo3(signature = (consent, now=None))]
+    fn consent_mode<'py>(
+        &self,
+        py: Python<'py>,
+        consent: PyRef<'_, PyConsent>,
+        now: Option<u64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, || {
+            let mode = self.inner.consent_mode(&consent.inner, now_or_current(now));
+            let dict = PyDict::new(py);
+            for (signal, choice) in mode.iter() {
+                dict.set_item(
+                    PyString::intern(py, signal.as_str()),
+                    PyString::intern(py, choice.as_str()),
+                )?;
+            }
+            Ok(dict)
+        })
+    }
+
+    /// The JavaScript that tells Google tags the Consent Mode state:
+    /// `gtag('consent', 'default' | 'update', {...});`. The `default` snippet first defines
+    /// `dataLayer` and `gtag`, so that it can run before any tag loads. Only fixed names and
+    /// `granted`/`denied` appear in it. Another `command` raises `PolicyError` (code
+    /// `invalid_argument`).
+    #[pyo3(signature = (consent, command="default", now=None))]
+    fn gtag_consent(
+        &self,
+        py: Python<'_>,
+        consent: PyRef<'_, PyConsent>,
+        command: &str,
+        now: Option<u64>,
+    ) -> PyResult<String> {
+        guard(py, || {
+            let Some(command) = GtagCommand::parse(command) else {
+                return Err(invalid_argument(
+                    py,
+                    "command",
+                    &format!(
+                        "command `{}` is not `default` or `update`",
+                        command.escape_debug()
+                    ),
+                ));
+            };
+            Ok(self
+                .inner
+                .consent_mode(&consent.inner, now_or_current(now))
+                .gtag(command))
+        })
+    }
+
+    /// The consent an IAB TCF TC string gives: a purpose that declares `tcf_purposes` is granted
+    /// when every one of them has consent (in the core segment, and in the publisher-TC segment
+    /// when there is one), denied otherwise; the other purposes stay unset. Raises
+    /// `TcStringError` (code `invalid_tc_string`) when the string does not decode: never a
+    /// consent.
+    #[pyo3(signature = (text))]
+    fn consent_from_tc_string(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyString>,
+    ) -> PyResult<PyConsent> {
+        guard(py, || {
+            let tc = tcf::decode(py, text)?;
+            Ok(PyConsent {
+                inner: self.inner.consent_from_tcf(&tc),
+            })
+        })
+    }
+
+    /// The consent a decoded `TcString` gives (see `consent_from_tc_string`).
+    #[pyo3(signature = (tc))]
+    fn consent_from_tcf(&self, py: Python<'_>, tc: PyRef<'_, PyTcString>) -> PyResult<PyConsent> {
+        guard(py, || {
+            Ok(PyConsent {
+                inner: self.inner.consent_from_tcf(&tc.inner),
+            })
         })
     }
 

@@ -1,4 +1,8 @@
-"""The shared vector corpus (tests/vectors/): the binding must give exactly Rust's results."""
+"""The shared vector corpus (tests/vectors/): the binding must give exactly Rust's results.
+
+Case files (`decide`, `filter`, `purge`, with a policy), TC-string files (`tcf/`: `tc_decode`
+cases, without a policy) and load errors (`load-errors/`); an unknown case kind fails.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,28 @@ from typing import Any
 
 import pytest
 
-from cookie_charter import Consent, Policy, PolicyError
+from cookie_charter import Consent, Policy, PolicyError, TcString, TcStringError
 from conftest import ROOT
 
 VECTORS = ROOT / "tests" / "vectors"
 FILES = sorted(VECTORS.rglob("*.json"))
-CASE_FILES = [f for f in FILES if f.parent.name != "load-errors"]
-ERROR_FILES = [f for f in FILES if f.parent.name == "load-errors"]
+
+
+def _group(path: Path) -> str:
+    return path.relative_to(VECTORS).parts[0]
+
+
+ERROR_FILES = [f for f in FILES if _group(f) == "load-errors"]
+TC_FILES = [f for f in FILES if _group(f) == "tcf"]
+CASE_FILES = [f for f in FILES if _group(f) not in ("load-errors", "tcf")]
+
+# The core segment's fields that `TcString` exposes as properties.
+TC_PROPERTIES = (
+    "version", "created", "last_updated", "cmp_id", "cmp_version", "consent_screen",
+    "consent_language", "vendor_list_version", "policy_version", "is_service_specific",
+    "use_non_standard_texts", "special_feature_opt_ins", "purpose_consents",
+    "purpose_legitimate_interests", "purpose_one_treatment", "publisher_country_code",
+)
 
 
 def test_the_corpus_is_there() -> None:
@@ -39,8 +58,32 @@ def decision_dict(cookie: str | None, decision: Any) -> dict[str, Any]:
     return {"cookie": cookie, **decision.to_dict()}
 
 
-def run_decide(policy: Policy, case: dict[str, Any]) -> None:
-    consent = Consent.from_cookie(case["consent"])
+def case_consent(policy: Policy, case: dict[str, Any]) -> Consent | None:
+    """The consent of a `decide` case: its cookie, or its TC string; None when the TC string
+    must be refused (`tc_error`), which is checked here."""
+    if "tc_string" in case:
+        assert "consent" not in case, "a case has `consent` or `tc_string`, not both"
+        if "tc_error" in case:
+            with pytest.raises(TcStringError) as raised:
+                policy.consent_from_tc_string(case["tc_string"])
+            assert raised.value.code == case["tc_error"]
+            assert isinstance(raised.value, PolicyError)
+            return None
+        consent = policy.consent_from_tc_string(case["tc_string"])
+    else:
+        assert "tc_error" not in case, "`tc_error` comes only with `tc_string`"
+        consent = Consent.from_cookie(case["consent"])
+    gpc = case.get("gpc", False)
+    assert isinstance(gpc, bool)
+    return consent.with_gpc(gpc)
+
+
+def run_decide(policy: Policy | None, case: dict[str, Any]) -> None:
+    assert policy is not None, "a `decide` case needs a policy"
+    consent = case_consent(policy, case)
+    if consent is None:
+        assert "decisions" not in case, "a case with `tc_error` has no decisions"
+        return
     now = case["now"]
     assert consent.problem_at(now) == case["problem"]
     expected = case["decisions"]
@@ -53,9 +96,19 @@ def run_decide(policy: Policy, case: dict[str, Any]) -> None:
     assert [decision_dict(n, d) for n, d in zip(names, batch)] == expected
     if "purposes_to_ask" in case:
         assert sorted(policy.purposes_to_ask(consent, now)) == sorted(case["purposes_to_ask"])
+    if "consent_mode" in case:
+        mode = policy.consent_mode(consent, now)
+        assert mode == case["consent_mode"]
+        # Google's order, whatever the order of the file.
+        assert list(mode) == list(SIGNALS)
 
 
-def run_filter(policy: Policy, case: dict[str, Any]) -> None:
+SIGNALS = ("ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
+           "functionality_storage", "personalization_storage", "security_storage")
+
+
+def run_filter(policy: Policy | None, case: dict[str, Any]) -> None:
+    assert policy is not None, "a `filter` case needs a policy"
     consent = Consent.from_cookie(case["consent"])
     result = policy.filter_set_cookies(case["set_cookies"], consent, case["now"])
     assert result.kept == case["kept"]
@@ -69,7 +122,8 @@ def run_filter(policy: Policy, case: dict[str, Any]) -> None:
     assert got == want
 
 
-def run_purge(policy: Policy, case: dict[str, Any]) -> None:
+def run_purge(policy: Policy | None, case: dict[str, Any]) -> None:
+    assert policy is not None, "a `purge` case needs a policy"
     consent = Consent.from_cookie(case["consent"])
     purged = policy.purge(case["cookie_header"], consent, case["now"])
     got = [{"cookie": p.cookie, "headers": p.headers} for p in purged]
@@ -81,13 +135,57 @@ def run_purge(policy: Policy, case: dict[str, Any]) -> None:
                 assert getattr(p.decision, key) == entry[key]
 
 
-RUNNERS = {"decide": run_decide, "filter": run_filter, "purge": run_purge}
+def subset_differences(want: Any, got: Any, path: str = "$") -> list[str]:
+    """Where `got` differs from `want` on the keys `want` has, recursively (lists compared item
+    by item, and by length)."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        out = []
+        for key, value in want.items():
+            if key not in got:
+                out.append(f"{path}.{key}: missing")
+            else:
+                out += subset_differences(value, got[key], f"{path}.{key}")
+        return out
+    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        return [d for i, (w, g) in enumerate(zip(want, got))
+                for d in subset_differences(w, g, f"{path}[{i}]")]
+    # bool is an int in Python: compare the types too.
+    if type(want) is type(got) and want == got:
+        return []
+    return [f"{path}: expected {json.dumps(want)[:200]}, got {json.dumps(got)[:200]}"]
 
 
-@pytest.mark.parametrize("path", CASE_FILES, ids=_id)
-def test_case_file(path: Path) -> None:
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    policy = load_policy(doc)
+def run_tc_decode(policy: Policy | None, case: dict[str, Any]) -> None:
+    assert policy is None, "a `tc_decode` file has no policy"
+    text = case["tc_string"]
+    assert ("expected" in case) != ("error" in case), "exactly one of `expected` and `error`"
+    if "error" in case:
+        with pytest.raises(TcStringError) as raised:
+            TcString.decode(text)
+        error = raised.value
+        assert (error.code, error.reason) == ("invalid_tc_string", case["error"]), str(error)
+        assert str(error).startswith(case["error"])
+        return
+    tc = TcString.decode(text)
+    as_dict = tc.to_dict()
+    assert as_dict == json.loads(tc.to_json())
+    differences = subset_differences(case["expected"], as_dict)
+    assert not differences, "; ".join(differences)
+    # The properties are the canonical fields, and the vendor lookups agree with the sets.
+    for name in TC_PROPERTIES:
+        assert getattr(tc, name) == as_dict[name], name
+    for key, lookup in (("vendor_consents", tc.vendor_consent),
+                        ("vendor_legitimate_interests", tc.vendor_legitimate_interest)):
+        vendors = set(as_dict[key]["vendors"])
+        top = max(vendors, default=0) + 2
+        assert {v for v in range(top) if lookup(v)} == vendors, key
+
+
+RUNNERS = {"decide": run_decide, "filter": run_filter, "purge": run_purge,
+           "tc_decode": run_tc_decode}
+
+
+def run_file(path: Path, policy: Policy | None, doc: dict[str, Any]) -> None:
     assert doc["cases"], f"{path} has no case"
     for index, case in enumerate(doc["cases"]):
         kind = case.get("kind")
@@ -96,7 +194,21 @@ def test_case_file(path: Path) -> None:
         try:
             runner(policy, case)
         except AssertionError as failure:
-            raise AssertionError(f"case {index} ({case.get('description')}): {failure}") from None
+            label = case.get("description") or case.get("name")
+            raise AssertionError(f"case {index} ({label}): {failure}") from None
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=_id)
+def test_case_file(path: Path) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    run_file(path, load_policy(doc), doc)
+
+
+@pytest.mark.parametrize("path", TC_FILES, ids=_id)
+def test_tc_file(path: Path) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert "policy" not in doc and "policy_toml" not in doc, "a `tcf/` file has no policy"
+    run_file(path, None, doc)
 
 
 @pytest.mark.parametrize("path", ERROR_FILES, ids=_id)
