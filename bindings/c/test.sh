@@ -146,5 +146,8 @@ step "example (Makefile, pkg-config)"
 make -C "$here/examples" clean all BUILD="$work/example"
 "$work/example/decide" "$root/examples/epn-agglo/policy.toml" "v=1&rev=1&at=1700000000" 1700000100 sessionid _ga
 LD_LIBRARY_PATH="$prefix/lib" "$work/example/decide-shared" "$root/examples/epn-agglo/policy.toml" "" 1700000100 csrftoken
+"$work/example/signals" "$root/examples/epn-agglo-plus/policy.toml" 1700000100 "1" "" _ga _fbp
+"$work/example/signals" "$root/examples/epn-agglo-plus/policy.toml" 1583436380 "" \
+    "tcf:COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA" _ga
 
 step "C binding: all passed"

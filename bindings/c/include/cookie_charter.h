@@ -25,6 +25,11 @@
 #include <stdlib.h>
 
 /**
+ * The number of Google Consent Mode v2 signals: the length of `cookie_charter_signals.granted`.
+ */
+#define COOKIE_CHARTER_SIGNAL_COUNT 7
+
+/**
  * The outcome of a fallible call. `COOKIE_CHARTER_STATUS_OK` is 0; the numbers are stable and
  * never reused. 1–99 mirror the error codes of the core library (the same ids in every
  * language, see `cookie_charter_status_name`); 100 and above are the C library's own.
@@ -217,6 +222,10 @@ enum cookie_charter_consent_state
    * `stale`: given for an older revision of the purpose.
    */
   COOKIE_CHARTER_CONSENT_STATE_STALE = 5,
+  /**
+   * `gpc_denied`: never validly chosen, and refused by the Global Privacy Control signal.
+   */
+  COOKIE_CHARTER_CONSENT_STATE_GPC_DENIED = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -277,6 +286,80 @@ typedef uint32_t cookie_charter_format;
 #endif // __cplusplus
 
 /**
+ * One Google Consent Mode v2 signal, numbered from 0 in the order of Google's documentation:
+ * the index of the signal in `cookie_charter_signals.granted`. `cookie_charter_signal_name()`
+ * gives the name `gtag` uses.
+ */
+enum cookie_charter_signal
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `ad_storage`: cookies for advertising.
+   */
+  COOKIE_CHARTER_SIGNAL_AD_STORAGE = 0,
+  /**
+   * `ad_user_data`: sending user data to Google for advertising.
+   */
+  COOKIE_CHARTER_SIGNAL_AD_USER_DATA = 1,
+  /**
+   * `ad_personalization`: personalised advertising.
+   */
+  COOKIE_CHARTER_SIGNAL_AD_PERSONALIZATION = 2,
+  /**
+   * `analytics_storage`: cookies for analytics.
+   */
+  COOKIE_CHARTER_SIGNAL_ANALYTICS_STORAGE = 3,
+  /**
+   * `functionality_storage`: cookies for the site's functions, such as language.
+   */
+  COOKIE_CHARTER_SIGNAL_FUNCTIONALITY_STORAGE = 4,
+  /**
+   * `personalization_storage`: cookies for personalisation, such as recommendations.
+   */
+  COOKIE_CHARTER_SIGNAL_PERSONALIZATION_STORAGE = 5,
+  /**
+   * `security_storage`: cookies for security, such as authentication and fraud prevention.
+   */
+  COOKIE_CHARTER_SIGNAL_SECURITY_STORAGE = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cookie_charter_signal cookie_charter_signal;
+#else
+typedef uint32_t cookie_charter_signal;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which `gtag('consent', …)` command `cookie_charter_gtag_consent` writes (its `command`
+ * argument).
+ */
+enum cookie_charter_gtag_command
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `default`: the state before any Google tag loads; the snippet also defines `dataLayer`
+   * and `gtag` as Google's own snippet does, so it can run first.
+   */
+  COOKIE_CHARTER_GTAG_COMMAND_DEFAULT = 1,
+  /**
+   * `update`: the state after the visitor chooses.
+   */
+  COOKIE_CHARTER_GTAG_COMMAND_UPDATE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cookie_charter_gtag_command cookie_charter_gtag_command;
+#else
+typedef uint32_t cookie_charter_gtag_command;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A visitor's consent: the policy revision and time it was given, a choice per purpose, and the
  * problem of the cookie it was read from. Created by `cookie_charter_consent_new` or
  * `cookie_charter_consent_from_cookie`, released by `cookie_charter_consent_free`. Calls that
@@ -323,6 +406,13 @@ typedef struct cookie_charter_purged cookie_charter_purged;
  * out belong to it.
  */
 typedef struct cookie_charter_string_list cookie_charter_string_list;
+
+/**
+ * A decoded TC string: the core segment and the optional disclosed-vendors, allowed-vendors and
+ * publisher-TC segments. Immutable: any number of threads may read one at the same time.
+ * Created by `cookie_charter_tc_string_decode`, released by `cookie_charter_tc_string_free`.
+ */
+typedef struct cookie_charter_tc_string cookie_charter_tc_string;
 
 /**
  * A string this library allocated for the caller: `len` bytes of UTF-8 at `data`, followed by a
@@ -462,6 +552,18 @@ typedef struct cookie_charter_purged_entry {
 } cookie_charter_purged_entry;
 
 /**
+ * The state of every Google Consent Mode v2 signal for one visitor, written by
+ * `cookie_charter_consent_mode`. Plain data; nothing to free.
+ */
+typedef struct cookie_charter_signals {
+  /**
+   * Whether each signal is `granted` (true) or `denied` (false), indexed by
+   * `cookie_charter_signal`: `granted[COOKIE_CHARTER_SIGNAL_ANALYTICS_STORAGE]`.
+   */
+  bool granted[COOKIE_CHARTER_SIGNAL_COUNT];
+} cookie_charter_signals;
+
+/**
  * Every status, in the order of their numbers.
  */
 #define cookie_charter_status_ALL { cookie_charter_status_Ok, cookie_charter_status_Syntax, cookie_charter_status_TooLarge, cookie_charter_status_TooMany, cookie_charter_status_TooDeep, cookie_charter_status_UnknownField, cookie_charter_status_MissingField, cookie_charter_status_InvalidType, cookie_charter_status_InvalidValue, cookie_charter_status_UnknownPurpose, cookie_charter_status_DuplicateCookie, cookie_charter_status_InvalidName, cookie_charter_status_AmbiguousPatterns, cookie_charter_status_AnonymousNotStatistics, cookie_charter_status_InvalidLifetime, cookie_charter_status_MissingLabel, cookie_charter_status_InvalidPurposeId, cookie_charter_status_InvalidDomain, cookie_charter_status_InvalidConsent, cookie_charter_status_InvalidArgument, cookie_charter_status_Panic, cookie_charter_status_InvalidTcString, cookie_charter_status_NullPointer, cookie_charter_status_InvalidUtf8, cookie_charter_status_OutOfRange, cookie_charter_status_UnknownError, }
@@ -553,6 +655,33 @@ cookie_charter_status cookie_charter_consent_problem(const struct cookie_charter
                                                      struct cookie_charter_string *message_out);
 
 /**
+ * Sets whether the current request carries Global Privacy Control (a `Sec-GPC: 1` header, see
+ * `cookie_charter_gpc_enabled`). The signal is not part of the consent cookie: set it for each
+ * request before deciding. It never grants anything: where the visitor has made no valid
+ * choice, the purposes the policy marks `gpc` are refused with the state
+ * `COOKIE_CHARTER_CONSENT_STATE_GPC_DENIED`; an explicit choice of the visitor wins.
+ *
+ * Fails only with `NULL_POINTER`. Like `cookie_charter_consent_set`, it needs the consent alone:
+ * no other call may use it at the same time.
+ *
+ * # Safety
+ *
+ * `consent` is NULL or a live consent not used by another thread during the call.
+ */
+cookie_charter_status cookie_charter_consent_set_gpc(struct cookie_charter_consent *consent,
+                                                     bool gpc);
+
+/**
+ * Whether `consent` carries the Global Privacy Control signal (set by
+ * `cookie_charter_consent_set_gpc`; a new consent has none). False if `consent` is NULL.
+ *
+ * # Safety
+ *
+ * `consent` is NULL or a live consent.
+ */
+bool cookie_charter_consent_gpc(const struct cookie_charter_consent *consent);
+
+/**
  * Releases a consent. NULL is allowed and does nothing.
  *
  * # Safety
@@ -592,7 +721,7 @@ const char *cookie_charter_rule_name(uint32_t rule);
 
 /**
  * The stable id of a consent state (`"granted"`, `"denied"`, `"unset"`, `"expired"`,
- * `"stale"`), NUL-terminated and static (never free it); NULL for
+ * `"stale"`, `"gpc_denied"`), NUL-terminated and static (never free it); NULL for
  * `COOKIE_CHARTER_CONSENT_STATE_ABSENT` (the state is null) and for a number that is not a
  * `cookie_charter_consent_state`.
  */
@@ -921,6 +1050,66 @@ cookie_charter_status cookie_charter_render(const struct cookie_charter_policy *
                                             struct cookie_charter_string *page_out);
 
 /**
+ * Whether one `Sec-GPC` request header value, the `len` bytes at `value`, asks for Global
+ * Privacy Control: only a value that is exactly `1`, spaces and tabs around it aside. With
+ * several `Sec-GPC` headers, the request carries the signal when any of them does: OR the
+ * results. The bytes need not be UTF-8. False if `value` is NULL (no header).
+ *
+ * # Safety
+ *
+ * `value` is NULL or points to `len` readable bytes.
+ */
+bool cookie_charter_gpc_enabled(const char *value, size_t len);
+
+/**
+ * Writes to `*signals_out` the Google Consent Mode v2 state of `consent` at `now` (unix
+ * seconds) under `policy`: a signal is granted when at least one purpose maps to it and every
+ * purpose that maps to it is `granted`; otherwise denied (fail closed). A Global Privacy
+ * Control signal set on the consent counts (`cookie_charter_consent_set_gpc`).
+ *
+ * Fails only with `NULL_POINTER`, leaving `*signals_out` untouched; nothing to free. Safe to
+ * call from many threads on the same policy and consent.
+ *
+ * # Safety
+ *
+ * `policy` and `consent` are NULL or live objects from this library; `signals_out` is NULL or
+ * writable.
+ */
+cookie_charter_status cookie_charter_consent_mode(const struct cookie_charter_policy *policy,
+                                                  const struct cookie_charter_consent *consent,
+                                                  uint64_t now,
+                                                  struct cookie_charter_signals *signals_out);
+
+/**
+ * The name of a Google Consent Mode v2 signal, as `gtag` spells it (`"ad_storage"` …
+ * `"security_storage"`), NUL-terminated and static (never free it); NULL for a number that is
+ * not a `cookie_charter_signal`.
+ */
+const char *cookie_charter_signal_name(uint32_t signal);
+
+/**
+ * Writes to `*snippet_out` the JavaScript that tells Google tags the Consent Mode state of
+ * `consent` at `now` (unix seconds): `gtag('consent', 'default', {…});` or `'update'`, with the
+ * seven signals, for `command` (a `cookie_charter_gtag_command` value). The `default` snippet
+ * first defines `dataLayer` and `gtag`; put it before any Google tag. Only fixed names and
+ * `granted`/`denied` appear in it: nothing of the visitor's input.
+ *
+ * The string is owned by the caller (release it with `cookie_charter_string_free`). Fails with
+ * `INVALID_ARGUMENT` for an unknown `command`, or `NULL_POINTER`, leaving `*snippet_out`
+ * untouched.
+ *
+ * # Safety
+ *
+ * `policy` and `consent` are NULL or live objects from this library; `snippet_out` is NULL or
+ * writable.
+ */
+cookie_charter_status cookie_charter_gtag_consent(const struct cookie_charter_policy *policy,
+                                                  const struct cookie_charter_consent *consent,
+                                                  uint64_t now,
+                                                  uint32_t command,
+                                                  struct cookie_charter_string *snippet_out);
+
+/**
  * Releases a string this library returned and sets it to `{NULL, 0}`, so a second call does
  * nothing. NULL, or a string whose `data` is NULL, is allowed and does nothing.
  *
@@ -963,6 +1152,251 @@ cookie_charter_status cookie_charter_string_list_get(const struct cookie_charter
  * `list` is NULL or a list this library returned, freed only once.
  */
 void cookie_charter_string_list_free(struct cookie_charter_string_list *list);
+
+/**
+ * Decodes the TC string that is the `len` bytes at `text` (the `euconsent-v2` cookie value or
+ * the `gdpr_consent` URL parameter), strictly: IAB TCF v2.2, base64url segments without padding
+ * joined by `.`.
+ *
+ * On success writes a new TC string to `*tc_out`, owned by the caller (release it with
+ * `cookie_charter_tc_string_free`). A string that does not decode or breaks the TCF v2.2 rules
+ * gives `COOKIE_CHARTER_STATUS_INVALID_TC_STRING`; then, if `error_out` is not NULL, a new error
+ * is written there whose message starts with the reason code (`empty`, `too_large`,
+ * `invalid_base64`, `truncated`, `unsupported_version`, `invalid_segment`, `duplicate_segment`,
+ * `invalid_field`, `invalid_vendor_range`, `legitimate_interest_not_allowed`) followed by `:`,
+ * owned by the caller (release it with `cookie_charter_error_free`). Also fails with
+ * `INVALID_UTF8` or `NULL_POINTER`. `*tc_out` is untouched on failure.
+ *
+ * # Safety
+ *
+ * `text` points to `len` readable bytes; `tc_out` and `error_out` (if not NULL) point to
+ * writable pointers.
+ */
+cookie_charter_status cookie_charter_tc_string_decode(const char *text,
+                                                      size_t len,
+                                                      struct cookie_charter_tc_string **tc_out,
+                                                      struct cookie_charter_error **error_out);
+
+/**
+ * Writes to `*json_out` every field of `tc` as canonical JSON, the shape every language gives
+ * (`docs/tcf.md`): keys in a fixed order, no spaces, id sets as ascending arrays, absent
+ * segments as `null`. The string is owned by the caller (release it with
+ * `cookie_charter_string_free`). Fails only with `NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string; `json_out` is NULL or writable.
+ */
+cookie_charter_status cookie_charter_tc_string_to_json(const struct cookie_charter_tc_string *tc,
+                                                       struct cookie_charter_string *json_out);
+
+/**
+ * The version of the TC string's core segment: always 2 (version 1 does not decode). 0 if `tc`
+ * is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+uint8_t cookie_charter_tc_string_version(const struct cookie_charter_tc_string *tc);
+
+/**
+ * When the TC string was created, in deciseconds since the Unix epoch (divide by 10 for unix
+ * seconds). 0 if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+uint64_t cookie_charter_tc_string_created(const struct cookie_charter_tc_string *tc);
+
+/**
+ * When the TC string was last updated, in deciseconds since the Unix epoch (divide by 10 for
+ * unix seconds; a consent taken from it is dated so). 0 if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+uint64_t cookie_charter_tc_string_last_updated(const struct cookie_charter_tc_string *tc);
+
+/**
+ * The id of the consent management platform that wrote the TC string. 0 if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+uint16_t cookie_charter_tc_string_cmp_id(const struct cookie_charter_tc_string *tc);
+
+/**
+ * The version of the consent management platform. 0 if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+uint16_t cookie_charter_tc_string_cmp_version(const struct cookie_charter_tc_string *tc);
+
+/**
+ * The version of the Global Vendor List the TC string was written against. 0 if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+uint16_t cookie_charter_tc_string_vendor_list_version(const struct cookie_charter_tc_string *tc);
+
+/**
+ * The TCF policy version (4 and later is TCF v2.2, which allows no legitimate interest for
+ * purposes 3 to 6). 0 if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+uint8_t cookie_charter_tc_string_policy_version(const struct cookie_charter_tc_string *tc);
+
+/**
+ * Whether the TC string is service-specific (its choices apply to this site only). False if
+ * `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+bool cookie_charter_tc_string_is_service_specific(const struct cookie_charter_tc_string *tc);
+
+/**
+ * Writes to `*language_out` the two-letter language of the consent screen, upper case (such as
+ * `"EN"`), borrowed from `tc`: valid until `cookie_charter_tc_string_free(tc)`, not
+ * NUL-terminated. Fails only with `NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string; `language_out` is NULL or writable.
+ */
+cookie_charter_status cookie_charter_tc_string_consent_language(const struct cookie_charter_tc_string *tc,
+                                                                struct cookie_charter_str *language_out);
+
+/**
+ * Writes to `*country_out` the two-letter country code of the publisher, upper case (such as
+ * `"FR"`), borrowed from `tc`: valid until `cookie_charter_tc_string_free(tc)`, not
+ * NUL-terminated. Fails only with `NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string; `country_out` is NULL or writable.
+ */
+cookie_charter_status cookie_charter_tc_string_publisher_country_code(const struct cookie_charter_tc_string *tc,
+                                                                      struct cookie_charter_str *country_out);
+
+/**
+ * Whether the core segment gives consent for TCF purpose `id` (1 to 24). False for any other
+ * id and if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+bool cookie_charter_tc_string_purpose_consent(const struct cookie_charter_tc_string *tc,
+                                              uint32_t id);
+
+/**
+ * Whether the core segment establishes legitimate interest for TCF purpose `id` (1 to 24).
+ * Legitimate interest is not consent: `cookie_charter_consent_from_tc_string` never counts it.
+ * False for any other id and if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+bool cookie_charter_tc_string_purpose_legitimate_interest(const struct cookie_charter_tc_string *tc,
+                                                          uint32_t id);
+
+/**
+ * Whether the visitor opted in to TCF special feature `id` (1 to 12). False for any other id
+ * and if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+bool cookie_charter_tc_string_special_feature_opt_in(const struct cookie_charter_tc_string *tc,
+                                                     uint32_t id);
+
+/**
+ * Whether the core segment gives consent to vendor `id` (1 to 65535, a Global Vendor List id).
+ * False for any other id and if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+bool cookie_charter_tc_string_vendor_consent(const struct cookie_charter_tc_string *tc,
+                                             uint32_t id);
+
+/**
+ * Whether the core segment establishes legitimate interest for vendor `id` (1 to 65535). False
+ * for any other id and if `tc` is NULL.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a live TC string.
+ */
+bool cookie_charter_tc_string_vendor_legitimate_interest(const struct cookie_charter_tc_string *tc,
+                                                         uint32_t id);
+
+/**
+ * Releases a TC string. NULL is allowed and does nothing. Strings borrowed from it become
+ * invalid.
+ *
+ * # Safety
+ *
+ * `tc` is NULL or a TC string this library returned, freed only once.
+ */
+void cookie_charter_tc_string_free(struct cookie_charter_tc_string *tc);
+
+/**
+ * Writes to `*consent_out` the consent a decoded TC string gives under `policy`: a purpose that
+ * declares `tcf_purposes` is granted when every one of those TCF purposes has consent in the
+ * core segment and, when the string has a publisher-TC segment, there too; otherwise denied.
+ * Legitimate interest never counts. Purposes without `tcf_purposes` stay unset. The consent is
+ * dated by the string's last update and is for the policy's current revision.
+ *
+ * The consent is owned by the caller (release it with `cookie_charter_consent_free`). Fails
+ * only with `NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `policy` and `tc` are NULL or live objects from this library; `consent_out` is NULL or points
+ * to a writable pointer.
+ */
+cookie_charter_status cookie_charter_consent_from_tcf(const struct cookie_charter_policy *policy,
+                                                      const struct cookie_charter_tc_string *tc,
+                                                      struct cookie_charter_consent **consent_out);
+
+/**
+ * Decodes the TC string that is the `len` bytes at `text` and writes to `*consent_out` the
+ * consent it gives under `policy` (see `cookie_charter_consent_from_tcf`), owned by the caller
+ * (release it with `cookie_charter_consent_free`).
+ *
+ * A string that does not decode is never a consent: the call fails with
+ * `COOKIE_CHARTER_STATUS_INVALID_TC_STRING` and, if `error_out` is not NULL, writes there a new
+ * error whose message starts with the reason code, as for `cookie_charter_tc_string_decode`
+ * (release it with `cookie_charter_error_free`). Also fails with `INVALID_UTF8` or
+ * `NULL_POINTER`. `*consent_out` is untouched on failure.
+ *
+ * # Safety
+ *
+ * `policy` is NULL or a live policy; `text` points to `len` readable bytes; `consent_out` and
+ * `error_out` (if not NULL) point to writable pointers.
+ */
+cookie_charter_status cookie_charter_consent_from_tc_string(const struct cookie_charter_policy *policy,
+                                                            const char *text,
+                                                            size_t len,
+                                                            struct cookie_charter_consent **consent_out,
+                                                            struct cookie_charter_error **error_out);
 
 #ifdef __cplusplus
 }  // extern "C"

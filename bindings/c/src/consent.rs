@@ -38,7 +38,7 @@ pub struct cookie_charter_consent {
 }
 
 impl cookie_charter_consent {
-    fn boxed(inner: Consent) -> *mut Self {
+    pub(crate) fn boxed(inner: Consent) -> *mut Self {
         Box::into_raw(Box::new(Self { inner }))
     }
 }
@@ -204,6 +204,51 @@ fn problem_code(problem: Problem) -> &'static std::ffi::CStr {
         Problem::DuplicateKey => c"duplicate_key",
         Problem::UnknownVersion => c"unknown_version",
     }
+}
+
+/// Sets whether the current request carries Global Privacy Control (a `Sec-GPC: 1` header, see
+/// `cookie_charter_gpc_enabled`). The signal is not part of the consent cookie: set it for each
+/// request before deciding. It never grants anything: where the visitor has made no valid
+/// choice, the purposes the policy marks `gpc` are refused with the state
+/// `COOKIE_CHARTER_CONSENT_STATE_GPC_DENIED`; an explicit choice of the visitor wins.
+///
+/// Fails only with `NULL_POINTER`. Like `cookie_charter_consent_set`, it needs the consent alone:
+/// no other call may use it at the same time.
+///
+/// # Safety
+///
+/// `consent` is NULL or a live consent not used by another thread during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cookie_charter_consent_set_gpc(
+    consent: *mut cookie_charter_consent,
+    gpc: bool,
+) -> cookie_charter_status {
+    guard(|| {
+        // SAFETY: the caller's promise, passed on; NULL is checked.
+        let consent = unsafe { borrow_mut(consent) }?;
+        consent.inner.set_gpc(gpc);
+        Ok(())
+    })
+}
+
+/// Whether `consent` carries the Global Privacy Control signal (set by
+/// `cookie_charter_consent_set_gpc`; a new consent has none). False if `consent` is NULL.
+///
+/// # Safety
+///
+/// `consent` is NULL or a live consent.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cookie_charter_consent_gpc(
+    consent: *const cookie_charter_consent,
+) -> bool {
+    let mut gpc = false;
+    guard_void(|| {
+        // SAFETY: the caller's promise, passed on; NULL is checked.
+        if let Ok(consent) = unsafe { borrow(consent) } {
+            gpc = consent.inner.gpc();
+        }
+    });
+    gpc
 }
 
 /// Releases a consent. NULL is allowed and does nothing.

@@ -200,7 +200,7 @@ pub extern "C" fn cookie_charter_rule_name(rule: u32) -> *const c_char {
 }
 
 /// The stable id of a consent state (`"granted"`, `"denied"`, `"unset"`, `"expired"`,
-/// `"stale"`), NUL-terminated and static (never free it); NULL for
+/// `"stale"`, `"gpc_denied"`), NUL-terminated and static (never free it); NULL for
 /// `COOKIE_CHARTER_CONSENT_STATE_ABSENT` (the state is null) and for a number that is not a
 /// `cookie_charter_consent_state`.
 #[unsafe(no_mangle)]
@@ -214,7 +214,7 @@ pub extern "C" fn cookie_charter_consent_state_name(state: u32) -> *const c_char
 
 /// The NUL-terminated static copy of a core id (the core's ids are not NUL-terminated).
 fn static_name(id: &str) -> *const c_char {
-    const NAMES: [&std::ffi::CStr; 10] = [
+    const NAMES: [&std::ffi::CStr; 11] = [
         c"undeclared",
         c"necessary",
         c"third_party",
@@ -225,6 +225,7 @@ fn static_name(id: &str) -> *const c_char {
         c"unset",
         c"expired",
         c"stale",
+        c"gpc_denied",
     ];
     NAMES
         .iter()
@@ -293,6 +294,6 @@ mod tests {
         }
         assert!(cookie_charter_rule_name(0).is_null());
         assert!(cookie_charter_consent_state_name(0).is_null());
-        assert!(cookie_charter_consent_state_name(6).is_null());
+        assert!(cookie_charter_consent_state_name(7).is_null());
     }
 }

@@ -9,7 +9,7 @@
 //! - every pointer is checked for NULL (by helper functions, never an assertion);
 //! - every export runs behind [`std::panic::catch_unwind`]: a panic becomes
 //!   `COOKIE_CHARTER_STATUS_PANIC`, never an abort;
-//! - errors with details (policy loading, strict setters, rendering) can be returned as a
+//! - errors with details (policy loading, strict setters, TC strings) can be returned as a
 //!   [`cookie_charter_error`] object that the caller reads and frees.
 //!
 //! The header `include/cookie_charter.h` is generated from this crate by cbindgen; the doc
@@ -24,7 +24,9 @@ mod ffi;
 mod headers;
 mod policy;
 mod render;
+mod signals;
 mod strings;
+mod tcf;
 
 pub use consent::{cookie_charter_choice, cookie_charter_consent};
 pub use decide::{cookie_charter_consent_state, cookie_charter_decision, cookie_charter_rule};
@@ -35,4 +37,9 @@ pub use headers::{
 };
 pub use policy::cookie_charter_policy;
 pub use render::cookie_charter_format;
+pub use signals::{
+    COOKIE_CHARTER_SIGNAL_COUNT, cookie_charter_gtag_command, cookie_charter_signal,
+    cookie_charter_signals,
+};
 pub use strings::{cookie_charter_str, cookie_charter_string, cookie_charter_string_list};
+pub use tcf::cookie_charter_tc_string;

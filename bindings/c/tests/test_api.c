@@ -1,7 +1,8 @@
 /*
  * The C API's own contract: NULL for every pointer argument, invalid UTF-8, zero lengths,
  * out-parameters untouched on failure, error objects, ownership (every allocation freed, checked
- * by ASan and valgrind), and one policy shared read-only by 8 threads.
+ * by ASan and valgrind), the signals (Global Privacy Control, Google Consent Mode, IAB TCF TC
+ * strings), and one policy shared read-only by 8 threads.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -70,6 +71,65 @@ static const char POLICY[] =
 static const char *const NAMES[] = {"consent", "_pk_id.1", "_ga", "ads", "unknown", "", "_pk_id.", "ADS"};
 #define NAME_COUNT (sizeof NAMES / sizeof NAMES[0])
 static const uint64_t NOW = 1700000100;
+
+/* A policy for the signals: GPC covers `marketing` (it maps to the ad signals), and three
+ * purposes take their consent from IAB TCF purposes. */
+static const char SIGNALS_POLICY[] =
+    "[site]\n"
+    "name = \"Signals\"\n"
+    "url = \"https://www.example.com\"\n"
+    "revision = 1\n"
+    "consent_cookie = \"consent\"\n"
+    "[purposes.necessary]\n"
+    "label = \"Necessary\"\n"
+    "[purposes.statistics]\n"
+    "label = \"Statistics\"\n"
+    "tcf_purposes = [1, 7]\n"
+    "[purposes.marketing]\n"
+    "label = \"Marketing\"\n"
+    "tcf_purposes = [1, 2, 3, 4]\n"
+    "[purposes.preferences]\n"
+    "label = \"Preferences\"\n"
+    "[[cookies]]\n"
+    "name = \"consent\"\n"
+    "provider = \"Example\"\n"
+    "service = \"Banner\"\n"
+    "purpose = \"necessary\"\n"
+    "description = \"Your choice\"\n"
+    "lifetime = \"6 months\"\n"
+    "[[cookies]]\n"
+    "name = \"_ga\"\n"
+    "provider = \"Google\"\n"
+    "service = \"Audience\"\n"
+    "purpose = \"statistics\"\n"
+    "description = \"Visits\"\n"
+    "lifetime = \"13 months\"\n"
+    "[[cookies]]\n"
+    "name = \"ads\"\n"
+    "provider = \"Ads\"\n"
+    "service = \"Ads\"\n"
+    "purpose = \"marketing\"\n"
+    "description = \"Tracking\"\n"
+    "lifetime = \"1 year\"\n"
+    "domain = \".ads.example.net\"\n"
+    "[[cookies]]\n"
+    "name = \"lang\"\n"
+    "provider = \"Example\"\n"
+    "service = \"Language\"\n"
+    "purpose = \"preferences\"\n"
+    "description = \"Your language\"\n"
+    "lifetime = \"1 year\"\n";
+
+/* IAB TCF conformance vectors (tests/conformance/iab-tcf/): purpose consents 1, 3, 4 and 7,
+ * legitimate interest 3, 4 and 5, vendor consents 2, 37 and 61 (range encoding), vendor
+ * legitimate interests 2, 6 and 8, CMP 81, policy version 2, last updated 15834362809 ds. */
+static const char TC_VALID[] = "COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA";
+/* With disclosed vendors and a publisher TC segment that gives no purpose consent. */
+static const char TC_PUBLISHER[] = "CQSbk4AQSbk4ANwAAAENAwCgAAAAAAAAAAYgACPAAAAA.IDKQA4AAgAKAGQAygAAA.YAAAAAAAAAAA";
+static const char TC_V1[] =
+    "BOlLbqtOlLbqtAVABADECg-AAAApp7v______9______9uz_Ov_v_f__33e8__9v_l_7_-___u_-3zd4u_1vf99yfm1-7etr3tp_87ues2_Xur__59__3z3_9phPrsk89r633A";
+/* Unix seconds just after TC_VALID was last updated. */
+static const uint64_t TC_NOW = 1583436380;
 
 static cookie_charter_policy *load(void) {
     cookie_charter_policy *policy = NULL;
@@ -460,6 +520,431 @@ static void test_render(void) {
     cookie_charter_policy_free(policy);
 }
 
+static int starts_with(const char *text, const char *prefix) {
+    return text != NULL && strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+static cookie_charter_policy *load_signals(void) {
+    cookie_charter_policy *policy = NULL;
+    cookie_charter_error *error = NULL;
+    CHECK_STATUS(cookie_charter_policy_from_toml(S(SIGNALS_POLICY), &policy, &error), OK);
+    if (error != NULL) {
+        fprintf(stderr, "load signals: %s\n", cookie_charter_error_message(error));
+        cookie_charter_error_free(error);
+    }
+    return policy;
+}
+
+/* The decision for `name`, with its purpose id checked. */
+static cookie_charter_decision decide_one(const cookie_charter_policy *policy, const char *name,
+                                          const cookie_charter_consent *consent, uint64_t now) {
+    cookie_charter_decision d;
+    memset(&d, 0, sizeof d);
+    CHECK_STATUS(cookie_charter_decide(policy, name, strlen(name), consent, now, &d), OK);
+    return d;
+}
+
+static void test_gpc(void) {
+    cookie_charter_policy *policy = load_signals();
+    cookie_charter_consent *consent = consent_from("");
+    cookie_charter_consent *chosen = consent_from("v=1&rev=1&at=1700000000&marketing=1");
+    cookie_charter_string_list *list = NULL;
+    cookie_charter_decision d;
+    size_t i;
+    snprintf(check_context, sizeof check_context, "gpc");
+
+    /* One header value: exactly `1`, spaces and tabs around it aside; bytes, not text. */
+    CHECK(cookie_charter_gpc_enabled(S("1")));
+    CHECK(cookie_charter_gpc_enabled(S(" 1\t")));
+    CHECK(!cookie_charter_gpc_enabled(S("0")));
+    CHECK(!cookie_charter_gpc_enabled(S("true")));
+    CHECK(!cookie_charter_gpc_enabled(S("1, 1")));
+    CHECK(!cookie_charter_gpc_enabled(S("1\r\n")));
+    CHECK(!cookie_charter_gpc_enabled(S("\xff" "1")));
+    CHECK(!cookie_charter_gpc_enabled("", 0));
+    CHECK(!cookie_charter_gpc_enabled("1x", 0));
+    CHECK(cookie_charter_gpc_enabled("1x", 1)); /* the length counts, not a NUL */
+    CHECK(!cookie_charter_gpc_enabled(NULL, 1));
+    CHECK(!cookie_charter_gpc_enabled(NULL, 0));
+
+    /* The state name and number. */
+    CHECK(COOKIE_CHARTER_CONSENT_STATE_GPC_DENIED == 6);
+    CHECK(cookie_charter_consent_state_name(COOKIE_CHARTER_CONSENT_STATE_GPC_DENIED) != NULL &&
+          strcmp(cookie_charter_consent_state_name(COOKIE_CHARTER_CONSENT_STATE_GPC_DENIED), "gpc_denied") == 0);
+    CHECK(cookie_charter_consent_state_name(7) == NULL);
+
+    /* Setting and reading the signal; NULL. */
+    CHECK(!cookie_charter_consent_gpc(consent));
+    CHECK_STATUS(cookie_charter_consent_set_gpc(NULL, true), NUL_PTR);
+    CHECK(!cookie_charter_consent_gpc(NULL));
+    d = decide_one(policy, "ads", consent, NOW);
+    CHECK(!d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_UNSET);
+    CHECK_STATUS(cookie_charter_consent_set_gpc(consent, true), OK);
+    CHECK(cookie_charter_consent_gpc(consent));
+
+    /* No valid choice: GPC refuses `marketing` (covered), not `statistics` nor `preferences`. */
+    d = decide_one(policy, "ads", consent, NOW);
+    CHECK(!d.allowed && d.rule == COOKIE_CHARTER_RULE_THIRD_PARTY && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_GPC_DENIED);
+    CHECK(bytes_eq(d.purpose, d.purpose_len, "marketing", 9));
+    d = decide_one(policy, "_ga", consent, NOW);
+    CHECK(!d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_UNSET);
+    d = decide_one(policy, "lang", consent, NOW);
+    CHECK(!d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_UNSET);
+    d = decide_one(policy, "consent", consent, NOW);
+    CHECK(d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_GRANTED);
+    /* Not asked again: the signal answered it. */
+    CHECK_STATUS(cookie_charter_purposes_to_ask(policy, consent, NOW, &list), OK);
+    CHECK(cookie_charter_string_list_len(list) == 2);
+    for (i = 0; i < cookie_charter_string_list_len(list); i++) {
+        cookie_charter_str item;
+        CHECK_STATUS(cookie_charter_string_list_get(list, i, &item), OK);
+        CHECK(!bytes_eq(item.data, item.len, "marketing", 9));
+    }
+    cookie_charter_string_list_free(list);
+    /* The signal is not part of the consent cookie. */
+    {
+        cookie_charter_string cookie = {NULL, 0};
+        cookie_charter_consent *back = NULL;
+        CHECK_STATUS(cookie_charter_consent_to_cookie(chosen, &cookie), OK);
+        CHECK_STATUS(cookie_charter_consent_set_gpc(chosen, true), OK);
+        cookie_charter_string cookie_gpc = {NULL, 0};
+        CHECK_STATUS(cookie_charter_consent_to_cookie(chosen, &cookie_gpc), OK);
+        CHECK(bytes_eq(cookie.data, cookie.len, cookie_gpc.data, cookie_gpc.len));
+        CHECK_STATUS(cookie_charter_consent_from_cookie(cookie.data, cookie.len, &back), OK);
+        CHECK(!cookie_charter_consent_gpc(back));
+        cookie_charter_consent_free(back);
+        cookie_charter_string_free(&cookie);
+        cookie_charter_string_free(&cookie_gpc);
+    }
+    /* An explicit choice wins over the signal. */
+    d = decide_one(policy, "ads", chosen, NOW);
+    CHECK(d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_GRANTED);
+    /* And the signal can be taken away again. */
+    CHECK_STATUS(cookie_charter_consent_set_gpc(consent, false), OK);
+    CHECK(!cookie_charter_consent_gpc(consent));
+    d = decide_one(policy, "ads", consent, NOW);
+    CHECK(d.consent_state == COOKIE_CHARTER_CONSENT_STATE_UNSET);
+
+    cookie_charter_consent_free(chosen);
+    cookie_charter_consent_free(consent);
+    cookie_charter_policy_free(policy);
+}
+
+/* Whether `signals` grants exactly the signals whose bits are set in `mask` (bit = signal). */
+static int granted_exactly(const cookie_charter_signals *signals, unsigned mask) {
+    size_t i;
+    for (i = 0; i < COOKIE_CHARTER_SIGNAL_COUNT; i++) {
+        if (signals->granted[i] != ((mask >> i) & 1u)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#define BIT(signal) (1u << (signal))
+
+static void test_consent_mode(void) {
+    cookie_charter_policy *policy = load_signals();
+    cookie_charter_consent *none = consent_from("");
+    cookie_charter_consent *stats = consent_from("v=1&rev=1&at=1700000000&statistics=1&marketing=0");
+    cookie_charter_consent *all = consent_from("v=1&rev=1&at=1700000000&statistics=1&marketing=1&preferences=1");
+    cookie_charter_signals signals, sentinel;
+    cookie_charter_string snippet = {NULL, 0};
+    static const char *const names[] = {"ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
+                                        "functionality_storage", "personalization_storage", "security_storage"};
+    static const char update_stats[] =
+        "gtag('consent', 'update', {\"ad_storage\":\"denied\",\"ad_user_data\":\"denied\","
+        "\"ad_personalization\":\"denied\",\"analytics_storage\":\"granted\","
+        "\"functionality_storage\":\"denied\",\"personalization_storage\":\"denied\","
+        "\"security_storage\":\"granted\"});\n";
+    uint32_t n;
+    snprintf(check_context, sizeof check_context, "consent mode");
+    memset(&sentinel, 0xAB, sizeof sentinel);
+    signals = sentinel;
+
+    /* Names: seven, in Google's order, numbered from 0. */
+    CHECK(COOKIE_CHARTER_SIGNAL_COUNT == 7);
+    CHECK(sizeof signals.granted / sizeof signals.granted[0] == COOKIE_CHARTER_SIGNAL_COUNT);
+    for (n = 0; n < COOKIE_CHARTER_SIGNAL_COUNT; n++) {
+        const char *name = cookie_charter_signal_name(n);
+        CHECK(name != NULL && strcmp(name, names[n]) == 0);
+    }
+    CHECK(cookie_charter_signal_name(COOKIE_CHARTER_SIGNAL_COUNT) == NULL);
+    CHECK(cookie_charter_signal_name(UINT32_MAX) == NULL);
+    CHECK(strcmp(cookie_charter_signal_name(COOKIE_CHARTER_SIGNAL_ANALYTICS_STORAGE), "analytics_storage") == 0);
+    CHECK(strcmp(cookie_charter_signal_name(COOKIE_CHARTER_SIGNAL_SECURITY_STORAGE), "security_storage") == 0);
+
+    /* NULL pointers: nothing written. */
+    CHECK_STATUS(cookie_charter_consent_mode(NULL, none, NOW, &signals), NUL_PTR);
+    CHECK_STATUS(cookie_charter_consent_mode(policy, NULL, NOW, &signals), NUL_PTR);
+    CHECK_STATUS(cookie_charter_consent_mode(policy, none, NOW, NULL), NUL_PTR);
+    CHECK(memcmp(&signals, &sentinel, sizeof signals) == 0);
+
+    /* No consent: only `security_storage` (necessary) is granted; fail closed for the rest. */
+    CHECK_STATUS(cookie_charter_consent_mode(policy, none, NOW, &signals), OK);
+    CHECK(granted_exactly(&signals, BIT(COOKIE_CHARTER_SIGNAL_SECURITY_STORAGE)));
+    CHECK_STATUS(cookie_charter_consent_mode(policy, stats, NOW, &signals), OK);
+    CHECK(granted_exactly(&signals, BIT(COOKIE_CHARTER_SIGNAL_SECURITY_STORAGE) | BIT(COOKIE_CHARTER_SIGNAL_ANALYTICS_STORAGE)));
+    CHECK_STATUS(cookie_charter_consent_mode(policy, all, NOW, &signals), OK);
+    CHECK(granted_exactly(&signals, 0x7Fu));
+    /* GPC on a consent without choices changes nothing that was granted; with choices, the choice wins. */
+    CHECK_STATUS(cookie_charter_consent_set_gpc(all, true), OK);
+    CHECK_STATUS(cookie_charter_consent_mode(policy, all, NOW, &signals), OK);
+    CHECK(granted_exactly(&signals, 0x7Fu));
+    /* A consent dated more than a day after `now` is unusable: back to the default. */
+    CHECK_STATUS(cookie_charter_consent_mode(policy, all, 1700000000 - 2 * 86400, &signals), OK);
+    CHECK(granted_exactly(&signals, BIT(COOKIE_CHARTER_SIGNAL_SECURITY_STORAGE)));
+
+    /* The gtag snippet. */
+    CHECK_STATUS(cookie_charter_gtag_consent(NULL, stats, NOW, COOKIE_CHARTER_GTAG_COMMAND_UPDATE, &snippet), NUL_PTR);
+    CHECK_STATUS(cookie_charter_gtag_consent(policy, NULL, NOW, COOKIE_CHARTER_GTAG_COMMAND_UPDATE, &snippet), NUL_PTR);
+    CHECK_STATUS(cookie_charter_gtag_consent(policy, stats, NOW, COOKIE_CHARTER_GTAG_COMMAND_UPDATE, NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_gtag_consent(policy, stats, NOW, 0, &snippet), COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(cookie_charter_gtag_consent(policy, stats, NOW, 3, &snippet), COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    CHECK(snippet.data == NULL && snippet.len == 0);
+    CHECK_STATUS(cookie_charter_gtag_consent(policy, stats, NOW, COOKIE_CHARTER_GTAG_COMMAND_UPDATE, &snippet), OK);
+    CHECK(snippet.data != NULL && snippet.data[snippet.len] == '\0');
+    CHECK(bytes_eq(snippet.data, snippet.len, update_stats, sizeof update_stats - 1));
+    if (!bytes_eq(snippet.data, snippet.len, update_stats, sizeof update_stats - 1)) {
+        fprintf(stderr, "  got %s\n", name_or_null(snippet.data));
+    }
+    cookie_charter_string_free(&snippet);
+    CHECK_STATUS(cookie_charter_gtag_consent(policy, none, NOW, COOKIE_CHARTER_GTAG_COMMAND_DEFAULT, &snippet), OK);
+    CHECK(snippet.data != NULL && starts_with(snippet.data, "window.dataLayer = window.dataLayer || [];\n"));
+    CHECK(snippet.data != NULL && strstr(snippet.data, "function gtag(){dataLayer.push(arguments);}\n") != NULL);
+    CHECK(snippet.data != NULL && strstr(snippet.data, "gtag('consent', 'default', {\"ad_storage\":\"denied\",") != NULL);
+    CHECK(snippet.data != NULL && strstr(snippet.data, "\"security_storage\":\"granted\"});\n") != NULL);
+    CHECK(snippet.data != NULL && strstr(snippet.data, "'update'") == NULL);
+    cookie_charter_string_free(&snippet);
+
+    cookie_charter_consent_free(all);
+    cookie_charter_consent_free(stats);
+    cookie_charter_consent_free(none);
+    cookie_charter_policy_free(policy);
+}
+
+/* Decodes `text` expecting INVALID_TC_STRING with a message starting with `reason` and ':'. */
+static void check_tc_error(const char *text, size_t len, const char *reason) {
+    cookie_charter_tc_string *sentinel = (cookie_charter_tc_string *)&check_count;
+    cookie_charter_tc_string *tc = sentinel;
+    cookie_charter_error *error = NULL;
+    const char *message;
+    size_t n = strlen(reason);
+    CHECK_STATUS(cookie_charter_tc_string_decode(text, len, &tc, &error), COOKIE_CHARTER_STATUS_INVALID_TC_STRING);
+    CHECK(tc == sentinel);
+    CHECK(error != NULL);
+    if (error == NULL) {
+        return;
+    }
+    message = cookie_charter_error_message(error);
+    CHECK(cookie_charter_error_status(error) == COOKIE_CHARTER_STATUS_INVALID_TC_STRING);
+    CHECK(strcmp(cookie_charter_error_code(error), "invalid_tc_string") == 0);
+    CHECK(message != NULL && strncmp(message, reason, n) == 0 && message[n] == ':');
+    if (message == NULL || strncmp(message, reason, n) != 0) {
+        fprintf(stderr, "  expected %s, got %s\n", reason, name_or_null(message));
+    }
+    cookie_charter_error_free(error);
+    /* Without an error object, the same status. */
+    CHECK_STATUS(cookie_charter_tc_string_decode(text, len, &tc, NULL), COOKIE_CHARTER_STATUS_INVALID_TC_STRING);
+    CHECK(tc == sentinel);
+}
+
+static void test_tc_string(void) {
+    cookie_charter_tc_string *sentinel = (cookie_charter_tc_string *)&check_count;
+    cookie_charter_tc_string *tc = sentinel, *publisher = NULL;
+    cookie_charter_error *error = NULL;
+    cookie_charter_string json = {NULL, 0};
+    cookie_charter_str text;
+    uint32_t id;
+    static const char too_large[] = "too_large";
+    char *big;
+    snprintf(check_context, sizeof check_context, "tc string");
+
+    /* NULL pointers: nothing written, and an error object when asked. */
+    CHECK_STATUS(cookie_charter_tc_string_decode(NULL, 3, &tc, NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_tc_string_decode(NULL, 0, &tc, &error), NUL_PTR);
+    CHECK(error != NULL && cookie_charter_error_status(error) == NUL_PTR);
+    cookie_charter_error_free(error);
+    error = NULL;
+    CHECK_STATUS(cookie_charter_tc_string_decode(S(TC_VALID), NULL, NULL), NUL_PTR);
+    CHECK(tc == sentinel);
+    CHECK_STATUS(cookie_charter_tc_string_decode(S("CO\xff"), &tc, NULL), BAD_UTF8);
+    CHECK(tc == sentinel);
+
+    /* Decoding errors: the reason code first. */
+    check_tc_error("", 0, "empty");
+    check_tc_error(S("CQSbk4AQSbk4ANwAAAENAwCgAAAAAA"), "truncated");
+    check_tc_error(S("CA"), "truncated");
+    check_tc_error(S("CO+"), "invalid_base64");
+    check_tc_error(S("CQSbk4AQSbk4ANwAAAENAwCgAAAAAAAAAAYgACPAAAAA=="), "invalid_base64");
+    check_tc_error(S(TC_V1), "unsupported_version");
+    check_tc_error(S("CQSbk4AQSbk4ANwAAAENAwCgAAAAAAAAAAYgACPAAAAA.AAAA"), "invalid_segment");
+    check_tc_error(S("COvwooAOvwooAB7ABCENAPEYAIAAACAAAIqIAAoAAoAA.QAAo.IAAo"), "legitimate_interest_not_allowed");
+    /* The length counts, not a NUL: a valid string cut short is truncated. */
+    check_tc_error(TC_VALID, 20, "truncated");
+    big = malloc(70000);
+    CHECK(big != NULL);
+    if (big != NULL) {
+        memset(big, 'A', 70000);
+        check_tc_error(big, 70000, too_large);
+        free(big);
+    }
+
+    /* A valid string and its fields. */
+    CHECK_STATUS(cookie_charter_tc_string_decode(S(TC_VALID), &tc, &error), OK);
+    CHECK(tc != sentinel && tc != NULL && error == NULL);
+    CHECK(cookie_charter_tc_string_version(tc) == 2);
+    CHECK(cookie_charter_tc_string_policy_version(tc) == 2);
+    CHECK(cookie_charter_tc_string_cmp_id(tc) == 81);
+    CHECK(cookie_charter_tc_string_cmp_version(tc) == 0);
+    CHECK(cookie_charter_tc_string_vendor_list_version(tc) == 15);
+    CHECK(cookie_charter_tc_string_created(tc) == 15834362809ull);
+    CHECK(cookie_charter_tc_string_last_updated(tc) == 15834362809ull);
+    CHECK(cookie_charter_tc_string_is_service_specific(tc));
+    CHECK_STATUS(cookie_charter_tc_string_consent_language(tc, &text), OK);
+    CHECK(bytes_eq(text.data, text.len, "EN", 2));
+    CHECK_STATUS(cookie_charter_tc_string_publisher_country_code(tc, &text), OK);
+    CHECK(bytes_eq(text.data, text.len, "AA", 2));
+    for (id = 0; id <= 25; id++) {
+        CHECK(cookie_charter_tc_string_purpose_consent(tc, id) == (id == 1 || id == 3 || id == 4 || id == 7));
+        CHECK(cookie_charter_tc_string_purpose_legitimate_interest(tc, id) == (id >= 3 && id <= 5));
+        CHECK(cookie_charter_tc_string_special_feature_opt_in(tc, id) == (id == 1));
+    }
+    for (id = 0; id <= 100; id++) {
+        CHECK(cookie_charter_tc_string_vendor_consent(tc, id) == (id == 2 || id == 37 || id == 61));
+        CHECK(cookie_charter_tc_string_vendor_legitimate_interest(tc, id) == (id == 2 || id == 6 || id == 8));
+    }
+    /* Ids too large for the format are refused, never truncated (256 + 1 is not purpose 1). */
+    CHECK(!cookie_charter_tc_string_purpose_consent(tc, 256 + 1));
+    CHECK(!cookie_charter_tc_string_special_feature_opt_in(tc, 256 + 1));
+    CHECK(!cookie_charter_tc_string_vendor_consent(tc, 65536 + 2));
+    CHECK(!cookie_charter_tc_string_vendor_legitimate_interest(tc, 65536 + 2));
+    CHECK(!cookie_charter_tc_string_purpose_consent(tc, UINT32_MAX));
+
+    /* Canonical JSON. */
+    CHECK_STATUS(cookie_charter_tc_string_to_json(NULL, &json), NUL_PTR);
+    CHECK_STATUS(cookie_charter_tc_string_to_json(tc, NULL), NUL_PTR);
+    CHECK(json.data == NULL);
+    CHECK_STATUS(cookie_charter_tc_string_to_json(tc, &json), OK);
+    CHECK(json.data != NULL && json.data[json.len] == '\0' && strlen(json.data) == json.len);
+    CHECK(json.data != NULL && starts_with(json.data, "{\"version\":2,\"created\":15834362809,\"last_updated\":15834362809,\"cmp_id\":81,"));
+    CHECK(json.data != NULL && strstr(json.data, "\"purpose_consents\":[1,3,4,7],") != NULL);
+    CHECK(json.data != NULL && strstr(json.data, "\"vendor_consents\":{\"max_vendor_id\":61,\"encoding\":\"range\",\"vendors\":[2,37,61]}") != NULL);
+    CHECK(json.data != NULL && strstr(json.data, "\"disclosed_vendors\":null,\"allowed_vendors\":null,\"publisher_tc\":null}") != NULL);
+    cookie_charter_string_free(&json);
+
+    /* The accessors with NULL. */
+    CHECK(cookie_charter_tc_string_version(NULL) == 0);
+    CHECK(cookie_charter_tc_string_policy_version(NULL) == 0);
+    CHECK(cookie_charter_tc_string_cmp_id(NULL) == 0);
+    CHECK(cookie_charter_tc_string_cmp_version(NULL) == 0);
+    CHECK(cookie_charter_tc_string_vendor_list_version(NULL) == 0);
+    CHECK(cookie_charter_tc_string_created(NULL) == 0);
+    CHECK(cookie_charter_tc_string_last_updated(NULL) == 0);
+    CHECK(!cookie_charter_tc_string_is_service_specific(NULL));
+    CHECK(!cookie_charter_tc_string_purpose_consent(NULL, 1));
+    CHECK(!cookie_charter_tc_string_purpose_legitimate_interest(NULL, 3));
+    CHECK(!cookie_charter_tc_string_special_feature_opt_in(NULL, 1));
+    CHECK(!cookie_charter_tc_string_vendor_consent(NULL, 2));
+    CHECK(!cookie_charter_tc_string_vendor_legitimate_interest(NULL, 2));
+    CHECK_STATUS(cookie_charter_tc_string_consent_language(NULL, &text), NUL_PTR);
+    CHECK_STATUS(cookie_charter_tc_string_consent_language(tc, NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_tc_string_publisher_country_code(NULL, &text), NUL_PTR);
+    CHECK_STATUS(cookie_charter_tc_string_publisher_country_code(tc, NULL), NUL_PTR);
+
+    /* With a disclosed-vendors and a publisher-TC segment. */
+    CHECK_STATUS(cookie_charter_tc_string_decode(S(TC_PUBLISHER), &publisher, NULL), OK);
+    CHECK(cookie_charter_tc_string_cmp_id(publisher) == 880);
+    CHECK(cookie_charter_tc_string_vendor_consent(publisher, 4) && !cookie_charter_tc_string_vendor_consent(publisher, 5));
+    CHECK_STATUS(cookie_charter_tc_string_to_json(publisher, &json), OK);
+    CHECK(json.data != NULL && strstr(json.data, "\"disclosed_vendors\":{\"max_vendor_id\":404,\"encoding\":\"range\",\"vendors\":[1,2,3,4,5,100,404]}") != NULL);
+    CHECK(json.data != NULL && strstr(json.data, "\"publisher_tc\":{\"purpose_consents\":[]") != NULL);
+    cookie_charter_string_free(&json);
+    cookie_charter_tc_string_free(publisher);
+
+    cookie_charter_tc_string_free(tc);
+    cookie_charter_tc_string_free(NULL);
+}
+
+static void test_consent_from_tc_string(void) {
+    cookie_charter_policy *policy = load_signals();
+    cookie_charter_consent *sentinel = (cookie_charter_consent *)&check_count;
+    cookie_charter_consent *consent = sentinel, *from_tcf = sentinel;
+    cookie_charter_tc_string *tc = NULL;
+    cookie_charter_error *error = NULL;
+    cookie_charter_string cookie = {NULL, 0}, cookie2 = {NULL, 0};
+    cookie_charter_signals signals;
+    cookie_charter_decision d;
+    const char *code = "unwritten";
+    snprintf(check_context, sizeof check_context, "consent from tc string");
+
+    CHECK_STATUS(cookie_charter_consent_from_tc_string(NULL, S(TC_VALID), &consent, NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_consent_from_tc_string(policy, NULL, 4, &consent, NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_consent_from_tc_string(policy, S(TC_VALID), NULL, &error), NUL_PTR);
+    CHECK(error != NULL && cookie_charter_error_status(error) == NUL_PTR);
+    cookie_charter_error_free(error);
+    error = NULL;
+    CHECK_STATUS(cookie_charter_consent_from_tc_string(policy, S("C\xff"), &consent, NULL), BAD_UTF8);
+    /* A string that does not decode is never a consent. */
+    CHECK_STATUS(cookie_charter_consent_from_tc_string(policy, S("CA"), &consent, &error), COOKIE_CHARTER_STATUS_INVALID_TC_STRING);
+    CHECK(consent == sentinel);
+    CHECK(error != NULL && strcmp(cookie_charter_error_code(error), "invalid_tc_string") == 0);
+    CHECK(error != NULL && starts_with(cookie_charter_error_message(error), "truncated:"));
+    cookie_charter_error_free(error);
+    error = NULL;
+    CHECK_STATUS(cookie_charter_consent_from_tc_string(policy, S(TC_V1), &consent, &error), COOKIE_CHARTER_STATUS_INVALID_TC_STRING);
+    CHECK(error != NULL && starts_with(cookie_charter_error_message(error), "unsupported_version:"));
+    cookie_charter_error_free(error);
+    error = NULL;
+    CHECK_STATUS(cookie_charter_consent_from_tc_string(policy, "", 0, &consent, NULL), COOKIE_CHARTER_STATUS_INVALID_TC_STRING);
+    CHECK(consent == sentinel);
+
+    /* TCF purposes 1 and 7 have consent: `statistics` granted; 2 lacks it: `marketing` denied
+     * (legitimate interest for 3 and 4 never counts); `preferences` declares none: unset. */
+    CHECK_STATUS(cookie_charter_consent_from_tc_string(policy, S(TC_VALID), &consent, &error), OK);
+    CHECK(consent != sentinel && consent != NULL && error == NULL);
+    CHECK_STATUS(cookie_charter_consent_problem(consent, TC_NOW, &code, NULL), OK);
+    CHECK(code == NULL);
+    d = decide_one(policy, "_ga", consent, TC_NOW);
+    CHECK(d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_GRANTED);
+    d = decide_one(policy, "ads", consent, TC_NOW);
+    CHECK(!d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_DENIED);
+    d = decide_one(policy, "lang", consent, TC_NOW);
+    CHECK(!d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_UNSET);
+    CHECK_STATUS(cookie_charter_consent_mode(policy, consent, TC_NOW, &signals), OK);
+    CHECK(granted_exactly(&signals, BIT(COOKIE_CHARTER_SIGNAL_SECURITY_STORAGE) | BIT(COOKIE_CHARTER_SIGNAL_ANALYTICS_STORAGE)));
+    /* Dated by the string's last update, for the policy's revision: it writes a consent cookie. */
+    CHECK_STATUS(cookie_charter_consent_to_cookie(consent, &cookie), OK);
+    CHECK(cookie.data != NULL && strstr(cookie.data, "at=1583436280") != NULL && strstr(cookie.data, "rev=1") != NULL);
+
+    /* From an already decoded string: the same consent. */
+    CHECK_STATUS(cookie_charter_tc_string_decode(S(TC_VALID), &tc, NULL), OK);
+    CHECK_STATUS(cookie_charter_consent_from_tcf(NULL, tc, &from_tcf), NUL_PTR);
+    CHECK_STATUS(cookie_charter_consent_from_tcf(policy, NULL, &from_tcf), NUL_PTR);
+    CHECK_STATUS(cookie_charter_consent_from_tcf(policy, tc, NULL), NUL_PTR);
+    CHECK(from_tcf == sentinel);
+    CHECK_STATUS(cookie_charter_consent_from_tcf(policy, tc, &from_tcf), OK);
+    CHECK_STATUS(cookie_charter_consent_to_cookie(from_tcf, &cookie2), OK);
+    CHECK(bytes_eq(cookie.data, cookie.len, cookie2.data, cookie2.len));
+    cookie_charter_string_free(&cookie2);
+    cookie_charter_consent_free(from_tcf);
+    cookie_charter_tc_string_free(tc);
+    tc = NULL;
+
+    /* Another string, with a publisher-TC segment: no purpose consent in either segment. */
+    CHECK_STATUS(cookie_charter_tc_string_decode(S(TC_PUBLISHER), &tc, NULL), OK);
+    from_tcf = NULL;
+    CHECK_STATUS(cookie_charter_consent_from_tcf(policy, tc, &from_tcf), OK);
+    d = decide_one(policy, "_ga", from_tcf, 1748908900);
+    CHECK(!d.allowed && d.consent_state == COOKIE_CHARTER_CONSENT_STATE_DENIED);
+    cookie_charter_consent_free(from_tcf);
+    cookie_charter_tc_string_free(tc);
+
+    cookie_charter_string_free(&cookie);
+    cookie_charter_consent_free(consent);
+    cookie_charter_policy_free(policy);
+}
+
 /* One policy and one consent shared read-only by 8 threads. */
 #define THREADS 8
 #define ROUNDS 2000
@@ -492,6 +977,26 @@ static void *decide_many(void *arg) {
                 job->mismatches++;
             }
             cookie_charter_string_list_free(list);
+        }
+        if (round % 50 == 0) {
+            /* TC strings decoded concurrently, and the Consent Mode of the shared consent. */
+            cookie_charter_tc_string *tc = NULL;
+            cookie_charter_consent *from_tc = NULL;
+            cookie_charter_signals signals;
+            if (cookie_charter_tc_string_decode(TC_VALID, sizeof TC_VALID - 1, &tc, NULL) != OK ||
+                cookie_charter_tc_string_cmp_id(tc) != 81 || !cookie_charter_tc_string_purpose_consent(tc, 7) ||
+                cookie_charter_tc_string_purpose_consent(tc, 2) || !cookie_charter_tc_string_vendor_consent(tc, 61)) {
+                job->mismatches++;
+            }
+            if (cookie_charter_consent_from_tcf(job->policy, tc, &from_tc) != OK) {
+                job->mismatches++;
+            }
+            cookie_charter_consent_free(from_tc);
+            cookie_charter_tc_string_free(tc);
+            if (cookie_charter_consent_mode(job->policy, job->consent, NOW, &signals) != OK ||
+                !signals.granted[COOKIE_CHARTER_SIGNAL_ANALYTICS_STORAGE] || signals.granted[COOKIE_CHARTER_SIGNAL_AD_STORAGE]) {
+                job->mismatches++;
+            }
         }
     }
     return NULL;
@@ -534,6 +1039,10 @@ int main(void) {
     test_decide();
     test_headers();
     test_render();
+    test_gpc();
+    test_consent_mode();
+    test_tc_string();
+    test_consent_from_tc_string();
     test_threads();
     printf("api: %d checks, %d failures\n", check_count, check_failures);
     return check_failures == 0 && check_count > 0 ? 0 : 1;

@@ -2,6 +2,9 @@
  * Runs the shared vector corpus (tests/vectors/, every *.json below it) through the C API and
  * compares each output with the file's expectation. Usage: test_vectors VECTORS_DIR
  * Fails when it finds no file, on an unknown case kind, and on any difference.
+ *
+ * Kinds: decide (with the signals fields gpc, tc_string, tc_error and consent_mode), filter,
+ * purge, tc_decode (TC strings, no policy), and load-error files.
  */
 #define _XOPEN_SOURCE 700
 
@@ -114,15 +117,110 @@ static cookie_charter_consent *consent_of(const json_value *c) {
     return consent;
 }
 
+/* Compares `cookie_charter_consent_mode` (and the gtag update snippet) with the object of the
+ * seven signals, each "granted" or "denied". */
+static void check_consent_mode(const cookie_charter_policy *policy, const cookie_charter_consent *consent,
+                               uint64_t now, const json_value *expected) {
+    cookie_charter_signals signals;
+    cookie_charter_string snippet = {NULL, 0};
+    uint32_t n;
+    size_t k;
+    CHECK(expected->type == JSON_OBJECT && expected->count == COOKIE_CHARTER_SIGNAL_COUNT);
+    /* Every key is a signal name. */
+    for (k = 0; expected->type == JSON_OBJECT && k < expected->count; k++) {
+        int known = 0;
+        for (n = 0; n < COOKIE_CHARTER_SIGNAL_COUNT; n++) {
+            const char *name = cookie_charter_signal_name(n);
+            known |= name != NULL && bytes_eq(expected->keys[k], expected->key_lens[k], name, strlen(name));
+        }
+        CHECK(known);
+    }
+    CHECK_STATUS(cookie_charter_consent_mode(policy, consent, now, &signals), COOKIE_CHARTER_STATUS_OK);
+    CHECK_STATUS(cookie_charter_gtag_consent(policy, consent, now, COOKIE_CHARTER_GTAG_COMMAND_UPDATE, &snippet),
+                 COOKIE_CHARTER_STATUS_OK);
+    for (n = 0; n < COOKIE_CHARTER_SIGNAL_COUNT; n++) {
+        const char *name = cookie_charter_signal_name(n);
+        const json_value *state = name == NULL ? NULL : json_get(expected, name);
+        const char *got = signals.granted[n] ? "granted" : "denied";
+        char pair[64];
+        CHECK(state != NULL && state->type == JSON_STRING);
+        if (state == NULL || state->type != JSON_STRING) {
+            continue;
+        }
+        CHECK(bytes_eq(state->text, state->len, got, strlen(got)));
+        if (!bytes_eq(state->text, state->len, got, strlen(got))) {
+            fprintf(stderr, "  %s: expected %s, got %s\n", name, state->text, got);
+        }
+        /* The snippet says the same. */
+        snprintf(pair, sizeof pair, "\"%s\":\"%s\"", name, got);
+        CHECK(snippet.data != NULL && strstr(snippet.data, pair) != NULL);
+    }
+    cookie_charter_string_free(&snippet);
+}
+
+/* The consent of a decide case: from `tc_string` when present (NULL when it is refused, as
+ * `tc_error` says it must be), else from the `consent` cookie value. */
+static cookie_charter_consent *decide_consent(const cookie_charter_policy *policy, const json_value *c, int *refused) {
+    const json_value *tc_string = json_get(c, "tc_string");
+    const json_value *tc_error = json_get(c, "tc_error");
+    cookie_charter_consent *consent = NULL;
+    cookie_charter_error *error = NULL;
+    cookie_charter_status status;
+    *refused = 0;
+    if (tc_string == NULL) {
+        CHECK(tc_error == NULL);
+        return consent_of(json_get(c, "consent"));
+    }
+    CHECK(json_get(c, "consent") == NULL);
+    CHECK(tc_string->type == JSON_STRING);
+    if (tc_string->type != JSON_STRING) {
+        return NULL;
+    }
+    status = cookie_charter_consent_from_tc_string(policy, tc_string->text, tc_string->len, &consent, &error);
+    if (!json_is_null(tc_error)) {
+        CHECK(status == COOKIE_CHARTER_STATUS_INVALID_TC_STRING);
+        CHECK(consent == NULL);
+        CHECK(error != NULL && name_matches(cookie_charter_error_code(error), tc_error));
+        CHECK(error != NULL && cookie_charter_error_status(error) == status);
+        cookie_charter_error_free(error);
+        cookie_charter_consent_free(consent);
+        *refused = 1;
+        return NULL;
+    }
+    CHECK_STATUS(status, COOKIE_CHARTER_STATUS_OK);
+    if (error != NULL) {
+        fprintf(stderr, "  tc_string: %s\n", cookie_charter_error_message(error));
+        cookie_charter_error_free(error);
+    }
+    CHECK(consent != NULL);
+    return consent;
+}
+
 static void run_decide(const cookie_charter_policy *policy, const json_value *c, uint64_t now) {
-    cookie_charter_consent *consent = consent_of(json_get(c, "consent"));
+    int refused = 0;
+    cookie_charter_consent *consent = decide_consent(policy, c, &refused);
     const json_value *decisions = json_get(c, "decisions");
     const json_value *ask = json_get(c, "purposes_to_ask");
     const json_value *problem = json_get(c, "problem");
+    const json_value *gpc = json_get(c, "gpc");
+    const json_value *mode = json_get(c, "consent_mode");
     const char *code = "unwritten";
     size_t i;
+    if (refused) {
+        /* A refused TC string is never a consent: nothing to decide. */
+        CHECK(decisions == NULL);
+        return;
+    }
     if (consent == NULL) {
         return;
+    }
+    if (gpc != NULL) {
+        CHECK(gpc->type == JSON_BOOL);
+        CHECK_STATUS(cookie_charter_consent_set_gpc(consent, gpc->type == JSON_BOOL && gpc->boolean), COOKIE_CHARTER_STATUS_OK);
+        CHECK(cookie_charter_consent_gpc(consent) == (gpc->type == JSON_BOOL && gpc->boolean));
+    }
+    if (mode != NULL) {
+        check_consent_mode(policy, consent, now, mode);
     }
     CHECK(problem != NULL);
     CHECK_STATUS(cookie_charter_consent_problem(consent, now, &code, NULL), COOKIE_CHARTER_STATUS_OK);
@@ -240,6 +338,175 @@ static void run_purge(const cookie_charter_policy *policy, const json_value *c, 
     cookie_charter_consent_free(consent);
 }
 
+/* Whether `expected` is found in `actual`: every key of an expected object (recursively), arrays
+ * item by item with the same length, numbers by their text, strings byte for byte. Prints the
+ * path of the first difference. */
+static int json_subset(const json_value *expected, const json_value *actual, const char *path) {
+    char sub[256];
+    size_t i;
+    if (actual == NULL || expected->type != actual->type) {
+        fprintf(stderr, "  %s: %s\n", path, actual == NULL ? "missing" : "another type");
+        return 0;
+    }
+    switch (expected->type) {
+    case JSON_NULL:
+        return 1;
+    case JSON_BOOL:
+        if ((expected->boolean != 0) != (actual->boolean != 0)) {
+            fprintf(stderr, "  %s: expected %s\n", path, expected->boolean ? "true" : "false");
+            return 0;
+        }
+        return 1;
+    case JSON_NUMBER:
+    case JSON_STRING:
+        if (!bytes_eq(expected->text, expected->len, actual->text, actual->len)) {
+            fprintf(stderr, "  %s: expected %s, got %s\n", path, expected->text, actual->text);
+            return 0;
+        }
+        return 1;
+    case JSON_ARRAY:
+        if (expected->count != actual->count) {
+            fprintf(stderr, "  %s: expected %zu items, got %zu\n", path, expected->count, actual->count);
+            return 0;
+        }
+        for (i = 0; i < expected->count; i++) {
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if (!json_subset(&expected->items[i], &actual->items[i], sub)) {
+                return 0;
+            }
+        }
+        return 1;
+    case JSON_OBJECT:
+        for (i = 0; i < expected->count; i++) {
+            snprintf(sub, sizeof sub, "%s.%s", path, expected->keys[i]);
+            if (!json_subset(&expected->items[i], json_get(actual, expected->keys[i]), sub)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether the JSON array `ids` (of integers) holds `id`. */
+static int ids_hold(const json_value *ids, uint64_t id) {
+    size_t i;
+    for (i = 0; ids != NULL && ids->type == JSON_ARRAY && i < ids->count; i++) {
+        uint64_t v;
+        if (json_u64(&ids->items[i], &v) == 0 && v == id) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether a scalar accessor agrees with the number `key` of the canonical JSON. */
+static int number_is(const json_value *json, const char *key, uint64_t got) {
+    uint64_t v;
+    return json_u64(json_get(json, key), &v) == 0 && v == got;
+}
+
+/* The accessors agree with the canonical JSON of the same string. */
+static void check_accessors(const cookie_charter_tc_string *tc, const json_value *json) {
+    const json_value *vendors = json_get(json_get(json, "vendor_consents"), "vendors");
+    const json_value *li_vendors = json_get(json_get(json, "vendor_legitimate_interests"), "vendors");
+    const json_value *boolean = json_get(json, "is_service_specific");
+    const json_value *language = json_get(json, "consent_language");
+    const json_value *country = json_get(json, "publisher_country_code");
+    cookie_charter_str text;
+    uint64_t max = 0, more = 0;
+    uint32_t id;
+    CHECK(number_is(json, "version", cookie_charter_tc_string_version(tc)));
+    CHECK(number_is(json, "created", cookie_charter_tc_string_created(tc)));
+    CHECK(number_is(json, "last_updated", cookie_charter_tc_string_last_updated(tc)));
+    CHECK(number_is(json, "cmp_id", cookie_charter_tc_string_cmp_id(tc)));
+    CHECK(number_is(json, "cmp_version", cookie_charter_tc_string_cmp_version(tc)));
+    CHECK(number_is(json, "vendor_list_version", cookie_charter_tc_string_vendor_list_version(tc)));
+    CHECK(number_is(json, "policy_version", cookie_charter_tc_string_policy_version(tc)));
+    CHECK(boolean != NULL && boolean->type == JSON_BOOL &&
+          (boolean->boolean != 0) == cookie_charter_tc_string_is_service_specific(tc));
+    CHECK_STATUS(cookie_charter_tc_string_consent_language(tc, &text), COOKIE_CHARTER_STATUS_OK);
+    CHECK(str_matches(text.data, text.len, language));
+    CHECK_STATUS(cookie_charter_tc_string_publisher_country_code(tc, &text), COOKIE_CHARTER_STATUS_OK);
+    CHECK(str_matches(text.data, text.len, country));
+    for (id = 0; id <= 25; id++) {
+        CHECK(cookie_charter_tc_string_purpose_consent(tc, id) == ids_hold(json_get(json, "purpose_consents"), id));
+        CHECK(cookie_charter_tc_string_purpose_legitimate_interest(tc, id) ==
+              ids_hold(json_get(json, "purpose_legitimate_interests"), id));
+        CHECK(cookie_charter_tc_string_special_feature_opt_in(tc, id) ==
+              ids_hold(json_get(json, "special_feature_opt_ins"), id));
+    }
+    /* Vendors: every id up to one past the largest maximum. */
+    if (json_u64(json_get(json_get(json, "vendor_consents"), "max_vendor_id"), &max) != 0) {
+        CHECK(!"vendor_consents.max_vendor_id");
+    }
+    if (json_u64(json_get(json_get(json, "vendor_legitimate_interests"), "max_vendor_id"), &more) != 0) {
+        CHECK(!"vendor_legitimate_interests.max_vendor_id");
+    }
+    max = max > more ? max : more;
+    for (id = 0; id <= max + 1 && id <= 65535; id++) {
+        CHECK(cookie_charter_tc_string_vendor_consent(tc, id) == ids_hold(vendors, id));
+        CHECK(cookie_charter_tc_string_vendor_legitimate_interest(tc, id) == ids_hold(li_vendors, id));
+    }
+}
+
+/* tcf/: a TC string decodes to the expected canonical JSON, or fails with the expected reason. */
+static void run_tc_decode(const json_value *c) {
+    const json_value *text = json_get(c, "tc_string");
+    const json_value *expected = json_get(c, "expected");
+    const json_value *reason = json_get(c, "error");
+    cookie_charter_tc_string *tc = NULL;
+    cookie_charter_error *error = NULL;
+    cookie_charter_string out = {NULL, 0};
+    cookie_charter_status status;
+    CHECK(text != NULL && text->type == JSON_STRING);
+    CHECK((expected != NULL) != (reason != NULL));
+    if (text == NULL || text->type != JSON_STRING || (expected != NULL) == (reason != NULL)) {
+        return;
+    }
+    status = cookie_charter_tc_string_decode(text->text, text->len, &tc, &error);
+    if (reason != NULL) {
+        const char *message = cookie_charter_error_message(error);
+        CHECK(reason->type == JSON_STRING);
+        CHECK_STATUS(status, COOKIE_CHARTER_STATUS_INVALID_TC_STRING);
+        CHECK(tc == NULL);
+        CHECK(error != NULL && strcmp(cookie_charter_error_code(error), "invalid_tc_string") == 0);
+        /* The message starts with the reason code, then a colon. */
+        CHECK(message != NULL && reason->type == JSON_STRING && strncmp(message, reason->text, reason->len) == 0 &&
+              message[reason->len] == ':');
+        if (message == NULL || reason->type != JSON_STRING || strncmp(message, reason->text, reason->len) != 0) {
+            fprintf(stderr, "  expected %s, got %s\n", reason->text, name_or_null(message));
+        }
+        cookie_charter_error_free(error);
+        cookie_charter_tc_string_free(tc);
+        return;
+    }
+    CHECK_STATUS(status, COOKIE_CHARTER_STATUS_OK);
+    if (error != NULL) {
+        fprintf(stderr, "  %s\n", cookie_charter_error_message(error));
+        cookie_charter_error_free(error);
+    }
+    if (tc == NULL) {
+        return;
+    }
+    CHECK(expected->type == JSON_OBJECT);
+    CHECK_STATUS(cookie_charter_tc_string_to_json(tc, &out), COOKIE_CHARTER_STATUS_OK);
+    if (out.data != NULL) {
+        const char *parse_error = NULL;
+        json_value *actual = json_parse(out.data, out.len, &parse_error);
+        CHECK(actual != NULL && actual->type == JSON_OBJECT);
+        if (actual != NULL) {
+            CHECK(json_subset(expected, actual, "expected"));
+            check_accessors(tc, actual);
+        } else {
+            fprintf(stderr, "  to_json is not JSON (%s): %s\n", parse_error, out.data);
+        }
+        json_free(actual);
+    }
+    cookie_charter_string_free(&out);
+    cookie_charter_tc_string_free(tc);
+}
+
 /* load-errors/: loading must fail with the code, field, line and column of the file. */
 static void run_load_error(const json_value *doc, const json_value *expected) {
     const json_value *toml = json_get(doc, "policy_toml");
@@ -313,7 +580,8 @@ static void run_file(const char *path) {
     }
     policy_json = json_get(doc, "policy");
     policy_toml = json_get(doc, "policy_toml");
-    CHECK((policy_json != NULL) != (policy_toml != NULL));
+    /* At most one policy; none only in files of policy-free kinds (tc_decode). */
+    CHECK(policy_json == NULL || policy_toml == NULL);
     if (policy_json != NULL) {
         /* The object's own JSON text is a serialization of it. */
         CHECK(policy_json->type == JSON_OBJECT);
@@ -328,22 +596,37 @@ static void run_file(const char *path) {
     }
     cases = json_get(doc, "cases");
     CHECK(cases != NULL && cases->type == JSON_ARRAY && cases->count > 0);
-    for (i = 0; policy != NULL && cases != NULL && i < cases->count; i++) {
+    for (i = 0; cases != NULL && i < cases->count; i++) {
         const json_value *c = &cases->items[i];
         const json_value *kind = json_get(c, "kind");
         const json_value *description = json_get(c, "description");
+        const char *k = kind != NULL && kind->type == JSON_STRING ? kind->text : "";
         uint64_t now = 0;
+        if (description == NULL || description->type != JSON_STRING) {
+            description = json_get(c, "name");
+        }
         snprintf(check_context, sizeof check_context, "%s case %zu: %.200s", path, i,
                  description != NULL && description->type == JSON_STRING ? description->text : "");
-        CHECK(json_u64(json_get(c, "now"), &now) == 0);
-        if (kind != NULL && kind->type == JSON_STRING && strcmp(kind->text, "decide") == 0) {
-            run_decide(policy, c, now);
-        } else if (kind != NULL && kind->type == JSON_STRING && strcmp(kind->text, "filter") == 0) {
-            run_filter(policy, c, now);
-        } else if (kind != NULL && kind->type == JSON_STRING && strcmp(kind->text, "purge") == 0) {
-            run_purge(policy, c, now);
-        } else {
+        if (strcmp(k, "tc_decode") == 0) {
+            run_tc_decode(c);
+            continue;
+        }
+        if (strcmp(k, "decide") != 0 && strcmp(k, "filter") != 0 && strcmp(k, "purge") != 0) {
             CHECK(!"unknown case kind");
+            continue;
+        }
+        /* The kinds below need the file's policy (its loading was checked above). */
+        CHECK(policy_json != NULL || policy_toml != NULL);
+        if (policy == NULL) {
+            continue;
+        }
+        CHECK(json_u64(json_get(c, "now"), &now) == 0);
+        if (strcmp(k, "decide") == 0) {
+            run_decide(policy, c, now);
+        } else if (strcmp(k, "filter") == 0) {
+            run_filter(policy, c, now);
+        } else {
+            run_purge(policy, c, now);
         }
     }
     cookie_charter_policy_free(policy);
