@@ -57,7 +57,7 @@ export interface TcStringJson {
   publisher_restrictions: {
     purpose: number
     restriction_type: 'not_allowed' | 'require_consent' | 'require_legitimate_interest'
-    vendors: TcVendorSetJson
+    vendors: number[]
   }[]
   disclosed_vendors: TcVendorSetJson | null
   allowed_vendors: TcVendorSetJson | null
@@ -203,6 +203,10 @@ export declare namespace TcString {
 }
 
 export interface TcString {
+  /** Whether vendor `id` has consent in the core segment (`false` for an id that names no vendor). */
+  vendorConsent(id: number): boolean
+  /** Whether vendor `id` is under legitimate interest in the core segment (`false` for an id that names no vendor). */
+  vendorLegitimateInterest(id: number): boolean
   /** The canonical JSON object of the decoded string. */
   toJSON(): TcStringJson
 }
@@ -322,16 +326,6 @@ export declare class TcString {
   get purposeConsents(): Array<number>
   /** The ids of the purposes under legitimate interest (1 to 24), ascending. */
   get purposeLegitimateInterests(): Array<number>
-  /**
-   * Whether vendor `id` has consent in the core segment (`false` for an id that names no
-   * vendor).
-   */
-  vendorConsent(id: number): boolean
-  /**
-   * Whether vendor `id` is under legitimate interest in the core segment (`false` for an id
-   * that names no vendor).
-   */
-  vendorLegitimateInterest(id: number): boolean
 }
 
 /** The options of `new Consent(choices, options)`. */

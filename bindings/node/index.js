@@ -646,13 +646,33 @@ Object.defineProperty(TcString, 'decode', {
   configurable: true,
 })
 
-Object.defineProperty(TcString.prototype, 'toJSON', {
-  /** The canonical JSON object of the decoded string (snake_case keys, as in every language). */
-  value: function toJSON() {
-    return JSON.parse(callNative(this, this._json, []))
+Object.defineProperties(TcString.prototype, {
+  vendorConsent: {
+    /** Whether vendor `id` has consent in the core segment (`false` for an id that names no vendor). */
+    value: function vendorConsent(id) {
+      if (typeof id !== 'number') throw typeError(`\`id\` must be a number, not ${describe(id)}`)
+      return this._vendorConsent(id)
+    },
+    writable: true,
+    configurable: true,
   },
-  writable: true,
-  configurable: true,
+  vendorLegitimateInterest: {
+    /** Whether vendor `id` is under legitimate interest in the core segment. */
+    value: function vendorLegitimateInterest(id) {
+      if (typeof id !== 'number') throw typeError(`\`id\` must be a number, not ${describe(id)}`)
+      return this._vendorLegitimateInterest(id)
+    },
+    writable: true,
+    configurable: true,
+  },
+  toJSON: {
+    /** The canonical JSON object of the decoded string (snake_case keys, as in every language). */
+    value: function toJSON() {
+      return JSON.parse(callNative(this, this._json, []))
+    },
+    writable: true,
+    configurable: true,
+  },
 })
 
 module.exports = {

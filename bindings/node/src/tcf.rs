@@ -161,15 +161,15 @@ impl TcString {
     }
 
     /// Whether vendor `id` has consent in the core segment (`false` for an id that names no
-    /// vendor).
-    #[napi(catch_unwind)]
+    /// vendor); `index.js` checks that `id` is a number.
+    #[napi(js_name = "_vendorConsent", skip_typescript, catch_unwind)]
     pub fn vendor_consent(&self, id: f64) -> bool {
         vendor_id(id).is_some_and(|id| self.inner.core().vendor_consents().contains(id))
     }
 
     /// Whether vendor `id` is under legitimate interest in the core segment (`false` for an id
-    /// that names no vendor).
-    #[napi(catch_unwind)]
+    /// that names no vendor); `index.js` checks that `id` is a number.
+    #[napi(js_name = "_vendorLegitimateInterest", skip_typescript, catch_unwind)]
     pub fn vendor_legitimate_interest(&self, id: f64) -> bool {
         vendor_id(id).is_some_and(|id| self.inner.core().vendor_legitimate_interests().contains(id))
     }
