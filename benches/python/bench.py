@@ -6,6 +6,11 @@ Reads the shared workload the Rust side wrote to DIR (policy.toml, names.txt, co
 expected.tsv, charter.cedar, set-cookies.txt, cookie-header.txt, expected-kept.txt), checks
 that every engine gives the expected answers, then (without --check) times them and writes
 DIR/python.json.
+
+TC strings: the valid IAB TCF strings of the conformance data (tests/conformance/iab-tcf/:
+the five of iabconsent and gguridi's consent_a to consent_c), decoded by cookie-charter's
+`TcString.decode` and by the `iab-tcf` package, whose purpose and vendor consents must agree
+before they are timed.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import cedarpy
-from cookie_charter import Consent, Policy
+import iab_tcf
+from cookie_charter import Consent, Policy, TcString
 
 ROUND_S = 0.02
 ROUNDS = 11
@@ -140,6 +146,33 @@ class DictEngine:
         return state == "granted", "consent", purpose, state
 
 
+ROOT = Path(__file__).resolve().parents[2]
+TCF_DATA = ROOT / "tests" / "conformance" / "iab-tcf"
+
+
+def tc_strings() -> list[str]:
+    """The valid TC strings of the conformance data: iabconsent's and gguridi's a to c."""
+    iabconsent = json.loads((TCF_DATA / "v2.2" / "iabconsent.json").read_text())
+    out = [v["consent"] for v in iabconsent["valid"]]
+    for name in "abc":
+        out.append(json.loads((TCF_DATA / "v2" / f"consent_{name}.json").read_text())["consent"])
+    return out
+
+
+def check_tc_strings(strings: list[str]) -> None:
+    """Both decoders give the same purpose consents and vendor consents for every string."""
+    assert strings, f"no TC string under {TCF_DATA}"
+    for text in strings:
+        ours = TcString.decode(text)
+        theirs = iab_tcf.decode_v2(text)
+        assert ours.purpose_consents == sorted(
+            k for k, v in theirs.purposes_consent.items() if v), f"purpose consents: {text}"
+        top = max(theirs.max_consent_vendor_id, ours.to_dict()["vendor_consents"]["max_vendor_id"])
+        for vendor in range(top + 2):
+            assert ours.vendor_consent(vendor) == bool(theirs.is_vendor_allowed(vendor)), (
+                f"vendor {vendor}: {text}")
+
+
 def main() -> None:
     d = Path(sys.argv[1])
     toml_text = (d / "policy.toml").read_text()
@@ -196,6 +229,8 @@ def main() -> None:
     jar.load(cookie_header)
     assert len(jar) == cookie_header.count("="), "SimpleCookie reads every cookie"
     assert policy.consent_from_cookie_header(cookie_header).problem is not None
+    strings = tc_strings()
+    check_tc_strings(strings)
     print("python: answers agree", file=sys.stderr)
     if "--check" in sys.argv:
         return
@@ -243,9 +278,24 @@ def main() -> None:
     row("cookie-header", "python/split", "Python: hand-written split on `;` then `=`",
         per_op(1, lambda: [p.strip().split("=", 1) for p in cookie_header.split(";")]))
 
+    tc_rows = [
+        ("python/cookie-charter", "Python: cookie-charter `TcString.decode`",
+         lambda: [TcString.decode(s) for s in strings]),
+        ("python/cookie-charter-dict",
+         "Python: cookie-charter `TcString.decode(s).to_dict()` (every field as Python objects)",
+         lambda: [TcString.decode(s).to_dict() for s in strings]),
+        ("python/iab-tcf", f"Python: `iab_tcf.decode_v2` (iab-tcf {version('iab-tcf')})",
+         lambda: [iab_tcf.decode_v2(s) for s in strings]),
+    ]
+    for (ident, label, _), samples in zip(tc_rows, interleaved(
+            [(len(strings), f) for _, _, f in tc_rows]), strict=True):
+        row("tc-decode", ident, label, samples)
+
     out = {"language": "python",
            "versions": {"python": platform.python_version(), "cedarpy": version("cedarpy"),
-                        "cookie-charter": version("cookie-charter")},
+                        "cookie-charter": version("cookie-charter"),
+                        "iab-tcf": version("iab-tcf")},
+           "tc_strings": {"count": len(strings), "bytes": [len(s) for s in strings]},
            "rows": rows}
     (d / "python.json").write_text(json.dumps(out, indent=1))
 
