@@ -866,6 +866,52 @@ static void test_tc_string(void) {
     cookie_charter_tc_string_free(NULL);
 }
 
+/* Every one-character change and every cut of valid TC strings decodes or is refused with
+ * INVALID_TC_STRING and a reason; never anything else (and no memory error under the
+ * sanitizers and valgrind). */
+static void test_tc_mutations(void) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+/=\x01\xc3";
+    static const char *const sources[] = {TC_VALID, TC_PUBLISHER};
+    char buf[128];
+    size_t s, i, j;
+    int decoded = 0, refused = 0;
+    snprintf(check_context, sizeof check_context, "tc mutations");
+    for (s = 0; s < sizeof sources / sizeof sources[0]; s++) {
+        size_t n = strlen(sources[s]);
+        for (i = 0; i < n; i++) {
+            for (j = 0; j + 1 < sizeof alphabet; j++) {
+                cookie_charter_tc_string *tc = NULL;
+                cookie_charter_error *error = NULL;
+                cookie_charter_status status;
+                memcpy(buf, sources[s], n);
+                buf[i] = alphabet[j];
+                /* Cut after the change on every other round, so every length is tried too. */
+                status = cookie_charter_tc_string_decode(buf, j % 2 == 0 ? n : i + 1, &tc, &error);
+                CHECK(status == OK || status == COOKIE_CHARTER_STATUS_INVALID_TC_STRING || status == BAD_UTF8);
+                if (status == OK) {
+                    cookie_charter_string json = {NULL, 0};
+                    decoded++;
+                    CHECK(tc != NULL && error == NULL && cookie_charter_tc_string_version(tc) == 2);
+                    CHECK_STATUS(cookie_charter_tc_string_to_json(tc, &json), OK);
+                    CHECK(json.data != NULL && json.data[0] == '{' && json.data[json.len - 1] == '}');
+                    cookie_charter_string_free(&json);
+                } else {
+                    const char *message = cookie_charter_error_message(error);
+                    refused++;
+                    CHECK(tc == NULL && error != NULL);
+                    /* The reason first, for a string that is not a TC string; not UTF-8 is the
+                     * C layer's own status. */
+                    CHECK(message != NULL && (status == BAD_UTF8 || strchr(message, ':') != NULL));
+                    CHECK((status == BAD_UTF8) == (alphabet[j] == '\xc3'));
+                }
+                cookie_charter_tc_string_free(tc);
+                cookie_charter_error_free(error);
+            }
+        }
+    }
+    CHECK(decoded > 0 && refused > 0);
+}
+
 static void test_consent_from_tc_string(void) {
     cookie_charter_policy *policy = load_signals();
     cookie_charter_consent *sentinel = (cookie_charter_consent *)&check_count;
@@ -1042,6 +1088,7 @@ int main(void) {
     test_gpc();
     test_consent_mode();
     test_tc_string();
+    test_tc_mutations();
     test_consent_from_tc_string();
     test_threads();
     printf("api: %d checks, %d failures\n", check_count, check_failures);
