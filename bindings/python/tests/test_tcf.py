@@ -616,3 +616,20 @@ def test_decoding_any_text_never_crashes(text: str) -> None:
     assert tc.purpose_consents == d["purpose_consents"]
     assert tc == TcString.decode(text)
     assert policy.consent_from_tc_string(text) == policy.consent_from_tcf(tc)
+
+
+def test_decoding_from_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    big = core(vendor_consents=Bits().vendors(set(range(1, 65536, 2)), 65535)).text()
+    texts = [VALID, SPEC_EXAMPLE, big, "C", ""] * 40
+    expected = [TcString.decode(t).to_json() if t not in ("C", "") else None for t in texts]
+
+    def run(text: str) -> str | None:
+        try:
+            return TcString.decode(text).to_json()
+        except TcStringError:
+            return None
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(run, texts)) == expected
