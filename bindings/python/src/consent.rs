@@ -163,12 +163,12 @@ impl PyConsent {
     }
 
     fn __repr__(&self) -> String {
-        let gpc = if self.inner.gpc() { ", gpc=True" } else { "" };
+        let gpc = self.inner.gpc();
         match self.inner.problem() {
             Some(problem) => format!(
                 "<Consent problem={:?}{}>",
                 problem.code(),
-                if self.inner.gpc() { " gpc=True" } else { "" }
+                if gpc { " gpc=True" } else { "" }
             ),
             None => {
                 let choices: Vec<String> = self
@@ -177,10 +177,11 @@ impl PyConsent {
                     .map(|(p, c)| format!("'{}': '{}'", p.as_str(), c.as_str()))
                     .collect();
                 format!(
-                    "Consent({{{}}}, revision={}, at={}{gpc})",
+                    "Consent({{{}}}, revision={}, at={}{})",
                     choices.join(", "),
                     self.inner.revision(),
-                    self.inner.at()
+                    self.inner.at(),
+                    if gpc { ", gpc=True" } else { "" }
                 )
             }
         }
