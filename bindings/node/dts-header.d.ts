@@ -197,12 +197,47 @@ export interface Consent {
   toJSON(): { revision: number; at: number; choices: Record<string, 'granted' | 'denied'>; problem: string | null }
 }
 
-export declare namespace TcString {
-  /** Decodes an IAB TCF v2.2 TC string strictly; throws a `TcStringError` when it does not decode. */
-  function decode(text: string): TcString
-}
-
-export interface TcString {
+/**
+ * A decoded IAB TCF v2.2 TC string (`TcString.decode(text)`): the decoded value stays native and
+ * each getter converts one field when it is read. Times are the string's raw deciseconds since
+ * the Unix epoch; id sets are ascending arrays of numbers.
+ */
+export declare class TcString {
+  private constructor()
+  /** Decodes a TC string strictly; throws a `TcStringError` when it does not decode. */
+  static decode(text: string): TcString
+  /** The format version: always 2. */
+  readonly version: number
+  /** When the string was created, in deciseconds since the Unix epoch (as stored). */
+  readonly created: number
+  /** When the string was last updated, in deciseconds since the Unix epoch (as stored). */
+  readonly lastUpdated: number
+  /** The id of the consent management platform. */
+  readonly cmpId: number
+  /** The version of the consent management platform. */
+  readonly cmpVersion: number
+  /** The screen of the CMP on which consent was given. */
+  readonly consentScreen: number
+  /** The two-letter language of the CMP's texts (`EN`, `FR`...). */
+  readonly consentLanguage: string
+  /** The version of the Global Vendor List. */
+  readonly vendorListVersion: number
+  /** The TCF policy version (4 and later are TCF v2.2). */
+  readonly policyVersion: number
+  /** Whether the choices apply to this service only. */
+  readonly isServiceSpecific: boolean
+  /** Whether the CMP used non-standard texts. */
+  readonly useNonStandardTexts: boolean
+  /** Whether purpose 1 was not disclosed (the publisher's country's rules apply). */
+  readonly purposeOneTreatment: boolean
+  /** The publisher's two-letter country code (`FR`...). */
+  readonly publisherCountryCode: string
+  /** The ids of the special features opted in (1 to 12), ascending. */
+  readonly specialFeatureOptIns: number[]
+  /** The ids of the purposes with consent (1 to 24), ascending. */
+  readonly purposeConsents: number[]
+  /** The ids of the purposes under legitimate interest (1 to 24), ascending. */
+  readonly purposeLegitimateInterests: number[]
   /** Whether vendor `id` has consent in the core segment (`false` for an id that names no vendor). */
   vendorConsent(id: number): boolean
   /** Whether vendor `id` is under legitimate interest in the core segment (`false` for an id that names no vendor). */

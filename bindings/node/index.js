@@ -12,7 +12,7 @@ const path = require('node:path')
 const native = require('./native.cjs')
 const { middleware } = require('./lib/middleware.js')
 
-const { Policy, Consent, TcString } = native
+const { Policy, Consent } = native
 
 /** Rule ids, in the order of the core's `Rule::ALL` (the packed numbers index this). */
 const RULES = Object.freeze(['undeclared', 'necessary', 'third_party', 'anonymous_statistics', 'consent'])
@@ -539,7 +539,7 @@ const policyMethods = {
 
   /** The consent a TC string (text or a decoded `TcString`) gives; throws `invalid_tc_string` when it does not decode. */
   consentFromTcString(text) {
-    if (text instanceof TcString) return callNative(this, this._consentFromTcf, [text])
+    if (text instanceof TcString) return callNative(this, this._consentFromTcf, [tcOf(text)])
     checkString(text, 'text')
     return callNative(this, this._consentFromTcString, [text])
   },
@@ -632,48 +632,145 @@ function gpcEnabled(value) {
   return callNative(native, native._gpcEnabled, [value])
 }
 
-Object.defineProperty(TcString, 'decode', {
+const tcToken = Symbol('cookie-charter.tc')
+/** The native decoded value of a `TcString`, for `policy.consentFromTcString`. */
+let tcOf
+
+/** Calls a native function of `src/tcf.rs` on a decoded string. */
+function tcCall(f, tc, arg) {
+  try {
+    return f(tc, arg)
+  } catch (error) {
+    throw translate(error)
+  }
+}
+
+/**
+ * A decoded IAB TCF v2.2 TC string (`TcString.decode(text)`). It holds the core's decoded value
+ * (a native external); each getter converts one field when it is read. Times are the string's
+ * raw deciseconds since the Unix epoch; id sets are ascending arrays of numbers.
+ */
+class TcString {
+  #tc
+
+  constructor(token, tc) {
+    if (token !== tcToken) throw typeError('a TcString comes from TcString.decode(text)')
+    this.#tc = tc
+  }
+
   /** Decodes a TC string; throws an `Error` with code `invalid_tc_string` and its `reason`, `segment`, `field`, `bit`. */
-  value: function decode(text) {
+  static decode(text) {
     if (typeof text !== 'string') checkString(text, 'text')
+    let tc
     try {
-      return TcString._decode(text)
+      tc = native._tcDecode(text)
     } catch (error) {
       throw translate(error)
     }
-  },
-  writable: true,
-  configurable: true,
-})
+    return new TcString(tcToken, tc)
+  }
 
-Object.defineProperties(TcString.prototype, {
-  vendorConsent: {
-    /** Whether vendor `id` has consent in the core segment (`false` for an id that names no vendor). */
-    value: function vendorConsent(id) {
-      if (typeof id !== 'number') throw typeError(`\`id\` must be a number, not ${describe(id)}`)
-      return this._vendorConsent(id)
-    },
-    writable: true,
-    configurable: true,
-  },
-  vendorLegitimateInterest: {
-    /** Whether vendor `id` is under legitimate interest in the core segment. */
-    value: function vendorLegitimateInterest(id) {
-      if (typeof id !== 'number') throw typeError(`\`id\` must be a number, not ${describe(id)}`)
-      return this._vendorLegitimateInterest(id)
-    },
-    writable: true,
-    configurable: true,
-  },
-  toJSON: {
-    /** The canonical JSON object of the decoded string (snake_case keys, as in every language). */
-    value: function toJSON() {
-      return JSON.parse(callNative(this, this._json, []))
-    },
-    writable: true,
-    configurable: true,
-  },
-})
+  /** The format version: always 2. */
+  get version() {
+    return tcCall(native._tcVersion, this.#tc)
+  }
+
+  /** When the string was created, in deciseconds since the Unix epoch (as stored). */
+  get created() {
+    return tcCall(native._tcCreated, this.#tc)
+  }
+
+  /** When the string was last updated, in deciseconds since the Unix epoch (as stored). */
+  get lastUpdated() {
+    return tcCall(native._tcLastUpdated, this.#tc)
+  }
+
+  /** The id of the consent management platform. */
+  get cmpId() {
+    return tcCall(native._tcCmpId, this.#tc)
+  }
+
+  /** The version of the consent management platform. */
+  get cmpVersion() {
+    return tcCall(native._tcCmpVersion, this.#tc)
+  }
+
+  /** The screen of the CMP on which consent was given. */
+  get consentScreen() {
+    return tcCall(native._tcConsentScreen, this.#tc)
+  }
+
+  /** The two-letter language of the CMP's texts (`EN`, `FR`...). */
+  get consentLanguage() {
+    return tcCall(native._tcConsentLanguage, this.#tc)
+  }
+
+  /** The version of the Global Vendor List. */
+  get vendorListVersion() {
+    return tcCall(native._tcVendorListVersion, this.#tc)
+  }
+
+  /** The TCF policy version (4 and later are TCF v2.2). */
+  get policyVersion() {
+    return tcCall(native._tcPolicyVersion, this.#tc)
+  }
+
+  /** Whether the choices apply to this service only. */
+  get isServiceSpecific() {
+    return tcCall(native._tcIsServiceSpecific, this.#tc)
+  }
+
+  /** Whether the CMP used non-standard texts. */
+  get useNonStandardTexts() {
+    return tcCall(native._tcUseNonStandardTexts, this.#tc)
+  }
+
+  /** Whether purpose 1 was not disclosed (the publisher's country's rules apply). */
+  get purposeOneTreatment() {
+    return tcCall(native._tcPurposeOneTreatment, this.#tc)
+  }
+
+  /** The publisher's two-letter country code (`FR`...). */
+  get publisherCountryCode() {
+    return tcCall(native._tcPublisherCountryCode, this.#tc)
+  }
+
+  /** The ids of the special features opted in (1 to 12), ascending. */
+  get specialFeatureOptIns() {
+    return tcCall(native._tcSpecialFeatureOptIns, this.#tc)
+  }
+
+  /** The ids of the purposes with consent (1 to 24), ascending. */
+  get purposeConsents() {
+    return tcCall(native._tcPurposeConsents, this.#tc)
+  }
+
+  /** The ids of the purposes under legitimate interest (1 to 24), ascending. */
+  get purposeLegitimateInterests() {
+    return tcCall(native._tcPurposeLegitimateInterests, this.#tc)
+  }
+
+  /** Whether vendor `id` has consent in the core segment (`false` for an id that names no vendor). */
+  vendorConsent(id) {
+    if (typeof id !== 'number') throw typeError(`\`id\` must be a number, not ${describe(id)}`)
+    return tcCall(native._tcVendorConsent, this.#tc, id)
+  }
+
+  /** Whether vendor `id` is under legitimate interest in the core segment. */
+  vendorLegitimateInterest(id) {
+    if (typeof id !== 'number') throw typeError(`\`id\` must be a number, not ${describe(id)}`)
+    return tcCall(native._tcVendorLegitimateInterest, this.#tc, id)
+  }
+
+  /** The canonical JSON object of the decoded string (snake_case keys, as in every language). */
+  toJSON() {
+    return JSON.parse(tcCall(native._tcJson, this.#tc))
+  }
+
+  static {
+    tcOf = (tc) => tc.#tc
+  }
+}
 
 module.exports = {
   Policy,

@@ -837,4 +837,3 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.Consent = nativeBinding.Consent
 module.exports.Policy = nativeBinding.Policy
-module.exports.TcString = nativeBinding.TcString

@@ -11,7 +11,7 @@ mod errors;
 mod fast;
 mod policy;
 mod signals;
-mod tcf;
+pub mod tcf;
 
 use napi_derive::napi;
 
