@@ -4,19 +4,21 @@
 //
 // Reads the shared workload the Rust side wrote to DIR, checks that every engine gives the
 // expected answers, then (without --check) times them and writes DIR/node.json. The binding is the package in
-// bindings/node (built by benches/compare.sh); Cedar, `cookie` and `set-cookie-parser` come from
-// benches/node_modules.
+// bindings/node (built by benches/compare.sh); Cedar, `cookie`, `set-cookie-parser` and
+// `@iabtcf/core` (TC-string decoding, against the IAB TCF conformance strings of
+// tests/conformance/iab-tcf) come from benches/node_modules.
 
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
+import { TCString } from '@iabtcf/core'
 import cookie from 'cookie'
 import setCookieParser from 'set-cookie-parser'
 
 const require = createRequire(import.meta.url)
-const { Policy, Consent } = require('../../bindings/node/index.js')
+const { Policy, Consent, TcString } = require('../../bindings/node/index.js')
 
 const dir = process.argv[2]
 const read = (name) => readFileSync(join(dir, name), 'utf8')
@@ -187,6 +189,48 @@ const plainSplit = (h) => {
   }
   return out
 }
+// TC strings: the valid iabconsent strings and gguridi's a to c (d is truncated, refused by the
+// core), decoded by both; both must read the same purpose consents and vendor consents.
+const tcfDir = new URL('../../tests/conformance/iab-tcf/', import.meta.url)
+const tcStrings = [
+  ...JSON.parse(readFileSync(new URL('v2.2/iabconsent.json', tcfDir), 'utf8')).valid.map((v) => v.consent),
+  ...['a', 'b', 'c'].map((n) => JSON.parse(readFileSync(new URL(`v2/consent_${n}.json`, tcfDir), 'utf8')).consent),
+]
+// The vendor each timed decode reads: the string's largest vendor id with consent (or 1).
+const tcVendors = tcStrings.map((text) => {
+  const ours = TcString.decode(text)
+  const theirs = TCString.decode(text)
+  const theirPurposes = [...theirs.purposeConsents.values()].sort((a, b) => a - b)
+  if (JSON.stringify(ours.purposeConsents) !== JSON.stringify(theirPurposes)) {
+    throw new Error(`TC string purpose consents differ: ${text.slice(0, 40)}…: ${ours.purposeConsents} vs ${theirPurposes}`)
+  }
+  const max = Math.max(ours.toJSON().vendor_consents.max_vendor_id, theirs.vendorConsents.maxId)
+  let last = 1
+  for (let id = 0; id <= max + 1; id++) {
+    if (ours.vendorConsent(id) !== theirs.vendorConsents.has(id)) {
+      throw new Error(`TC string vendor consent ${id} differs: ${text.slice(0, 40)}…`)
+    }
+    if (ours.vendorConsent(id)) last = id
+  }
+  return last
+})
+const tcOurs = () => {
+  let s = 0
+  for (let i = 0; i < tcStrings.length; i++) {
+    const tc = TcString.decode(tcStrings[i])
+    s += tc.purposeConsents.length + (tc.vendorConsent(tcVendors[i]) ? 1 : 0)
+  }
+  return s
+}
+const tcTheirs = () => {
+  let s = 0
+  for (let i = 0; i < tcStrings.length; i++) {
+    const tc = TCString.decode(tcStrings[i])
+    s += Array.from(tc.purposeConsents.values()).length + (tc.vendorConsents.has(tcVendors[i]) ? 1 : 0)
+  }
+  return s
+}
+if (tcOurs() !== tcTheirs()) throw new Error('TC strings: the timed reads differ')
 console.error('node: answers agree')
 if (process.argv.includes('--check')) process.exit(0)
 
@@ -244,12 +288,19 @@ row('filter', 'node/cookie-charter', 'Node: cookie-charter `policy.filterSetCook
 row('filter', 'node/set-cookie-parser', 'Node: `set-cookie-parser` each + decisions from a `Map`', perOp(1, () => parserFilter(setCookies).length))
 row('cookie-header', 'node/cookie-charter', 'Node: cookie-charter `policy.consentFromCookieHeader` (reads every pair)', perOp(1, () => policy.consentFromCookieHeader(cookieHeader).problem !== null))
 row('cookie-header', 'node/cookie', 'Node: npm `cookie` `parse`', perOp(1, () => cookie.parse(cookieHeader).theme === 'dark'))
+interleaved([[tcStrings.length, tcOurs], [tcStrings.length, tcTheirs]]).forEach((samples, j) => {
+  row('tc-decode', ['node/cookie-charter', 'node/iabtcf-core'][j], [
+    'Node: cookie-charter `TcString.decode` + `purposeConsents` + one `vendorConsent(id)`',
+    'Node: `@iabtcf/core` `TCString.decode` + `purposeConsents` ids + one `vendorConsents.has(id)`',
+  ][j], samples)
+})
 row('cookie-header', 'node/split', 'Node: hand-written split on `;` then `=`', perOp(1, () => plainSplit(cookieHeader).length))
 
 const pkg = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
 writeFileSync(join(dir, 'node.json'), JSON.stringify({
   language: 'node',
-  versions: { node: process.version, '@cedar-policy/cedar-wasm': pkg('@cedar-policy/cedar-wasm'), cookie: pkg('cookie'), 'set-cookie-parser': pkg('set-cookie-parser') },
+  versions: { node: process.version, '@cedar-policy/cedar-wasm': pkg('@cedar-policy/cedar-wasm'), cookie: pkg('cookie'), 'set-cookie-parser': pkg('set-cookie-parser'), '@iabtcf/core': pkg('@iabtcf/core') },
+  tc_strings: { count: tcStrings.length, bytes: tcStrings.map((t) => t.length) },
   rows,
   sink,
 }, null, 1))
