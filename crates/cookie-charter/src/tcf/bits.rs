@@ -3,46 +3,142 @@
 
 use super::error::{TcError, TcErrorKind};
 
-/// The 6-bit value of a base64url character, or `None` for any other byte.
-pub(crate) const fn sextet(byte: u8) -> Option<u8> {
-    match byte {
-        b'A'..=b'Z' => Some(byte - b'A'),
-        b'a'..=b'z' => Some(byte - b'a' + 26),
-        b'0'..=b'9' => Some(byte - b'0' + 52),
-        b'-' => Some(62),
-        b'_' => Some(63),
-        _ => None,
+/// Marks a byte that is not in the base64url alphabet.
+const NOT_BASE64: u8 = 0xFF;
+
+/// The 6-bit value of every byte, or [`NOT_BASE64`].
+static SEXTETS: [u8; 256] = sextet_table();
+
+#[expect(
+    clippy::indexing_slicing,
+    reason = "a const fn cannot use `get_mut`; every index is below 64 or 256 by the loop bounds"
+)]
+const fn sextet_table() -> [u8; 256] {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut table = [NOT_BASE64; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
     }
+    table
 }
 
-/// The position of the first byte of `text` that is not base64url, if any.
-pub(crate) fn first_invalid(text: &[u8]) -> Option<usize> {
-    text.iter().position(|&b| sextet(b).is_none())
+/// The 6-bit value of a byte, or [`NOT_BASE64`].
+fn sextet_or_marker(byte: u8) -> u8 {
+    SEXTETS
+        .get(usize::from(byte))
+        .copied()
+        .unwrap_or(NOT_BASE64)
 }
 
-/// A cursor over the bits of one segment (6 bits per character, most significant first).
+/// The 6-bit value of a base64url character (0 for any other byte, which validation excludes).
+fn sextet_bits(byte: u8) -> u64 {
+    u64::from(sextet_or_marker(byte) & 0x3F)
+}
+
+/// Whether `byte` is a base64url character or the `.` between segments.
+fn is_text_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() | (byte == b'-') | (byte == b'_') | (byte == b'.')
+}
+
+/// The position of the first byte of `text` that is neither base64url nor `.`, if any.
 ///
-/// The text must hold only base64url characters (see [`first_invalid`]).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct BitReader<'a> {
-    text: &'a [u8],
-    pos: usize,
-    segment: usize,
+/// Checks every byte without stopping early (which lets the loop be vectorised), and looks for
+/// the position only when a byte is wrong.
+pub(crate) fn first_invalid(text: &[u8]) -> Option<usize> {
+    if text.iter().fold(true, |ok, &b| ok & is_text_byte(b)) {
+        return None;
+    }
+    text.iter().position(|&b| !is_text_byte(b))
 }
 
-impl<'a> BitReader<'a> {
-    /// A reader at the start of `text`, the segment of index `segment`.
-    pub(crate) fn new(text: &'a [u8], segment: usize) -> Self {
-        Self {
-            text,
+/// The bits of one segment, unpacked once from its base64url text into 64-bit words (most
+/// significant bit first), so that reading a field of any width costs two word loads.
+///
+/// One buffer serves every segment of a string in turn ([`load`](SegmentBits::load) reuses it).
+#[derive(Debug, Default)]
+pub(crate) struct SegmentBits {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl SegmentBits {
+    /// The bits of `text`, which must hold only base64url characters (see [`first_invalid`]).
+    pub(crate) fn new(text: &[u8]) -> Self {
+        let mut bits = Self::default();
+        bits.load(text);
+        bits
+    }
+
+    /// Replaces the bits with those of `text` (6 per character).
+    pub(crate) fn load(&mut self, text: &[u8]) {
+        self.words.clear();
+        self.words.reserve(text.len() * 6 / 64 + 1);
+        self.len = text.len() * 6;
+        // 32 characters are exactly three words: four runs of 8 characters (48 bits each).
+        let mut blocks = text.chunks_exact(32);
+        for block in &mut blocks {
+            let mut runs = block
+                .chunks_exact(8)
+                .map(|run| run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b)));
+            let mut next = || runs.next().unwrap_or(0);
+            let (a, b, c, d) = (next(), next(), next(), next());
+            self.words.push((a << 16) | (b >> 32));
+            self.words.push((b << 32) | (c >> 16));
+            self.words.push((c << 48) | d);
+        }
+        // The rest, one character at a time; `pending` holds the `pending_bits` (< 64) newest
+        // bits not yet in a word.
+        let mut pending = 0u64;
+        let mut pending_bits = 0u32;
+        for &byte in blocks.remainder() {
+            let value = sextet_bits(byte);
+            if pending_bits <= 58 {
+                pending = (pending << 6) | value;
+                pending_bits += 6;
+            } else {
+                // Fill the word with the high bits of the character; keep the low ones pending.
+                let rest = pending_bits - 58;
+                self.words.push((pending << (6 - rest)) | (value >> rest));
+                pending = value & ((1 << rest) - 1);
+                pending_bits = rest;
+            }
+        }
+        if pending_bits > 0 {
+            self.words.push(pending << (64 - pending_bits));
+        }
+    }
+
+    /// A reader at the first bit, for the segment of index `segment`.
+    pub(crate) fn reader(&self, segment: usize) -> BitReader<'_> {
+        BitReader {
+            words: &self.words,
+            len: self.len,
             pos: 0,
             segment,
         }
     }
+}
 
+/// A cursor over the bits of one segment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BitReader<'a> {
+    words: &'a [u64],
+    len: usize,
+    pos: usize,
+    segment: usize,
+}
+
+impl BitReader<'_> {
     /// The offset of the next bit.
     pub(crate) fn position(&self) -> usize {
         self.pos
+    }
+
+    /// Moves back `bits` bits (never before the start).
+    pub(crate) fn rewind(&mut self, bits: usize) {
+        self.pos = self.pos.saturating_sub(bits);
     }
 
     /// The number of bits left.
@@ -52,7 +148,7 @@ impl<'a> BitReader<'a> {
 
     /// The length of the segment in bits.
     fn len(&self) -> usize {
-        self.text.len().saturating_mul(6)
+        self.len
     }
 
     /// An error of `kind` about `field`, which starts at bit `bit` of this segment.
@@ -66,6 +162,7 @@ impl<'a> BitReader<'a> {
     }
 
     /// Fails as truncated, at the current bit, unless `bits` bits remain.
+    #[inline(always)]
     pub(crate) fn ensure(&self, bits: usize, field: &'static str) -> Result<(), TcError> {
         if bits > self.remaining() {
             return Err(self.error(TcErrorKind::Truncated, field));
@@ -74,25 +171,23 @@ impl<'a> BitReader<'a> {
     }
 
     /// Reads a `width`-bit unsigned field (at most 64 bits).
+    #[inline(always)]
     pub(crate) fn read(&mut self, width: u32, field: &'static str) -> Result<u64, TcError> {
         let width = width.min(64);
         self.ensure(width as usize, field)?;
-        let mut value = 0u64;
-        let mut left = width;
-        while left > 0 {
-            let sextet = self
-                .text
-                .get(self.pos / 6)
-                .and_then(|&b| sextet(b))
-                .map_or(0, u64::from);
-            let available = 6 - (self.pos % 6) as u32;
-            let take = available.min(left);
-            let bits = (sextet >> (available - take)) & ((1 << take) - 1);
-            value = (value << take) | bits;
-            left -= take;
-            self.pos += take as usize;
+        if width == 0 {
+            return Ok(0);
         }
-        Ok(value)
+        let (index, offset) = (self.pos / 64, (self.pos % 64) as u32);
+        let first = self.words.get(index).copied().unwrap_or(0);
+        let window = if offset == 0 {
+            first
+        } else {
+            let second = self.words.get(index + 1).copied().unwrap_or(0);
+            (first << offset) | (second >> (64 - offset))
+        };
+        self.pos += width as usize;
+        Ok(window >> (64 - width))
     }
 
     /// Reads a 1-bit flag.
@@ -184,7 +279,8 @@ mod tests {
     #[test]
     fn reads_across_characters_most_significant_bit_first() -> Result<(), TcError> {
         // `B` is 000001 and `A` is 000000: bits 000001 000000.
-        let mut reader = BitReader::new(b"BA", 0);
+        let bits = SegmentBits::new(b"BA");
+        let mut reader = bits.reader(0);
         assert_eq!(reader.read(5, "a")?, 0);
         assert_eq!(reader.read(2, "b")?, 0b10);
         assert_eq!(reader.remaining(), 5);
@@ -198,6 +294,31 @@ mod tests {
     }
 
     #[test]
+    fn reads_fields_of_every_width_at_every_offset() -> Result<(), TcError> {
+        // 40 characters: 240 bits of the pattern 000001 000010 ... (each character's index + 1).
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let text: Vec<u8> = (1..=40).map(|i| alphabet[i]).collect();
+        let bit = |n: usize| ((n / 6 + 1) >> (5 - n % 6)) & 1 == 1;
+        let bits = SegmentBits::new(&text);
+        for start in [0, 1, 5, 6, 63, 64, 65, 100, 127, 128, 175] {
+            for width in [1, 2, 6, 12, 16, 36, 63, 64] {
+                let mut reader = bits.reader(0);
+                reader.read((start % 64) as u32, "skip")?;
+                reader.read((start - start % 64) as u32 / 2, "skip")?;
+                reader.read((start - start % 64) as u32 / 2, "skip")?;
+                let expected =
+                    (start..start + width).fold(0u64, |acc, n| (acc << 1) | u64::from(bit(n)));
+                assert_eq!(
+                    reader.read(width as u32, "field")?,
+                    expected,
+                    "{start} {width}"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
     fn flags_are_numbered_from_the_first_bit() {
         let flags = IdBits::new(0b1010_0000_0000_0000_0000_0001, 24);
         assert!(flags.get(1) && !flags.get(2) && flags.get(3) && flags.get(24));
@@ -207,10 +328,13 @@ mod tests {
 
     #[test]
     fn only_the_base64url_alphabet_is_accepted() {
-        assert_eq!(first_invalid(b"Az09-_"), None);
+        assert_eq!(first_invalid(b"Az09-_.A"), None);
         assert_eq!(first_invalid(b"AB=C"), Some(2));
-        for byte in [b'+', b'/', b' ', b'.', 0xC3] {
-            assert_eq!(sextet(byte), None);
+        assert_eq!(sextet_or_marker(b'.'), NOT_BASE64);
+        assert_eq!(sextet_or_marker(b'_'), 63);
+        for byte in [b'+', b'/', b' ', 0xC3] {
+            assert_eq!(first_invalid(&[b'A', byte]), Some(1));
+            assert_eq!(sextet_or_marker(byte), NOT_BASE64);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The core segment: the CMP's metadata, the purposes, the vendors and the publisher
 //! restrictions.
 
-use super::bits::{BitReader, IdBits};
+use super::bits::{BitReader, IdBits, SegmentBits};
 use super::error::{TcError, TcErrorKind};
 use super::vendors::VendorSet;
 
@@ -95,8 +95,8 @@ fn letters(code: &[u8; 2]) -> &str {
 impl CoreSegment {
     /// Decodes a core segment alone (the base64url text before the first `.`).
     pub fn decode(segment: &str) -> Result<Self, TcError> {
-        super::check_text(segment)?;
-        Self::read(BitReader::new(segment.as_bytes(), 0))
+        super::check_segment(segment)?;
+        Self::read(SegmentBits::new(segment.as_bytes()).reader(0))
     }
 
     /// The version: always 2.

@@ -72,8 +72,14 @@ impl fmt::Display for TcErrorKind {
 ///
 /// Displayed as one lowercase sentence that starts with the [`code`](TcError::code), for example
 /// ``truncated: segment 0 ends at bit 2040 while reading `vendor_legitimate_interests` at bit 1170``.
+///
+/// Boxed, so that a decoding result is as small as the value it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TcError {
+pub struct TcError(Box<Details>);
+
+/// What a [`TcError`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Details {
     kind: TcErrorKind,
     segment: usize,
     field: &'static str,
@@ -81,13 +87,14 @@ pub struct TcError {
     segment_bits: usize,
     value: Option<u64>,
     position: Option<usize>,
-    partial: Option<Box<CoreSegment>>,
+    partial: Option<CoreSegment>,
 }
 
 impl TcError {
     /// A new error of `kind` in `segment`, reading `field` at `bit`.
+    #[cold]
     pub(crate) fn new(kind: TcErrorKind, segment: usize, field: &'static str, bit: usize) -> Self {
-        Self {
+        Self(Box::new(Details {
             kind,
             segment,
             field,
@@ -96,73 +103,73 @@ impl TcError {
             value: None,
             position: None,
             partial: None,
-        }
+        }))
     }
 
     /// The same error with the offending value.
     #[must_use]
     pub(crate) fn with_value(mut self, value: u64) -> Self {
-        self.value = Some(value);
+        self.0.value = Some(value);
         self
     }
 
     /// The same error at byte `position` of the whole string.
     #[must_use]
     pub(crate) fn with_position(mut self, position: usize) -> Self {
-        self.position = Some(position);
+        self.0.position = Some(position);
         self
     }
 
     /// The same error, noting the length in bits of the segment it happened in.
     #[must_use]
     pub(crate) fn with_segment_bits(mut self, bits: usize) -> Self {
-        self.segment_bits = bits;
+        self.0.segment_bits = bits;
         self
     }
 
     /// The same error carrying the core segment as far as it was decoded.
     #[must_use]
     pub(crate) fn with_partial(mut self, core: CoreSegment) -> Self {
-        self.partial = Some(Box::new(core));
+        self.0.partial = Some(core);
         self
     }
 
     /// The kind of error.
     pub fn kind(&self) -> TcErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The stable code of the kind (`truncated`, `invalid_base64`...).
     pub fn code(&self) -> &'static str {
-        self.kind.code()
+        self.0.kind.code()
     }
 
     /// The index of the `.`-separated segment the error is in (0 is the core segment).
     pub fn segment(&self) -> usize {
-        self.segment
+        self.0.segment
     }
 
     /// The field being read, such as `vendor_legitimate_interests` (empty for `empty` and
     /// `too_large`, which are about the whole string).
     pub fn field(&self) -> &'static str {
-        self.field
+        self.0.field
     }
 
     /// The bit offset in the segment where the failing field starts (for
     /// `legitimate_interest_not_allowed`, the offending bit).
     pub fn bit(&self) -> usize {
-        self.bit
+        self.0.bit
     }
 
     /// The offending value: the version, segment type, letter, restriction type, vendor id, the
     /// purpose id of `legitimate_interest_not_allowed` or the length of a `too_large` string.
     pub fn value(&self) -> Option<u64> {
-        self.value
+        self.0.value
     }
 
     /// For `invalid_base64`, the byte position of the offending byte in the whole string.
     pub fn position(&self) -> Option<usize> {
-        self.position
+        self.0.position
     }
 
     /// The core segment as far as it was decoded before the error.
@@ -172,16 +179,25 @@ impl TcError {
     /// core segment is complete. `None` when decoding stopped before the core segment's version
     /// was read as 2 (or for `empty`, `too_large` and `invalid_base64`).
     pub fn partial(&self) -> Option<&CoreSegment> {
-        self.partial.as_deref()
+        self.0.partial.as_ref()
     }
 }
 
 impl fmt::Display for TcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let code = self.code();
-        let (segment, field, bit) = (self.segment, self.field, self.bit);
-        let value = self.value.unwrap_or_default();
-        match self.kind {
+        let Details {
+            kind,
+            segment,
+            field,
+            bit,
+            segment_bits,
+            value,
+            position,
+            ..
+        } = *self.0;
+        let value = value.unwrap_or_default();
+        match kind {
             TcErrorKind::Empty => write!(f, "{code}: the TC string is empty"),
             TcErrorKind::TooLarge => write!(
                 f,
@@ -191,12 +207,12 @@ impl fmt::Display for TcError {
             TcErrorKind::InvalidBase64 => write!(
                 f,
                 "{code}: byte {} (segment {segment}) is not a base64url character",
-                self.position.unwrap_or_default()
+                position.unwrap_or_default()
             ),
             TcErrorKind::Truncated => write!(
                 f,
-                "{code}: segment {segment} ends at bit {} while reading `{field}` at bit {bit}",
-                self.segment_bits
+                "{code}: segment {segment} ends at bit {segment_bits} while reading `{field}` at \
+                 bit {bit}"
             ),
             TcErrorKind::LegitimateInterestNotAllowed => write!(
                 f,

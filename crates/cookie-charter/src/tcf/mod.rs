@@ -33,7 +33,7 @@ pub use self::error::{TcError, TcErrorKind};
 pub use self::segments::PublisherTc;
 pub use self::vendors::{VendorEncoding, VendorSet};
 
-use self::bits::BitReader;
+use self::bits::SegmentBits;
 use self::segments::SegmentType;
 use crate::limits::MAX_TC_STRING_BYTES;
 
@@ -54,7 +54,8 @@ impl TcString {
         check_text(text)?;
         let mut segments = text.split('.').enumerate();
         let core_text = segments.next().map_or("", |(_, s)| s);
-        let core = CoreSegment::read(BitReader::new(core_text.as_bytes(), 0))?;
+        let mut bits = SegmentBits::new(core_text.as_bytes());
+        let core = CoreSegment::read(bits.reader(0))?;
         let mut tc = Self {
             core,
             disclosed_vendors: None,
@@ -62,7 +63,8 @@ impl TcString {
             publisher_tc: None,
         };
         for (index, segment) in segments {
-            if let Err(error) = tc.read_segment(index, segment) {
+            bits.load(segment.as_bytes());
+            if let Err(error) = tc.read_segment(&bits, index) {
                 return Err(error.with_partial(tc.core));
             }
         }
@@ -70,8 +72,8 @@ impl TcString {
     }
 
     /// Reads one segment after the core one into `self`.
-    fn read_segment(&mut self, index: usize, segment: &str) -> Result<(), TcError> {
-        let mut reader = BitReader::new(segment.as_bytes(), index);
+    fn read_segment(&mut self, bits: &SegmentBits, index: usize) -> Result<(), TcError> {
+        let mut reader = bits.reader(index);
         let segment_type = SegmentType::read(&mut reader)?;
         let field = segment_type.field();
         let taken = match segment_type {
@@ -134,17 +136,28 @@ fn check_text(text: &str) -> Result<(), TcError> {
     if text.len() > MAX_TC_STRING_BYTES {
         return Err(TcError::new(TcErrorKind::TooLarge, 0, "", 0).with_value(text.len() as u64));
     }
-    let mut offset = 0;
-    for (segment, part) in text.split('.').enumerate() {
-        if let Some(at) = bits::first_invalid(part.as_bytes()) {
-            let byte = part.as_bytes().get(at).copied().unwrap_or_default();
-            return Err(
-                TcError::new(TcErrorKind::InvalidBase64, segment, "", at * 6)
-                    .with_position(offset + at)
-                    .with_value(u64::from(byte)),
-            );
-        }
-        offset += part.len() + 1;
+    if let Some(position) = bits::first_invalid(text.as_bytes()) {
+        let before = text.as_bytes().get(..position).unwrap_or_default();
+        let segment = before.iter().filter(|&&b| b == b'.').count();
+        let segment_start = before.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
+        let byte = text.as_bytes().get(position).copied().unwrap_or_default();
+        let bit = (position - segment_start) * 6;
+        return Err(TcError::new(TcErrorKind::InvalidBase64, segment, "", bit)
+            .with_position(position)
+            .with_value(u64::from(byte)));
     }
     Ok(())
+}
+
+/// Checks the text of a single segment: as [`check_text`], and without `.`.
+fn check_segment(segment: &str) -> Result<(), TcError> {
+    check_text(segment)?;
+    match segment.bytes().position(|b| b == b'.') {
+        Some(position) => Err(
+            TcError::new(TcErrorKind::InvalidBase64, 0, "", position * 6)
+                .with_position(position)
+                .with_value(u64::from(b'.')),
+        ),
+        None => Ok(()),
+    }
 }

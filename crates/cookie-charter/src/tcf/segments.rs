@@ -1,6 +1,6 @@
 //! The segments after the core one: disclosed vendors, allowed vendors and publisher TC.
 
-use super::bits::{BitReader, IdBits};
+use super::bits::{BitReader, IdBits, SegmentBits};
 use super::error::{TcError, TcErrorKind};
 
 /// The type of a segment after the core one (its first 3 bits).
@@ -60,8 +60,9 @@ pub struct PublisherTc {
 impl PublisherTc {
     /// Decodes a publisher TC segment alone (segment type 3; the base64url text after a `.`).
     pub fn decode(segment: &str) -> Result<Self, TcError> {
-        super::check_text(segment)?;
-        let mut reader = BitReader::new(segment.as_bytes(), 0);
+        super::check_segment(segment)?;
+        let bits = SegmentBits::new(segment.as_bytes());
+        let mut reader = bits.reader(0);
         match SegmentType::read(&mut reader)? {
             SegmentType::PublisherTc => Self::read(&mut reader),
             other => Err(reader

@@ -43,6 +43,9 @@ impl Default for VendorSet {
     }
 }
 
+/// The range entries of a publisher restriction read in one pass, on the stack.
+const BUFFERED_ENTRIES: usize = 32;
+
 /// Bits of one range entry without its end id: IsARange and StartOrOnlyVendorId.
 const MIN_ENTRY_BITS: usize = 17;
 
@@ -96,7 +99,7 @@ impl VendorSet {
         }
     }
 
-    /// Reads `max_vendor_id` bits, bit `i` being vendor `i + 1`.
+    /// Reads `max_vendor_id` bits, bit `i` being vendor `i + 1`, 64 bits at a time.
     fn read_bitfield(
         reader: &mut BitReader<'_>,
         field: &'static str,
@@ -105,16 +108,22 @@ impl VendorSet {
         let count = usize::from(max_vendor_id);
         reader.ensure(count, field)?;
         let mut words = vec![0u64; word_count(max_vendor_id)];
-        let mut id = 1usize;
-        while id <= count {
-            let width = (count + 1 - id).min(32);
+        let mut index = 0;
+        let mut left = count;
+        while left > 0 {
+            let width = left.min(64);
             let chunk = reader.read(width as u32, field)?;
-            for offset in 0..width {
-                if (chunk >> (width - 1 - offset)) & 1 == 1 {
-                    set_bit(&mut words, id + offset);
-                }
+            // The chunk's first bit (vendor 64 * index + 1) is its most significant one: reversed,
+            // vendor 64 * index + 1 + j is bit j, which lands on bit j + 1 of the word.
+            let vendors = chunk.reverse_bits() >> (64 - width);
+            if let Some(word) = words.get_mut(index) {
+                *word |= vendors << 1;
             }
-            id += width;
+            if let Some(word) = words.get_mut(index + 1) {
+                *word |= vendors >> 63;
+            }
+            index += 1;
+            left -= width;
         }
         Ok(Self {
             max_vendor_id,
@@ -125,8 +134,10 @@ impl VendorSet {
 
     /// Reads NumEntries then the range entries; ids must lie in `1..=max` when `max` is given.
     ///
-    /// The entries are read twice: once to check them and find the largest id, so that the
-    /// bitset is allocated once at the right size, then to set the bits.
+    /// With a maximum, the bitset is allocated for it and the entries are read once. Without
+    /// (publisher restrictions), up to [`BUFFERED_ENTRIES`] entries are kept on the stack while
+    /// the largest id is found; more are read twice (once to check them and find the largest
+    /// id, then to set the bits). Either way the bitset is allocated once, at the right size.
     pub(crate) fn read_ranges(
         reader: &mut BitReader<'_>,
         field: &'static str,
@@ -134,19 +145,44 @@ impl VendorSet {
     ) -> Result<Self, TcError> {
         let entries = usize::from(reader.read_u16(12, field)?);
         reader.ensure(entries.saturating_mul(MIN_ENTRY_BITS), field)?;
-        let mut check = *reader;
-        let mut largest = 0u16;
-        for _ in 0..entries {
-            let (_, end) = read_entry(&mut check, field, max)?;
-            largest = largest.max(end);
+        if max.is_none() && entries <= BUFFERED_ENTRIES {
+            let mut buffer = [(0u16, 0u16); BUFFERED_ENTRIES];
+            let mut largest = 0u16;
+            for slot in buffer.iter_mut().take(entries) {
+                *slot = read_entry(reader, field, max)?;
+                largest = largest.max(slot.1);
+            }
+            let mut words = vec![0u64; word_count(largest)];
+            for &(start, end) in buffer.iter().take(entries) {
+                set_range(&mut words, usize::from(start), usize::from(end));
+            }
+            return Ok(Self {
+                max_vendor_id: largest,
+                encoding: VendorEncoding::Range,
+                words: words.into_boxed_slice(),
+            });
         }
-        let mut words = vec![0u64; word_count(largest)];
+        let largest = match max {
+            Some(max) => max,
+            None => {
+                let mut check = *reader;
+                let mut largest = 0u16;
+                for _ in 0..entries {
+                    let (_, end) = read_entry(&mut check, field, max)?;
+                    largest = largest.max(end);
+                }
+                largest
+            }
+        };
+        let mut words = vec![0u64; if entries == 0 { 0 } else { word_count(largest) }];
+        let mut highest = 0u16;
         for _ in 0..entries {
             let (start, end) = read_entry(reader, field, max)?;
             set_range(&mut words, usize::from(start), usize::from(end));
+            highest = highest.max(end);
         }
         Ok(Self {
-            max_vendor_id: largest,
+            max_vendor_id: highest,
             encoding: VendorEncoding::Range,
             words: words.into_boxed_slice(),
         })
@@ -154,18 +190,34 @@ impl VendorSet {
 }
 
 /// Reads one range entry: IsARange, StartOrOnlyVendorId, and EndVendorId when it is a range.
+///
+/// The entry is read in one window of 33 bits when that many remain (the common case).
+#[inline(always)]
 fn read_entry(
     reader: &mut BitReader<'_>,
     field: &'static str,
     max: Option<u16>,
 ) -> Result<(u16, u16), TcError> {
+    const RANGE_BITS: u32 = 1 + 16 + 16;
     let entry_start = reader.position();
-    let is_range = reader.read_bool(field)?;
-    let start = reader.read_u16(16, field)?;
-    let end = if is_range {
-        reader.read_u16(16, field)?
+    let (start, end) = if reader.remaining() >= RANGE_BITS as usize {
+        let window = reader.read(RANGE_BITS, field)?;
+        let start = ((window >> 16) & 0xFFFF) as u16;
+        if window >> 32 == 1 {
+            (start, (window & 0xFFFF) as u16)
+        } else {
+            reader.rewind(16);
+            (start, start)
+        }
     } else {
-        start
+        let is_range = reader.read_bool(field)?;
+        let start = reader.read_u16(16, field)?;
+        let end = if is_range {
+            reader.read_u16(16, field)?
+        } else {
+            start
+        };
+        (start, end)
     };
     let beyond_max = max.is_some_and(|max| end > max);
     if start == 0 || end < start || beyond_max {
@@ -190,19 +242,16 @@ fn word_count(largest: u16) -> usize {
     }
 }
 
-/// Sets bit `id`.
-fn set_bit(words: &mut [u64], id: usize) {
-    if let Some(word) = words.get_mut(id / 64) {
-        *word |= 1 << (id % 64);
-    }
-}
-
 /// Sets the bits `start..=end`, a word at a time.
 fn set_range(words: &mut [u64], start: usize, end: usize) {
     let (first, last) = (start / 64, end / 64);
-    for (index, word) in words.iter_mut().enumerate().take(last + 1).skip(first) {
-        let low = if index == first { start % 64 } else { 0 };
-        let high = if index == last { end % 64 } else { 63 };
+    let Some(span) = words.get_mut(first..=last) else {
+        return;
+    };
+    let span_len = span.len();
+    for (i, word) in span.iter_mut().enumerate() {
+        let low = if i == 0 { start % 64 } else { 0 };
+        let high = if i + 1 == span_len { end % 64 } else { 63 };
         let width = high - low + 1;
         let mask = if width == 64 {
             u64::MAX
