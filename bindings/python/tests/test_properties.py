@@ -11,7 +11,7 @@ from cookie_charter import Consent, Decision, Policy, PolicyError
 from strategies import NOW, dumps, names_for, policies
 
 RULES = {"undeclared", "necessary", "third_party", "anonymous_statistics", "consent"}
-STATES = {"granted", "denied", "unset", "expired", "stale"}
+STATES = {"granted", "denied", "unset", "expired", "stale", "gpc_denied"}
 
 
 def load(doc: dict[str, Any]) -> Policy:
