@@ -1,5 +1,6 @@
-//! Reading MSB-first bit fields straight from the base64url text of a segment, without decoding
-//! it into bytes first; and [`IdBits`], a fixed-width field of flags numbered from 1.
+//! Bits of a segment: validating the base64url text, unpacking it once into 64-bit words (no
+//! intermediate byte string), reading MSB-first fields of any width from them; and [`IdBits`], a
+//! fixed-width field of flags numbered from 1.
 
 use super::error::{TcError, TcErrorKind};
 
@@ -32,7 +33,8 @@ fn sextet_or_marker(byte: u8) -> u8 {
         .unwrap_or(NOT_BASE64)
 }
 
-/// The 6-bit value of a base64url character (0 for any other byte, which validation excludes).
+/// The 6-bit value of a base64url character (any other byte, which validation excludes first,
+/// gives 63).
 fn sextet_bits(byte: u8) -> u64 {
     u64::from(sextet_or_marker(byte) & 0x3F)
 }
