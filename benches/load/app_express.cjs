@@ -1,7 +1,8 @@
 'use strict'
 // The Express application of the load run: one route that sets three cookies (one necessary, one
 // statistics, one third-party marketing) and answers `ok`. With LOAD_MIDDLEWARE=1 the binding's
-// middleware runs first, with the policy named by LOAD_POLICY. Port: LOAD_PORT.
+// middleware runs first, with the policy named by LOAD_POLICY (LOAD_MIDDLEWARE=noop: a middleware
+// that does nothing, to see what a layer costs). Port: LOAD_PORT.
 // Run by benches/load/run.sh (NODE_PATH points at the Node binding's node_modules). CommonJS
 // (.cjs): benches/package.json makes .js files ES modules.
 
@@ -14,6 +15,9 @@ app.disable('etag')
 if (process.env.LOAD_MIDDLEWARE === '1') {
   const { Policy, middleware } = require(path.join(__dirname, '..', '..', 'bindings', 'node'))
   app.use(middleware(Policy.load(process.env.LOAD_POLICY)))
+} else if (process.env.LOAD_MIDDLEWARE === 'noop') {
+  // For diagnosis only (not in the table): what any middleware layer costs in Express.
+  app.use((req, res, next) => next())
 }
 app.get('/', (req, res) => {
   res.append('Set-Cookie', [

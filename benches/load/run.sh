@@ -6,12 +6,15 @@
 #
 #   bash benches/load/run.sh            # 30 s per server, 2 wrk threads, 32 connections
 #   DURATION=10 CONNECTIONS=64 bash benches/load/run.sh
+#   SERVERS=express ROUNDS=3 bash benches/load/run.sh   # one server, three rounds of both rows
+#   SERVERS=express EXPRESS_EXTRA=noop bash benches/load/run.sh  # and an Express middleware doing nothing
 #
 # Needs: wrk (apt-get install wrk), the Python binding's virtual environment with uvicorn
 # (bash bindings/python/test.sh builds it; pip install uvicorn), and the Node binding built with
 # its devDependencies (bash bindings/node/test.sh, for express).
-# Prints one Markdown table row per server: requests/s, latency, errors (socket errors and
-# non-2xx responses) and the server's resident memory before and after the run.
+# Prints one Markdown table row per server: requests/s, the CPU time (user + system) the server
+# process spent per request (steadier than requests/s on a shared machine), latency, errors
+# (socket errors and non-2xx responses) and the server's resident memory before and after the run.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,11 +25,16 @@ threads="${THREADS:-2}"
 python="${PYTHON:-$root/bindings/python/.venv/bin/python}"
 policy="$root/tests/hostile/policy.toml"
 cookie="consent=v=1&rev=1&at=$(($(date +%s) - 60))&statistics=1&marketing=0; _ga=GA1.2.3; ads=1"
+servers="${SERVERS:-asgi express}"
+rounds="${ROUNDS:-1}"
 port=18400
 
 command -v wrk > /dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
+# The CPU time the server process used so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second="$(getconf CLK_TCK)"
 
 wait_up() {
     for _ in $(seq 1 100); do
@@ -49,9 +57,11 @@ run() {
     local set_cookies
     set_cookies="$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port/" | grep -ci '^set-cookie:' || true)"
     wrk -t"$threads" -c"$connections" -d3s -H "Cookie: $cookie" "http://127.0.0.1:$port/" > /dev/null
-    local before after out
+    local before after out cpu_before cpu_after
     before="$(rss_kib "$pid")"
+    cpu_before="$(cpu_ticks "$pid")"
     out="$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port/")"
+    cpu_after="$(cpu_ticks "$pid")"
     after="$(rss_kib "$pid")"
     kill "$pid"
     wait "$pid" 2> /dev/null || true
@@ -61,17 +71,29 @@ run() {
     p99="$(awk '/^ +99%/ {print $2}' <<< "$out")"
     socket="$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<< "$out")"
     non2xx="$(awk '/Non-2xx/ {print $5}' <<< "$out")"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s → %s MiB |\n' "$name" \
-        "$([ "$with" = 1 ] && echo yes || echo no)" "$set_cookies" "$rps" "$latency" "$p99" \
+    requests="$(awk '/requests in/ {print $1}' <<< "$out")"
+    # Server CPU time per request: what the server spends, whatever share of the cores it got.
+    cpu_us="$(awk -v t="$((cpu_after - cpu_before))" -v hz="$ticks_per_second" -v n="$requests" \
+        'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s → %s MiB |\n' "$name" \
+        "$(case "$with" in 1) echo yes ;; 0) echo no ;; *) echo "$with" ;; esac)" "$set_cookies" "$rps" "$cpu_us" "$latency" "$p99" \
         "$(( ${socket:-0} + ${non2xx:-0} ))" "$((before / 1024))" "$((after / 1024))"
 }
 
-echo "| server | middleware | Set-Cookie sent | requests/s | mean latency | p99 | errors | RSS before → after |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| server | middleware | Set-Cookie sent | requests/s | server CPU µs/request | mean latency | p99 | errors | RSS before → after |"
+echo "|---|---|---|---|---|---|---|---|---|"
 cd "$here"
-for with in 0 1; do
-    run "uvicorn (ASGI)" "$with" sh -c 'exec "$0" -m uvicorn app_asgi:app --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
-done
-for with in 0 1; do
-    run "Express" "$with" env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
+# Each round runs the server without then with the middleware, one after the other, so that a
+# change of the machine's load hits both rows of a round alike.
+for _ in $(seq 1 "$rounds"); do
+    if [[ " $servers " == *" asgi "* ]]; then
+        for with in 0 1; do
+            run "uvicorn (ASGI)" "$with" sh -c 'exec "$0" -m uvicorn app_asgi:app --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
+        done
+    fi
+    if [[ " $servers " == *" express "* ]]; then
+        for with in 0 ${EXPRESS_EXTRA:-} 1; do
+            run "Express" "$with" env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
+        done
+    fi
 done

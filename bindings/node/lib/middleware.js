@@ -15,21 +15,22 @@
 //
 // Cost: the hook is `writeHead` alone, patched once on the prototype that gives it (Node's
 // `ServerResponse.prototype`, patched when the first middleware is made), not on every response;
-// a response carries only its state under a symbol. The filter, the consent and the purge are
-// one call into the core per response (`respond` in src/fast.rs); the native `Consent` is made
-// only when a handler reads it.
+// `req.consent` is an accessor on Node's request prototype, so that a request costs one new
+// property, its state on the response. The filter, the
+// consent and the purge are one call into the core per response (`respond` in src/fast.rs); the
+// native `Consent` is made only when a handler reads it.
 
 const http = require('node:http')
 
-/** The state of a response (and of its request) handled by the middleware. */
+/** The state of a request, on its response (and Express's `res.locals`). */
 const kState = Symbol('cookie-charter.state')
 /** Marks the `writeHead` functions made here. */
 const kHook = Symbol('cookie-charter.hook')
 
 const NO_HEADERS = Object.freeze([])
-/** `respond` codes (src/fast.rs). */
-const KEPT = 1
-const REWRITTEN = 2
+/** `respond` codes (src/fast.rs): `1` kept, `2` rewritten, `0` dropped. */
+const KEPT = 49
+const REWRITTEN = 50
 
 function nowSeconds() {
   return Math.floor(Date.now() / 1000)
@@ -70,15 +71,68 @@ class State {
     return this.consent
   }
 
+  /** The consent of the request's `Cookie` header (what judges unless a handler replaced it). */
+  headerConsent() {
+    return this.replaced ? this.config.policy.consentFromCookieHeader(this.cookieHeader) : this.getConsent()
+  }
+
   setConsent(value) {
     this.consent = value
     this.replaced = true
   }
 }
 
-// `req.consent` and `res.locals.consent`: accessors over the state (one descriptor object for
-// every request).
-const consentAccessor = {
+/**
+ * A request's state is on its response (`res[kState]`), and on the request only when the request
+ * does not name its response (`req.res`, which Express sets): adding a property to Express's
+ * request or response costs a microsecond or two (Express changes their prototype, and each new
+ * property then copies the object's shape), so the middleware adds as few as it can. (A
+ * `WeakMap` costs more: the garbage collector visits its entries on every young collection.)
+ */
+function stateOf(res) {
+  return res[kState]
+}
+
+function requestState(req) {
+  const state = req[kState]
+  if (state !== undefined) return state
+  const res = req.res
+  return res !== undefined && res !== null && typeof res === 'object' && res.req === req ? res[kState] : undefined
+}
+
+// `req.consent`: an accessor on Node's `IncomingMessage.prototype` (added when the first
+// middleware is made), so that a request costs no property; requests of another class, or that
+// already hold a `consent` of their own, get the accessor themselves.
+const requestAccessor = {
+  get() {
+    const state = requestState(this)
+    return state === undefined ? undefined : state.getConsent()
+  },
+  set(value) {
+    const state = requestState(this)
+    if (state !== undefined) state.setConsent(value)
+    else Object.defineProperty(this, 'consent', { value, writable: true, enumerable: true, configurable: true })
+  },
+  enumerable: false,
+  configurable: true,
+}
+let requestsHooked = false
+
+function hookRequests() {
+  const proto = http.IncomingMessage.prototype
+  const own = Object.getOwnPropertyDescriptor(proto, 'consent')
+  if (own === undefined) {
+    Object.defineProperty(proto, 'consent', requestAccessor)
+    requestsHooked = true
+  } else {
+    requestsHooked = own.get === requestAccessor.get
+  }
+}
+
+const instanceAccessor = { ...requestAccessor, enumerable: true }
+
+// Express's `res.locals.consent`: `res.locals` is a fresh object with no prototype.
+const localsAccessor = {
   get() {
     return this[kState].getConsent()
   },
@@ -106,6 +160,7 @@ function middleware(policy, options, helpers) {
   // Before any request: a wrapper that another middleware puts on a response captures the
   // hooked `writeHead`.
   hookOwner(http.ServerResponse.prototype)
+  if (!requestsHooked) hookRequests()
 
   return function cookieCharter(req, res, next) {
     if (
@@ -120,19 +175,21 @@ function middleware(policy, options, helpers) {
     }
     const previous = res[kState]
     if (previous !== undefined && !previous.done) {
-      // Mounted twice on one response: the first one judges it.
+      // Mounted twice on one request: the first one judges it.
       if (typeof next === 'function') next()
       return
     }
     const cookie = req.headers.cookie
     const state = new State(config, req, typeof cookie === 'string' ? cookie : null, config.clock())
     res[kState] = state
-    req[kState] = state
-    Object.defineProperty(req, 'consent', consentAccessor)
+    if (req.res !== res) req[kState] = state
+    if (!requestsHooked || !(req instanceof http.IncomingMessage) || Object.hasOwn(req, 'consent')) {
+      Object.defineProperty(req, 'consent', instanceAccessor)
+    }
     const locals = res.locals
     if (locals && typeof locals === 'object') {
       locals[kState] = state
-      Object.defineProperty(locals, 'consent', consentAccessor)
+      Object.defineProperty(locals, 'consent', localsAccessor)
     }
     if (res.writeHead[kHook] !== true) hookResponse(res)
     if (typeof next === 'function') next()
@@ -166,7 +223,7 @@ function hookOwner(owner) {
 /** `writeHead` that filters the headers of the responses the middleware handles first. */
 function hooked(writeHead) {
   const filtering = function writeHeadFiltered(statusCode, reason, headers) {
-    const state = this[kState]
+    const state = stateOf(this)
     if (state === undefined || state.done || this.headersSent) return writeHead.apply(this, arguments)
     state.done = true
     if (headers === undefined && typeof reason === 'object' && reason !== null) {
@@ -198,7 +255,7 @@ function filterHeaders(res, state) {
   const purge = config.purge && cookieHeader !== null && cookieHeader !== ''
   let values
   if (state.replaced) {
-    values = withConsent(config, state, list, purge)
+    values = withConsent(config, state, list, purge, state.consent)
   } else {
     if (list.length === 0 && !purge) return
     values = withHeader(config, state, list, purge)
@@ -208,42 +265,53 @@ function filterHeaders(res, state) {
   else if (existing !== undefined) res.removeHeader('set-cookie')
 }
 
-/** The Set-Cookie values to send, for the consent of the request's `Cookie` header: one call. */
+/** The Set-Cookie values to send, for the consent of the request's `Cookie` header: one call
+ * with one string each way (`respond` in src/fast.rs). */
 function withHeader(config, state, list, purge) {
   const { fast, onDropped } = config
-  const codes = fast.respond(state.cookieHeader ?? '', list, state.now, purge)
-  const deletions = codes[list.length]
+  const cookieHeader = state.cookieHeader ?? ''
+  let lines = cookieHeader
+  if (lines.includes('\n')) return withConsent(config, state, list, purge, state.headerConsent())
+  for (let i = 0; i < list.length; i++) {
+    const value = list[i]
+    // Node refuses header values with a line break; one set another way is judged apart.
+    if (value.includes('\n')) return withConsent(config, state, list, purge, state.headerConsent())
+    lines += '\n' + value
+  }
+  const answer = fast.respond(lines, state.now, purge)
+  const count = list.length
+  let values = list
   let texts = null
   let textAt = 0
-  let values = list
   let dropped = false
-  for (let i = 0; i < list.length; i++) {
-    const code = codes[i]
+  for (let i = 0; i < count; i++) {
+    const code = answer.charCodeAt(i)
     if (code === KEPT && values === list) continue
     if (values === list) values = list.slice(0, i)
     if (code === KEPT) values.push(list[i])
     else if (code === REWRITTEN) {
-      if (texts === null) texts = fast.rewritten()
+      if (texts === null) texts = answer.slice(count + 1).split('\n')
       values.push(texts[textAt++])
     } else dropped = true
   }
-  if (deletions > 0) {
-    if (texts === null) texts = fast.rewritten()
-    if (values === list) values = list.slice()
-    for (let i = textAt; i < texts.length; i++) values.push(texts[i])
+  if (answer.length > count) {
+    if (texts === null) texts = answer.slice(count + 1).split('\n')
+    if (textAt < texts.length) {
+      if (values === list) values = list.slice()
+      for (let i = textAt; i < texts.length; i++) values.push(texts[i])
+    }
   }
   if (dropped && onDropped) {
     // The details of what was dropped, for the log: asked again with the consent object.
-    const { dropped: details } = config.policy.filterSetCookies(list, state.getConsent(), state.now)
+    const { dropped: details } = config.policy.filterSetCookies(list, state.headerConsent(), state.now)
     if (details.length > 0) onDropped(details, state.req)
   }
   return values
 }
 
 /** The Set-Cookie values to send, for a consent that a handler gave. */
-function withConsent(config, state, list, purge) {
+function withConsent(config, state, list, purge, consent) {
   const { policy, onDropped } = config
-  const consent = state.consent
   // Anything else than a Consent under `req.consent` (another library's) does not judge.
   if (!(consent instanceof config.Consent)) {
     if (list.length === 0 && !purge) return list

@@ -13,10 +13,9 @@
 //! - `filter(headers, id, now)`: `filter_set_cookies` as numbers, see [`filter_codes`];
 //!   `rewritten()` gives the texts of the kept headers the core rewrote (clamped lifetimes);
 //! - `purge(cookieHeader, id, now)`: `purge` as strings, see [`purge_strings`];
-//! - `respond(cookieHeader, headers, now, purge)`: all a response needs in one call (the
-//!   middleware's): the consent read from the request's `Cookie` header, the filter of the
-//!   response's `Set-Cookie` headers, and the deletions of `purge`, see [`respond_codes`]; the
-//!   texts come from `rewritten()`.
+//! - `respond(lines, now, purge)`: all a response needs in one call (the middleware's): the
+//!   consent read from the request's `Cookie` header, the filter of the response's `Set-Cookie`
+//!   headers, and the deletions of `purge`, one string in and one out, see [`respond`].
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -32,8 +31,8 @@ use crate::policy::states_of;
 
 /// The JS function `(headers, id, now) => codes`.
 type FilterFn<'env> = Function<'env, FnArgs<(Vec<String>, u32, f64)>, Vec<u32>>;
-/// The JS function `(cookieHeader, headers, now, purge) => codes`.
-type RespondFn<'env> = Function<'env, FnArgs<(String, Vec<String>, f64, bool)>, Vec<u32>>;
+/// The JS function `(lines, now, purge) => answer`.
+type RespondFn<'env> = Function<'env, FnArgs<(String, f64, bool)>, String>;
 
 /// Consents named by a number; freed slots are reused.
 #[derive(Default)]
@@ -174,23 +173,12 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     })?;
     object.set_named_property("filter", filter)?;
 
-    let (p, r) = (Arc::clone(&policy), Rc::clone(&rewritten_texts));
+    let p = Arc::clone(&policy);
     let respond: RespondFn = env.create_function_from_closure("respond", move |ctx| {
-        let cookie_header: String = ctx.get(0)?;
-        let headers: Vec<String> = ctx.get(1)?;
-        let now: f64 = ctx.get(2)?;
-        let purge: bool = ctx.get(3)?;
-        guarded(|| {
-            let mut texts = r.try_borrow_mut().map_err(|_| slab_error())?;
-            Ok(respond_codes(
-                &p,
-                &cookie_header,
-                &headers,
-                unix(now),
-                purge,
-                &mut texts,
-            ))
-        })
+        let lines: String = ctx.get(0)?;
+        let now: f64 = ctx.get(1)?;
+        let purge: bool = ctx.get(2)?;
+        guarded(|| Ok(self::respond(&p, &lines, unix(now), purge)))
     })?;
     object.set_named_property("respond", respond)?;
 
@@ -291,45 +279,43 @@ fn filter_codes(
     out
 }
 
-/// A kept header in [`respond_codes`].
-const RESPOND_KEPT: u32 = 1;
-/// A kept header that the core rewrote, in [`respond_codes`].
-const RESPOND_REWRITTEN: u32 = 2;
-
-/// What a response needs, for the consent read from `cookie_header`: one number per header of
-/// `headers` (`0` dropped, [`RESPOND_KEPT`], or [`RESPOND_REWRITTEN`]), then the number of
-/// deletion headers (from `purge` of `cookie_header`, when `purge`). `texts` receives the texts
-/// of the rewritten headers, in order, then the deletion headers.
-fn respond_codes(
-    policy: &Policy,
-    cookie_header: &str,
-    headers: &[String],
-    now: u64,
-    purge: bool,
-    texts: &mut Vec<String>,
-) -> Vec<u32> {
-    texts.clear();
+/// What a response needs, in one string each way (strings cross Node-API far cheaper than
+/// arrays of them).
+///
+/// `lines` holds the request's `Cookie` header then the response's `Set-Cookie` values, one per
+/// line (`\n`: no header value holds one, Node refuses them, and the caller sends the others
+/// elsewhere). The consent is the one the `Cookie` header gives. The answer holds one character
+/// per `Set-Cookie` value, `0` dropped, `1` kept as is, `2` rewritten by the core; then, each after
+/// a `\n`, the texts of the rewritten values in order, then the deletion headers of `purge` of the
+/// `Cookie` header (when `purge`).
+fn respond(policy: &Policy, lines: &str, now: u64, purge: bool) -> String {
+    let mut lines = lines.split('\n');
+    let cookie_header = lines.next().unwrap_or_default();
     let consent = policy.consent_from_cookie_header(cookie_header);
-    let mut out = Vec::with_capacity(headers.len() + 1);
-    for header in headers {
-        let filtered = policy.filter_set_cookies(std::iter::once(header.as_str()), &consent, now);
-        out.push(match filtered.kept.into_iter().next() {
-            Some(kept) if kept == header.as_str() => RESPOND_KEPT,
+    let mut codes = String::new();
+    let mut texts = String::new();
+    for header in lines {
+        let filtered = policy.filter_set_cookies(std::iter::once(header), &consent, now);
+        codes.push(match filtered.kept.into_iter().next() {
+            Some(kept) if kept == header => '1',
             Some(kept) => {
-                texts.push(kept.into_owned());
-                RESPOND_REWRITTEN
+                texts.push('\n');
+                texts.push_str(&kept);
+                '2'
             }
-            None => 0,
+            None => '0',
         });
     }
-    let before = texts.len();
     if purge && !cookie_header.is_empty() {
         for purged in policy.purge(cookie_header, &consent, now) {
-            texts.extend(purged.headers);
+            for header in &purged.headers {
+                texts.push('\n');
+                texts.push_str(header);
+            }
         }
     }
-    out.push(u32::try_from(texts.len() - before).unwrap_or(u32::MAX));
-    out
+    codes.push_str(&texts);
+    codes
 }
 
 /// `purge` of a `Cookie` header as one flat list: for each cookie to delete, its name, its

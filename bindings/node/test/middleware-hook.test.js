@@ -186,7 +186,6 @@ test('the consent is read when asked, equal on req and res.locals; a handler may
       same: res.locals.consent === consent && req.consent === consent,
       cookie: consent.toCookie(),
       problem: consent.problem,
-      keys: Object.keys(req).includes('consent'),
     })
   })
   app.get('/replace', (req, res) => {
@@ -219,7 +218,6 @@ test('the consent is read when asked, equal on req and res.locals; a handler may
       same: true,
       cookie: statistics.toCookie(),
       problem: null,
-      keys: true,
     })
     assert.deepEqual(setNames(read.setCookies), ['sessionid', '_ga'])
     assert.deepEqual(deletedNames(read.setCookies), ['_ads'])
@@ -305,5 +303,44 @@ test('purge: false sends no deletions; an empty filter result removes the header
   await withServer(server, async (base) => {
     const r = await get(base, '/', '_ads=1; _ga=1')
     assert.deepEqual(r.setCookies, [])
+  })
+})
+
+test('values that cannot cross in one string (line breaks, from a fake request or response) are still judged', () => {
+  const mw = middleware(policy, { now: () => NOW })
+  const written = []
+  const res = {
+    headers: new Map(),
+    headersSent: false,
+    setHeader(name, value) {
+      this.headers.set(name.toLowerCase(), value)
+    },
+    getHeader(name) {
+      return this.headers.get(name.toLowerCase())
+    },
+    removeHeader(name) {
+      this.headers.delete(name.toLowerCase())
+    },
+    writeHead(status) {
+      written.push(this.getHeader('set-cookie'))
+    },
+  }
+  mw({ headers: { cookie: `consent=${statistics.toCookie()}; _ads=1\nx=2` } }, res)
+  res.setHeader('Set-Cookie', ['_ga=1', '_ads=2\nsessionid=3', 'sessionid=4'])
+  res.writeHead(200)
+  // `_ads=2\nsessionid=3` is one value for the _ads cookie (the core refuses its control character).
+  assert.deepEqual(setNames(written[0]), ['_ga', 'sessionid'])
+  assert.deepEqual(deletedNames(written[0]), ['_ads'])
+})
+
+test('req.consent on requests the middleware did not see: undefined, and assignable', async () => {
+  middleware(policy)
+  const server = http.createServer((req, res) => {
+    const before = req.consent
+    req.consent = 'mine'
+    res.end(JSON.stringify([before === undefined, req.consent]))
+  })
+  await withServer(server, async (base) => {
+    assert.equal((await get(base, '/')).body, '[true,"mine"]')
   })
 })
