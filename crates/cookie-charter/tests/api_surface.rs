@@ -23,7 +23,10 @@ fn choices_have_their_ids_and_read_back() {
 #[test]
 fn consent_states_have_their_ids_read_back_and_display() {
     let ids: Vec<&str> = ConsentState::ALL.iter().map(|s| s.as_str()).collect();
-    assert_eq!(ids, ["granted", "denied", "unset", "expired", "stale"]);
+    assert_eq!(
+        ids,
+        ["granted", "denied", "unset", "expired", "stale", "gpc_denied"]
+    );
     for state in ConsentState::ALL {
         assert_eq!(ConsentState::parse(state.as_str()), Some(state));
         assert_eq!(state.to_string(), state.as_str());
