@@ -25,7 +25,14 @@ fn consent_states_have_their_ids_read_back_and_display() {
     let ids: Vec<&str> = ConsentState::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(
         ids,
-        ["granted", "denied", "unset", "expired", "stale", "gpc_denied"]
+        [
+            "granted",
+            "denied",
+            "unset",
+            "expired",
+            "stale",
+            "gpc_denied"
+        ]
     );
     for state in ConsentState::ALL {
         assert_eq!(ConsentState::parse(state.as_str()), Some(state));
