@@ -12,6 +12,7 @@
 
 mod engines;
 mod scaling;
+mod tcf;
 mod timing;
 mod workload;
 
@@ -46,6 +47,7 @@ fn main() {
         Some("check") => {
             let fixture = Fixture::new();
             fixture.check();
+            tcf::check(&tcf::strings());
             println!(
                 "{} names: cookie-charter, naive, Cedar and Rego agree",
                 fixture.queries.len()
@@ -318,9 +320,18 @@ fn run(dir: &Path, fixture: Fixture) {
         }),
     ));
 
+    eprintln!("rust: TC strings");
+    let strings = tcf::strings();
+    rows.extend(tcf::rows(&strings));
+
     eprintln!("rust: scaling");
     let scaling = scaling::run();
-    let out = json!({"language": "rust", "rows": rows, "scaling": scaling});
+    let out = json!({
+        "language": "rust",
+        "rows": rows,
+        "scaling": scaling,
+        "tc_strings": tcf::describe(&strings),
+    });
     write(
         dir,
         "rust.json",
@@ -337,6 +348,11 @@ mod tests {
     #[test]
     fn every_rust_engine_gives_the_same_answers() {
         Fixture::new().check();
+    }
+
+    #[test]
+    fn both_tc_string_decoders_agree() {
+        tcf::check(&tcf::strings());
     }
 
     #[test]
