@@ -24,12 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from cookie_charter._middleware import (
-    CONSENT_KEY,
-    POLICY_KEY,
-    OnDropped,
-    rewrite_set_cookies,
-)
+from cookie_charter._middleware import CONSENT_KEY, POLICY_KEY, OnDropped
 from cookie_charter._native import Consent, Policy
 
 __all__ = ["CONSENT_KEY", "POLICY_KEY", "ConsentMiddleware", "get_consent"]
@@ -49,8 +44,13 @@ def get_consent(scope: Scope) -> Consent:
 
 def _cookie_header(headers: Any) -> str | None:
     # HTTP/2 and HTTP/3 may send the Cookie header in several fields; they join with "; ".
-    values = [value.decode("latin-1") for name, value in headers if name.lower() == b"cookie"]
-    return "; ".join(values) if values else None
+    # ASGI servers give lowercase names; `lower()` only runs on names of the right length.
+    found = None
+    for name, value in headers:
+        if len(name) == 6 and (name == b"cookie" or name.lower() == b"cookie"):
+            text = value.decode("latin-1")
+            found = text if found is None else f"{found}; {text}"
+    return found
 
 
 class ConsentMiddleware:
@@ -80,28 +80,58 @@ class ConsentMiddleware:
         scope = dict(scope)
         scope[CONSENT_KEY] = policy.consent_from_cookie_header(cookie_header)
         scope[POLICY_KEY] = policy
+        purge = self.purge and bool(cookie_header)
+        on_dropped = self.on_dropped
 
         async def filtering_send(message: Message) -> None:
-            if message.get("type") == "http.response.start":
-                others = []
-                set_cookies = []
-                for name, value in message.get("headers", ()):
-                    if bytes(name).lower() == b"set-cookie":
-                        set_cookies.append(bytes(value).decode("latin-1"))
-                    else:
-                        others.append((name, value))
-                values = rewrite_set_cookies(
-                    policy,
-                    get_consent(scope),
-                    set_cookies,
-                    cookie_header,
-                    purge=self.purge,
-                    now=int(time.time()),
-                    on_dropped=self.on_dropped,
-                )
-                others.extend((b"set-cookie", value.encode("latin-1")) for value in values)
-                message = dict(message)
-                message["headers"] = others
+            if message["type"] == "http.response.start":
+                message = _filtered_start(policy, scope, message, cookie_header, purge, on_dropped)
             await send(message)
 
         await self.app(scope, receive, filtering_send)
+
+
+def _filtered_start(
+    policy: Policy,
+    scope: Scope,
+    message: Message,
+    cookie_header: str | None,
+    purge: bool,
+    on_dropped: OnDropped | None,
+) -> Message:
+    """The `http.response.start` message with its Set-Cookie headers filtered (in order, after
+    the other headers), then the deletions of the withdrawn cookies; the message itself when
+    there is nothing to change."""
+    headers = message.get("headers", ())
+    others = []
+    set_cookies = []
+    for header in headers:
+        name = header[0]
+        if len(name) == 10 and (name == b"set-cookie" or name.lower() == b"set-cookie"):
+            set_cookies.append(bytes(header[1]).decode("latin-1"))
+        else:
+            others.append(header)
+    if not set_cookies and not purge:
+        return message
+    # The handler may have recorded a new choice in the scope (a consent banner's endpoint):
+    # the response is then judged with it.
+    consent = get_consent(scope)
+    now = int(time.time())
+    if set_cookies:
+        filtered = policy.filter_set_cookies(set_cookies, consent, now)
+        if filtered.dropped and on_dropped is not None:
+            on_dropped(filtered.dropped)
+        kept = filtered.kept
+    else:
+        kept = []
+    deletions = policy.purge(cookie_header, consent, now) if purge else ()
+    if not deletions and len(kept) == len(set_cookies) and kept == set_cookies:
+        return message
+    for value in kept:
+        others.append((b"set-cookie", value.encode("latin-1")))
+    for purged in deletions:
+        for value in purged.headers:
+            others.append((b"set-cookie", value.encode("latin-1")))
+    message = dict(message)
+    message["headers"] = others
+    return message

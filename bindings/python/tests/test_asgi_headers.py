@@ -1,0 +1,117 @@
+"""The ASGI middleware's header work, driven directly (no server): which messages it rewrites,
+header name spellings, several Cookie fields, a consent replaced by the handler, and that
+nothing of one request is reused for the next."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from cookie_charter import Consent, Policy, asgi
+from test_api import POLICY_TOML
+
+POLICY = Policy.from_toml(POLICY_TOML)
+GRANTED = Consent({"statistics": "granted", "marketing": "denied"}, revision=POLICY.revision)
+
+
+def run(
+    headers: list[tuple[Any, Any]],
+    request_headers: list[tuple[bytes, bytes]],
+    *,
+    replace: Consent | None = None,
+    **options: Any,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Runs one request through the middleware; returns the start message the app sent and the
+    messages the server received."""
+    sent: list[dict[str, Any]] = []
+    start = {"type": "http.response.start", "status": 200, "headers": headers}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if replace is not None:
+            scope[asgi.CONSENT_KEY] = replace
+        await send(start)
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "headers": request_headers}
+    asyncio.run(asgi.ConsentMiddleware(app, POLICY, **options)(scope, receive, send))
+    return start, sent
+
+
+def set_cookies(message: dict[str, Any]) -> list[str]:
+    return [bytes(v).decode("latin-1") for n, v in message["headers"] if bytes(n).lower() == b"set-cookie"]
+
+
+def names(values: list[str]) -> list[str]:
+    return [v.split("=", 1)[0] for v in values if "Max-Age=0" not in v]
+
+
+def deleted(values: list[str]) -> list[str]:
+    return sorted({v.split("=", 1)[0] for v in values if "Max-Age=0" in v})
+
+
+def test_a_response_with_nothing_to_change_is_sent_as_given() -> None:
+    headers = [(b"set-cookie", b"_ga=1; Path=/"), (b"content-type", b"text/plain")]
+    start, sent = run(headers, [(b"cookie", f"consent={GRANTED.to_cookie()}".encode())])
+    assert sent[0] is start
+    assert sent[0]["headers"] is headers
+    no_cookies, sent = run([(b"content-type", b"text/plain")], [])
+    assert sent[0] is no_cookies
+
+
+def test_header_spellings_several_cookie_fields_and_byte_types() -> None:
+    headers = [
+        (b"Set-Cookie", b"_ga=1"),
+        (bytearray(b"SET-COOKIE"), bytearray(b"_ad_x=2")),
+        (b"x-other", b"set-cookie"),
+    ]
+    # HTTP/2 may split the Cookie header: the fields are joined.
+    request = [(b"Cookie", f"consent={GRANTED.to_cookie()}".encode()), (b"cookie", b"_ad_x=held")]
+    _, sent = run(headers, request)
+    values = set_cookies(sent[0])
+    assert names(values) == ["_ga"]
+    assert deleted(values) == ["_ad_x"]
+    assert (b"x-other", b"set-cookie") in sent[0]["headers"]
+    assert sent[1] == {"type": "http.response.body", "body": b"ok"}
+
+
+def test_a_consent_replaced_by_the_handler_judges_the_response() -> None:
+    marketing = Consent({"statistics": "denied", "marketing": "granted"}, revision=POLICY.revision)
+    headers = [(b"set-cookie", b"_ga=1"), (b"set-cookie", b"_ad_x=2")]
+    request = [(b"cookie", f"consent={GRANTED.to_cookie()}; _ga=held".encode())]
+    _, sent = run(headers, request, replace=marketing)
+    values = set_cookies(sent[0])
+    assert names(values) == ["_ad_x"]
+    assert deleted(values) == ["_ga"]
+
+
+def test_each_request_is_judged_on_its_own_cookie_header() -> None:
+    headers = [(b"set-cookie", b"_ga=1"), (b"set-cookie", b"_ad_x=2")]
+    cases = [
+        (f"consent={GRANTED.to_cookie()}; _ad_x=1", ["_ga"], ["_ad_x"]),
+        (f"consent={GRANTED.to_cookie()}", ["_ga"], []),
+        ("_ga=1; _ad_x=1", [], ["_ad_x", "_ga"]),
+        (None, [], []),
+        (f"consent={GRANTED.to_cookie()}; _ga=1; tracker=2", ["_ga"], ["tracker"]),
+    ]
+    for _ in range(2):
+        for cookie, kept, gone in cases:
+            request = [] if cookie is None else [(b"cookie", cookie.encode())]
+            _, sent = run(list(headers), request)
+            values = set_cookies(sent[0])
+            assert names(values) == kept, cookie
+            assert deleted(values) == gone, cookie
+
+
+def test_options_purge_and_on_dropped() -> None:
+    dropped: list[Any] = []
+    headers = [(b"set-cookie", b"_ga=1"), (b"set-cookie", b"tracker=2")]
+    request = [(b"cookie", b"_ga=held")]
+    _, sent = run(headers, request, purge=False, on_dropped=dropped.append)
+    assert set_cookies(sent[0]) == []
+    assert [d.cookie for d in dropped[0]] == ["_ga", "tracker"]
