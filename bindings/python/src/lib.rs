@@ -3,6 +3,7 @@
 //! Every call runs behind a guard that turns a Rust panic into `PolicyError` (code `panic`);
 //! every object is immutable, so one `Policy` can be shared by all threads.
 
+mod asgi;
 mod consent;
 mod decision;
 mod errors;

@@ -363,6 +363,31 @@ impl PyPolicy {
         })
     }
 
+    /// For `cookie_charter.asgi`: a response's raw header list filtered and purged in one call
+    /// (see `crate::asgi`), or None when nothing changes.
+    #[pyo3(name = "_asgi_headers", signature = (headers, cookie_header, consent, now, purge))]
+    fn asgi_headers<'py>(
+        &self,
+        py: Python<'py>,
+        headers: &Bound<'py, PyAny>,
+        cookie_header: Option<&str>,
+        consent: PyRef<'_, PyConsent>,
+        now: u64,
+        purge: bool,
+    ) -> PyResult<Option<Bound<'py, pyo3::types::PyList>>> {
+        guard(py, || {
+            crate::asgi::response_headers(
+                py,
+                &self.inner,
+                headers,
+                cookie_header,
+                &consent.inner,
+                now,
+                purge,
+            )
+        })
+    }
+
     /// The visitor's consent read from a `Cookie` request header: the value of the cookie named
     /// by the policy's `consent_cookie` (the first one sent), as `Consent.from_cookie` reads it.
     #[pyo3(signature = (cookie_header))]

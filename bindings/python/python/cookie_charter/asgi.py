@@ -103,6 +103,18 @@ def _filtered_start(
     the other headers), then the deletions of the withdrawn cookies; the message itself when
     there is nothing to change."""
     headers = message.get("headers", ())
+    # The handler may have recorded a new choice in the scope (a consent banner's endpoint):
+    # the response is then judged with it.
+    consent = get_consent(scope)
+    now = int(time.time())
+    if on_dropped is None:
+        # One native call over the raw header list (no Python object per header value).
+        rewritten = policy._asgi_headers(headers, cookie_header, consent, now, purge)
+        if rewritten is None:
+            return message
+        message = dict(message)
+        message["headers"] = rewritten
+        return message
     others = []
     set_cookies = []
     for header in headers:
@@ -113,19 +125,15 @@ def _filtered_start(
             others.append(header)
     if not set_cookies and not purge:
         return message
-    # The handler may have recorded a new choice in the scope (a consent banner's endpoint):
-    # the response is then judged with it.
-    consent = get_consent(scope)
-    now = int(time.time())
     if set_cookies:
         filtered = policy.filter_set_cookies(set_cookies, consent, now)
-        if filtered.dropped and on_dropped is not None:
+        if filtered.dropped:
             on_dropped(filtered.dropped)
         kept = filtered.kept
     else:
         kept = []
     deletions = policy.purge(cookie_header, consent, now) if purge else ()
-    if not deletions and len(kept) == len(set_cookies) and kept == set_cookies:
+    if not deletions and kept == set_cookies:
         return message
     for value in kept:
         others.append((b"set-cookie", value.encode("latin-1")))
