@@ -15,7 +15,7 @@ use crate::strings::{cookie_charter_str, cookie_charter_string};
 /// publisher-TC segments. Immutable: any number of threads may read one at the same time.
 /// Created by `cookie_charter_tc_string_decode`, released by `cookie_charter_tc_string_free`.
 pub struct cookie_charter_tc_string {
-    inner: TcString,
+    inner: TcString<'static>,
 }
 
 /// A decoding failure as the core error the other languages report: code `invalid_tc_string`,
@@ -31,7 +31,7 @@ fn tc_failure(error: engine::TcError) -> Failure {
 /// `tc` is NULL or a live TC string from this library.
 unsafe fn field<T: Default>(
     tc: *const cookie_charter_tc_string,
-    read: impl FnOnce(&TcString) -> T,
+    read: impl FnOnce(&TcString<'static>) -> T,
 ) -> T {
     let mut value = T::default();
     guard_void(|| {
@@ -71,7 +71,9 @@ pub unsafe extern "C" fn cookie_charter_tc_string_decode(
         let tc_out = out(tc_out)?;
         // SAFETY: the caller's promise, passed on; NULL is checked.
         let source = unsafe { ffi::text(text, len) }?;
-        let inner = TcString::decode(source).map_err(tc_failure)?;
+        let inner = TcString::decode(source)
+            .map(TcString::into_owned)
+            .map_err(tc_failure)?;
         let tc = Box::into_raw(Box::new(cookie_charter_tc_string { inner }));
         // SAFETY: not NULL, writable (the caller's promise).
         unsafe { tc_out.write(tc) };

@@ -17,7 +17,7 @@ use crate::errors::tc_error;
 use crate::policy::Policy;
 
 /// A decoded TC string, as `index.js` holds it.
-pub type Tc = External<TcString>;
+pub type Tc = External<TcString<'static>>;
 
 /// Converts an id set to JS numbers.
 fn ids(ids: impl Iterator<Item = u8>) -> Vec<u32> {
@@ -51,7 +51,7 @@ fn vendor_id(id: f64) -> Option<u16> {
 #[napi(js_name = "_tcDecode", skip_typescript, catch_unwind)]
 pub fn decode(env: Env, text: String) -> napi::Result<Tc> {
     TcString::decode(&text)
-        .map(External::new)
+        .map(|tc| External::new(tc.into_owned()))
         .map_err(|e| tc_error(&env, &e))
 }
 

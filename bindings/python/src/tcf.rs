@@ -24,12 +24,12 @@ pub(crate) fn text_of<'a>(text: &'a Bound<'_, PyString>) -> Cow<'a, str> {
 }
 
 /// Decodes a TC string, raising `TcStringError` when it does not decode.
-pub(crate) fn decode(py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<TcString> {
+pub(crate) fn decode(py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<TcString<'static>> {
     let text = text_of(text);
     let decoded = if text.len() >= DETACH_BYTES {
-        py.detach(|| TcString::decode(&text))
+        py.detach(|| TcString::decode(&text).map(TcString::into_owned))
     } else {
-        TcString::decode(&text)
+        TcString::decode(&text).map(TcString::into_owned)
     };
     decoded.map_err(|e| tc_string_error(py, &e))
 }
@@ -41,7 +41,7 @@ pub(crate) fn decode(py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<TcS
 #[pyclass(name = "TcString", module = "cookie_charter", frozen, eq, hash)]
 #[derive(PartialEq, Eq, Hash)]
 pub struct PyTcString {
-    pub(crate) inner: TcString,
+    pub(crate) inner: TcString<'static>,
 }
 
 #[pymethods]

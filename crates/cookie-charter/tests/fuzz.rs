@@ -537,7 +537,7 @@ fn is_tc_byte(b: u8) -> bool {
 }
 
 /// The ids of a vendor set lie in 1..=max and agree with `contains` and `len`.
-fn check_vendor_set(set: &VendorSet, declared_max: bool) {
+fn check_vendor_set(set: VendorSet<'_>, declared_max: bool) {
     let ids: Vec<u16> = set.iter().collect();
     assert_eq!(ids.len(), set.len());
     assert_eq!(ids.is_empty(), set.is_empty());
@@ -575,8 +575,8 @@ fn check_tc_string(input: &[u8]) {
             check_vendor_set(core.vendor_consents(), true);
             check_vendor_set(core.vendor_legitimate_interests(), true);
             for restriction in core.publisher_restrictions() {
-                assert!(restriction.restriction_type.code() <= 2);
-                check_vendor_set(&restriction.vendors, false);
+                assert!(restriction.restriction_type().code() <= 2);
+                check_vendor_set(restriction.vendors(), false);
             }
             for set in [tc.disclosed_vendors(), tc.allowed_vendors()]
                 .into_iter()

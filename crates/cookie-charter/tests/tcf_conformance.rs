@@ -57,7 +57,7 @@ fn set<T: Into<u64>>(ids: impl Iterator<Item = T>) -> BTreeSet<u64> {
     ids.map(Into::into).collect()
 }
 
-fn vendors(set: &VendorSet) -> BTreeSet<u64> {
+fn vendors(set: VendorSet<'_>) -> BTreeSet<u64> {
     set.iter().map(u64::from).collect()
 }
 
@@ -187,13 +187,12 @@ fn gguridi_restrictions(expected: &Value) -> Vec<(u64, u64, u8)> {
 fn decoded_restrictions(core: &CoreSegment) -> Vec<(u64, u64, u8)> {
     let mut triples: Vec<_> = core
         .publisher_restrictions()
-        .iter()
         .flat_map(|r| {
-            r.vendors.iter().map(move |v| {
+            r.vendors().iter().map(move |v| {
                 (
                     u64::from(v),
-                    u64::from(r.purpose),
-                    r.restriction_type.code(),
+                    u64::from(r.purpose()),
+                    r.restriction_type().code(),
                 )
             })
         })
@@ -316,7 +315,7 @@ fn v1_vectors_are_refused_as_unsupported_version() {
     }
 }
 
-fn check_iabconsent_vendor_set(name: &str, set: &VendorSet, expected: &Value) {
+fn check_iabconsent_vendor_set(name: &str, set: VendorSet<'_>, expected: &Value) {
     assert_eq!(
         expected["maxVendorId"].as_u64(),
         Some(set.max_vendor_id().into()),
@@ -416,12 +415,11 @@ fn iabconsent_vectors_decode_or_are_refused_for_legitimate_interest() {
             .collect();
         let decoded: Vec<(u64, u8, BTreeSet<u64>)> = core
             .publisher_restrictions()
-            .iter()
             .map(|r| {
                 (
-                    r.purpose.into(),
-                    r.restriction_type.code(),
-                    vendors(&r.vendors),
+                    r.purpose().into(),
+                    r.restriction_type().code(),
+                    vendors(r.vendors()),
                 )
             })
             .collect();

@@ -1,6 +1,6 @@
-//! Bits of a segment: validating the base64url text, unpacking it once into 64-bit words (no
-//! intermediate byte string), reading MSB-first fields of any width from them; and [`IdBits`], a
-//! fixed-width field of flags numbered from 1.
+//! Bits of a segment: validating the base64url text, reading MSB-first fields of any width
+//! straight from it (no intermediate buffer); and [`IdBits`], a fixed-width field of flags
+//! numbered from 1.
 
 use super::error::{TcError, TcErrorKind};
 
@@ -26,6 +26,7 @@ const fn sextet_table() -> [u8; 256] {
 }
 
 /// The 6-bit value of a byte, or [`NOT_BASE64`].
+#[inline(always)]
 fn sextet_or_marker(byte: u8) -> u8 {
     SEXTETS
         .get(usize::from(byte))
@@ -35,7 +36,8 @@ fn sextet_or_marker(byte: u8) -> u8 {
 
 /// The 6-bit value of a base64url character (any other byte, which validation excludes first,
 /// gives 63).
-fn sextet_bits(byte: u8) -> u64 {
+#[inline(always)]
+pub(crate) fn sextet_bits(byte: u8) -> u64 {
     u64::from(sextet_or_marker(byte) & 0x3F)
 }
 
@@ -55,110 +57,73 @@ pub(crate) fn first_invalid(text: &[u8]) -> Option<usize> {
     text.iter().position(|&b| !is_text_byte(b))
 }
 
-/// The bits of one segment, unpacked once from its base64url text into 64-bit words (most
-/// significant bit first), so that reading a field of any width costs two word loads.
+/// A sequential reader of the bits of one segment, straight from its base64url text (most
+/// significant bit first): each character is looked up once, into a 64-bit window that holds
+/// the next bits, so a field of any width up to 58 bits is a shift and a mask.
 ///
-/// One buffer serves every segment of a string in turn ([`load`](SegmentBits::load) reuses it).
-#[derive(Debug, Default)]
-pub(crate) struct SegmentBits {
-    words: Vec<u64>,
-    len: usize,
-}
-
-impl SegmentBits {
-    /// The bits of `text`, which must hold only base64url characters (see [`first_invalid`]).
-    pub(crate) fn new(text: &[u8]) -> Self {
-        let mut bits = Self::default();
-        bits.load(text);
-        bits
-    }
-
-    /// Replaces the bits with those of `text` (6 per character).
-    pub(crate) fn load(&mut self, text: &[u8]) {
-        self.words.clear();
-        self.words.reserve(text.len() * 6 / 64 + 1);
-        self.len = text.len() * 6;
-        // 32 characters are exactly three words: four runs of 8 characters (48 bits each).
-        let mut blocks = text.chunks_exact(32);
-        for block in &mut blocks {
-            let mut runs = block
-                .chunks_exact(8)
-                .map(|run| run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b)));
-            let mut next = || runs.next().unwrap_or(0);
-            let (a, b, c, d) = (next(), next(), next(), next());
-            self.words.push((a << 16) | (b >> 32));
-            self.words.push((b << 32) | (c >> 16));
-            self.words.push((c << 48) | d);
-        }
-        // The rest, one character at a time; `pending` holds the `pending_bits` (< 64) newest
-        // bits not yet in a word.
-        let mut pending = 0u64;
-        let mut pending_bits = 0u32;
-        for &byte in blocks.remainder() {
-            let value = sextet_bits(byte);
-            if pending_bits <= 58 {
-                pending = (pending << 6) | value;
-                pending_bits += 6;
-            } else {
-                // Fill the word with the high bits of the character; keep the low ones pending.
-                let rest = pending_bits - 58;
-                self.words.push((pending << (6 - rest)) | (value >> rest));
-                pending = value & ((1 << rest) - 1);
-                pending_bits = rest;
-            }
-        }
-        if pending_bits > 0 {
-            self.words.push(pending << (64 - pending_bits));
-        }
-    }
-
-    /// A reader at the first bit, for the segment of index `segment`.
-    pub(crate) fn reader(&self, segment: usize) -> BitReader<'_> {
-        BitReader {
-            words: &self.words,
-            len: self.len,
-            pos: 0,
-            segment,
-        }
-    }
-}
-
-/// A cursor over the bits of one segment.
+/// Copying a reader copies its position: a view re-reads a validated section from a copy.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BitReader<'a> {
-    words: &'a [u64],
-    len: usize,
+    /// The base64url characters of the segment (validated before any reading).
+    text: &'a [u8],
+    /// The index of the next character to load into `window`.
+    next: usize,
+    /// The low `available` bits are the next bits of the segment.
+    window: u64,
+    available: u32,
+    /// The offset of the next bit, and the length of the segment in bits.
     pos: usize,
+    len: usize,
     segment: usize,
 }
 
-impl BitReader<'_> {
+/// The widest field [`BitReader::read`] reads at once.
+pub(crate) const MAX_READ_BITS: u32 = 58;
+
+impl<'a> BitReader<'a> {
+    /// A reader at the first bit of `text`, the segment of index `segment`, which must hold only
+    /// base64url characters (see [`first_invalid`]).
+    #[inline]
+    pub(crate) fn new(text: &'a [u8], segment: usize) -> Self {
+        Self {
+            text,
+            next: 0,
+            window: 0,
+            available: 0,
+            pos: 0,
+            len: text.len().saturating_mul(6),
+            segment,
+        }
+    }
+
+    /// A reader at bit `bit` of `text`.
+    #[inline]
+    pub(crate) fn at(text: &'a [u8], segment: usize, bit: usize) -> Self {
+        let mut reader = Self::new(text, segment);
+        reader.skip(bit);
+        reader
+    }
+
     /// The offset of the next bit.
+    #[inline]
     pub(crate) fn position(&self) -> usize {
         self.pos
     }
 
-    /// Moves back `bits` bits (never before the start).
-    pub(crate) fn rewind(&mut self, bits: usize) {
-        self.pos = self.pos.saturating_sub(bits);
-    }
-
     /// The number of bits left.
+    #[inline]
     pub(crate) fn remaining(&self) -> usize {
-        self.len().saturating_sub(self.pos)
-    }
-
-    /// The length of the segment in bits.
-    fn len(&self) -> usize {
-        self.len
+        self.len.saturating_sub(self.pos)
     }
 
     /// An error of `kind` about `field`, which starts at bit `bit` of this segment.
+    #[cold]
     pub(crate) fn error_at(&self, kind: TcErrorKind, field: &'static str, bit: usize) -> TcError {
-        TcError::new(kind, self.segment, field, bit).with_segment_bits(self.len())
+        TcError::new(kind, self.segment, field, bit).with_segment_bits(self.len)
     }
 
     /// An error of `kind` about `field`, which starts at the current bit.
+    #[cold]
     pub(crate) fn error(&self, kind: TcErrorKind, field: &'static str) -> TcError {
         self.error_at(kind, field, self.pos)
     }
@@ -172,50 +137,118 @@ impl BitReader<'_> {
         Ok(())
     }
 
-    /// Reads a `width`-bit unsigned field (at most 64 bits).
+    /// Loads characters until the window holds at least `width` bits (or the text ends).
+    #[inline(always)]
+    fn fill(&mut self, width: u32) {
+        if self.available <= 16 {
+            if let Some(run) = self.text.get(self.next..self.next + 8) {
+                let bits = run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
+                self.window = (self.window << 48) | bits;
+                self.available += 48;
+                self.next += 8;
+            }
+        }
+        while self.available < width {
+            let Some(&byte) = self.text.get(self.next) else {
+                return;
+            };
+            self.window = (self.window << 6) | sextet_bits(byte);
+            self.available += 6;
+            self.next += 1;
+        }
+    }
+
+    /// The next `width` bits (1 to [`MAX_READ_BITS`]) without moving; the caller has checked that
+    /// they are in the segment.
+    #[inline(always)]
+    pub(crate) fn peek(&mut self, width: u32) -> u64 {
+        let width = width.clamp(1, MAX_READ_BITS);
+        if self.available < width {
+            self.fill(width);
+        }
+        let shift = self.available.saturating_sub(width);
+        (self.window >> shift) & ((1u64 << width) - 1)
+    }
+
+    /// Moves past `bits` bits that were peeked.
+    #[inline(always)]
+    pub(crate) fn consume(&mut self, bits: u32) {
+        self.available = self.available.saturating_sub(bits);
+        self.pos += bits as usize;
+    }
+
+    /// Moves `bits` bits forward without reading them.
+    #[inline]
+    pub(crate) fn skip(&mut self, bits: usize) {
+        if bits <= self.available as usize {
+            self.consume(bits as u32);
+            return;
+        }
+        self.pos = self.pos.saturating_add(bits);
+        let (index, offset) = (self.pos / 6, (self.pos % 6) as u32);
+        self.window = 0;
+        self.available = 0;
+        self.next = index;
+        if offset > 0 {
+            if let Some(&byte) = self.text.get(index) {
+                self.window = sextet_bits(byte);
+                self.available = 6 - offset;
+                self.next = index + 1;
+            }
+        }
+    }
+
+    /// Reads a `width`-bit unsigned field (at most [`MAX_READ_BITS`]).
     #[inline(always)]
     pub(crate) fn read(&mut self, width: u32, field: &'static str) -> Result<u64, TcError> {
-        let width = width.min(64);
+        let width = width.min(MAX_READ_BITS);
         self.ensure(width as usize, field)?;
         if width == 0 {
             return Ok(0);
         }
-        let (index, offset) = (self.pos / 64, (self.pos % 64) as u32);
-        let first = self.words.get(index).copied().unwrap_or(0);
-        let window = if offset == 0 {
-            first
-        } else {
-            let second = self.words.get(index + 1).copied().unwrap_or(0);
-            (first << offset) | (second >> (64 - offset))
-        };
-        self.pos += width as usize;
-        Ok(window >> (64 - width))
+        let value = self.peek(width);
+        self.consume(width);
+        Ok(value)
     }
 
     /// Reads a 1-bit flag.
+    #[inline(always)]
     pub(crate) fn read_bool(&mut self, field: &'static str) -> Result<bool, TcError> {
         Ok(self.read(1, field)? == 1)
     }
 
     /// Reads a field of at most 16 bits.
+    #[inline(always)]
     pub(crate) fn read_u16(&mut self, width: u32, field: &'static str) -> Result<u16, TcError> {
         let value = self.read(width.min(16), field)?;
         Ok(u16::try_from(value).unwrap_or(u16::MAX))
     }
 
     /// Reads a field of at most 8 bits.
+    #[inline(always)]
     pub(crate) fn read_u8(&mut self, width: u32, field: &'static str) -> Result<u8, TcError> {
         let value = self.read(width.min(8), field)?;
         Ok(u8::try_from(value).unwrap_or(u8::MAX))
     }
 
-    /// Reads `width` flags numbered from 1, the first bit being flag 1.
+    /// Reads `width` flags numbered from 1 (at most 64), the first bit being flag 1.
+    #[inline]
     pub(crate) fn read_flags(&mut self, width: u8, field: &'static str) -> Result<IdBits, TcError> {
-        let raw = self.read(u32::from(width), field)?;
+        let width = width.min(64);
+        self.ensure(usize::from(width), field)?;
+        let (high, low) = (
+            u32::from(width.min(32)),
+            u32::from(width.saturating_sub(32)),
+        );
+        let mut raw = self.read(high, field)?;
+        if low > 0 {
+            raw = (raw << low) | self.read(low, field)?;
+        }
         Ok(IdBits::new(raw, width))
     }
 
     /// Reads two letters of 6 bits each (0 is `A`, 25 is `Z`).
+    #[inline]
     pub(crate) fn read_letters(&mut self, field: &'static str) -> Result<[u8; 2], TcError> {
         let start = self.pos;
         let mut letters = [b'A'; 2];
@@ -281,8 +314,7 @@ mod tests {
     #[test]
     fn reads_across_characters_most_significant_bit_first() -> Result<(), TcError> {
         // `B` is 000001 and `A` is 000000: bits 000001 000000.
-        let bits = SegmentBits::new(b"BA");
-        let mut reader = bits.reader(0);
+        let mut reader = BitReader::new(b"BA", 0);
         assert_eq!(reader.read(5, "a")?, 0);
         assert_eq!(reader.read(2, "b")?, 0b10);
         assert_eq!(reader.remaining(), 5);
@@ -301,13 +333,25 @@ mod tests {
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let text: Vec<u8> = (1..=40).map(|i| alphabet[i]).collect();
         let bit = |n: usize| ((n / 6 + 1) >> (5 - n % 6)) & 1 == 1;
-        let bits = SegmentBits::new(&text);
         for start in [0, 1, 5, 6, 63, 64, 65, 100, 127, 128, 175] {
-            for width in [1, 2, 6, 12, 16, 36, 63, 64] {
-                let mut reader = bits.reader(0);
-                reader.read((start % 64) as u32, "skip")?;
-                reader.read((start - start % 64) as u32 / 2, "skip")?;
-                reader.read((start - start % 64) as u32 / 2, "skip")?;
+            for width in [1, 2, 6, 12, 16, 36, 57, 58] {
+                let mut reader = BitReader::new(&text, 0);
+                let mut left = start;
+                while left > 0 {
+                    let step = left.min(MAX_READ_BITS as usize);
+                    reader.read(step as u32, "skip")?;
+                    left -= step;
+                }
+                let mut skipped = BitReader::at(&text, 0, start);
+                let mut stepped = BitReader::new(&text, 0);
+                stepped.read(3, "skip")?;
+                stepped.skip(start.saturating_sub(3));
+                if start >= 3 {
+                    assert_eq!(
+                        stepped.read(width as u32, "field")?,
+                        skipped.peek(width as u32)
+                    );
+                }
                 let expected =
                     (start..start + width).fold(0u64, |acc, n| (acc << 1) | u64::from(bit(n)));
                 assert_eq!(
@@ -315,6 +359,7 @@ mod tests {
                     expected,
                     "{start} {width}"
                 );
+                assert_eq!(skipped.read(width as u32, "field")?, expected);
             }
         }
         Ok(())

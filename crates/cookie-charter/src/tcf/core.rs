@@ -1,9 +1,12 @@
 //! The core segment: the CMP's metadata, the purposes, the vendors and the publisher
 //! restrictions.
 
-use super::bits::{BitReader, IdBits, SegmentBits};
+use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
+
+use super::bits::{BitReader, IdBits};
 use super::error::{TcError, TcErrorKind};
-use super::vendors::VendorSet;
+use super::vendors::{self, Section, VendorEncoding, VendorSet};
 
 /// The first policy version of TCF v2.2, which removed legitimate interest for purposes 3 to 6.
 pub const TCF_V2_2_POLICY_VERSION: u8 = 4;
@@ -12,8 +15,21 @@ pub const TCF_V2_2_POLICY_VERSION: u8 = 4;
 const NO_LEGITIMATE_INTEREST: [u8; 4] = [3, 4, 5, 6];
 
 /// The decoded core segment of a TC string.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct CoreSegment {
+///
+/// The scalar fields are decoded; the vendor sections and publisher restrictions are validated
+/// and located, and read from the text (which it borrows, or owns after
+/// [`into_owned`](CoreSegment::into_owned)) when asked for.
+#[derive(Debug, Clone, Default)]
+pub struct CoreSegment<'a> {
+    /// The text the sections are in: the whole TC string (or the core segment alone).
+    pub(crate) text: Cow<'a, str>,
+    pub(crate) fields: CoreFields,
+}
+
+/// The decoded fields of a core segment, and where its vendor sections and publisher
+/// restrictions are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CoreFields {
     pub(crate) version: u8,
     pub(crate) created: u64,
     pub(crate) last_updated: u64,
@@ -30,9 +46,13 @@ pub struct CoreSegment {
     pub(crate) purpose_legitimate_interests: IdBits,
     pub(crate) purpose_one_treatment: bool,
     pub(crate) publisher_country_code: [u8; 2],
-    pub(crate) vendor_consents: VendorSet,
-    pub(crate) vendor_legitimate_interests: VendorSet,
-    pub(crate) publisher_restrictions: Vec<PublisherRestriction>,
+    pub(crate) vendor_consents: Section,
+    pub(crate) vendor_legitimate_interests: Section,
+    /// The bit of the first publisher restriction, and how many there are.
+    pub(crate) restrictions_start: u32,
+    pub(crate) restrictions: u16,
+    /// The length of the core segment in bytes.
+    pub(crate) core_len: u32,
 }
 
 /// What a publisher restriction requires of the vendors it lists.
@@ -76,152 +96,316 @@ impl RestrictionType {
     }
 }
 
-/// A publisher restriction: for `purpose`, what `restriction_type` requires of `vendors`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PublisherRestriction {
-    /// The purpose id.
-    pub purpose: u8,
-    /// What is required.
-    pub restriction_type: RestrictionType,
-    /// The vendors it applies to (range-encoded; `max_vendor_id` is the largest id, or 0).
-    pub vendors: VendorSet,
+/// A publisher restriction: for [`purpose`](Self::purpose), what
+/// [`restriction_type`](Self::restriction_type) requires of [`vendors`](Self::vendors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublisherRestriction<'t> {
+    purpose: u8,
+    restriction_type: RestrictionType,
+    vendors: VendorSet<'t>,
 }
+
+impl<'t> PublisherRestriction<'t> {
+    /// The purpose id.
+    pub fn purpose(&self) -> u8 {
+        self.purpose
+    }
+
+    /// What is required.
+    pub fn restriction_type(&self) -> RestrictionType {
+        self.restriction_type
+    }
+
+    /// The vendors it applies to (range-encoded; `max_vendor_id` is the largest id, or 0).
+    pub fn vendors(&self) -> VendorSet<'t> {
+        self.vendors
+    }
+}
+
+/// The publisher restrictions of a core segment, in the order of the string: each is re-read
+/// from the text (validated when the string was decoded) as the iterator reaches it.
+#[derive(Debug, Clone)]
+pub struct PublisherRestrictions<'t> {
+    text: &'t [u8],
+    reader: BitReader<'t>,
+    left: u16,
+}
+
+impl PublisherRestrictions<'_> {
+    /// The number of restrictions left.
+    pub fn len(&self) -> usize {
+        usize::from(self.left)
+    }
+
+    /// Whether no restriction is left.
+    pub fn is_empty(&self) -> bool {
+        self.left == 0
+    }
+}
+
+impl<'t> Iterator for PublisherRestrictions<'t> {
+    type Item = PublisherRestriction<'t>;
+
+    fn next(&mut self) -> Option<PublisherRestriction<'t>> {
+        self.left = self.left.checked_sub(1)?;
+        let purpose = self.reader.read_u8(6, "").ok()?;
+        let code = self.reader.read_u8(2, "").ok()?;
+        let restriction_type = RestrictionType::from_code(code)?;
+        let (start, entries, largest) = vendors::read_ranges(&mut self.reader, "", None).ok()?;
+        let section = Section {
+            offset: 0,
+            len: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
+            start,
+            max_vendor_id: largest,
+            entries,
+            encoding: VendorEncoding::Range,
+        };
+        Some(PublisherRestriction {
+            purpose,
+            restriction_type,
+            vendors: VendorSet::new(self.text, section),
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len(), Some(self.len()))
+    }
+}
+
+impl ExactSizeIterator for PublisherRestrictions<'_> {}
 
 /// Reads the two letters of a language or country code as text.
 fn letters(code: &[u8; 2]) -> &str {
     std::str::from_utf8(code).unwrap_or_default()
 }
 
-impl CoreSegment {
-    /// Decodes a core segment alone (the base64url text before the first `.`).
-    pub fn decode(segment: &str) -> Result<Self, TcError> {
+impl<'a> CoreSegment<'a> {
+    /// Decodes a core segment alone (the base64url text before the first `.`), borrowing it.
+    pub fn decode(segment: &'a str) -> Result<Self, TcError> {
         super::check_segment(segment)?;
-        Self::read(SegmentBits::new(segment.as_bytes()).reader(0))
+        let fields = CoreFields::read(segment.as_bytes())?;
+        Ok(Self {
+            text: Cow::Borrowed(segment),
+            fields,
+        })
+    }
+
+    /// The same segment owning its text.
+    pub fn into_owned(self) -> CoreSegment<'static> {
+        CoreSegment {
+            text: Cow::Owned(self.text.into_owned()),
+            fields: self.fields,
+        }
+    }
+
+    /// A copy that owns the core segment's text alone, for [`TcError::partial`].
+    #[cold]
+    pub(crate) fn partial(&self) -> CoreSegment<'static> {
+        let core = self.text.get(..self.fields.core_len as usize);
+        CoreSegment {
+            text: Cow::Owned(core.unwrap_or_default().to_owned()),
+            fields: self.fields,
+        }
+    }
+
+    /// The view of a section of the text.
+    #[inline]
+    fn vendor_set(&self, section: Section) -> VendorSet<'_> {
+        VendorSet::new(self.text.as_bytes(), section)
     }
 
     /// The version: always 2.
     pub fn version(&self) -> u8 {
-        self.version
+        self.fields.version
     }
 
     /// When the string was created, in deciseconds since the Unix epoch.
     pub fn created(&self) -> u64 {
-        self.created
+        self.fields.created
     }
 
     /// When the string was last updated, in deciseconds since the Unix epoch.
     pub fn last_updated(&self) -> u64 {
-        self.last_updated
+        self.fields.last_updated
     }
 
     /// When the string was created, in whole seconds since the Unix epoch.
     pub fn created_unix(&self) -> u64 {
-        self.created / 10
+        self.fields.created / 10
     }
 
     /// When the string was last updated, in whole seconds since the Unix epoch.
     pub fn last_updated_unix(&self) -> u64 {
-        self.last_updated / 10
+        self.fields.last_updated / 10
     }
 
     /// The id of the consent management platform.
     pub fn cmp_id(&self) -> u16 {
-        self.cmp_id
+        self.fields.cmp_id
     }
 
     /// The version of the consent management platform.
     pub fn cmp_version(&self) -> u16 {
-        self.cmp_version
+        self.fields.cmp_version
     }
 
     /// The screen of the CMP on which consent was given.
     pub fn consent_screen(&self) -> u8 {
-        self.consent_screen
+        self.fields.consent_screen
     }
 
     /// The two-letter language of the CMP's texts (`EN`, `FR`...).
     pub fn consent_language(&self) -> &str {
-        letters(&self.consent_language)
+        letters(&self.fields.consent_language)
     }
 
     /// The version of the Global Vendor List.
     pub fn vendor_list_version(&self) -> u16 {
-        self.vendor_list_version
+        self.fields.vendor_list_version
     }
 
     /// The TCF policy version (4 and later are TCF v2.2).
     pub fn policy_version(&self) -> u8 {
-        self.policy_version
+        self.fields.policy_version
     }
 
     /// Whether the choices apply to this service only.
     pub fn is_service_specific(&self) -> bool {
-        self.is_service_specific
+        self.fields.is_service_specific
     }
 
     /// Whether the CMP used non-standard texts (`useNonStandardStacks` in older texts).
     pub fn use_non_standard_texts(&self) -> bool {
-        self.use_non_standard_texts
+        self.fields.use_non_standard_texts
     }
 
     /// Whether special feature `id` (1 to 12) is opted in.
     pub fn special_feature_opt_in(&self, id: u8) -> bool {
-        self.special_feature_opt_ins.get(id)
+        self.fields.special_feature_opt_ins.get(id)
     }
 
     /// Whether purpose `id` (1 to 24) has consent.
     pub fn purpose_consent(&self, id: u8) -> bool {
-        self.purpose_consents.get(id)
+        self.fields.purpose_consents.get(id)
     }
 
     /// Whether purpose `id` (1 to 24) is transparently disclosed under legitimate interest.
     pub fn purpose_legitimate_interest(&self, id: u8) -> bool {
-        self.purpose_legitimate_interests.get(id)
+        self.fields.purpose_legitimate_interests.get(id)
     }
 
     /// The ids of the special features opted in, ascending.
     pub fn special_feature_opt_ins(&self) -> impl Iterator<Item = u8> {
-        self.special_feature_opt_ins.iter()
+        self.fields.special_feature_opt_ins.iter()
     }
 
     /// The ids of the purposes with consent, ascending.
     pub fn purpose_consents(&self) -> impl Iterator<Item = u8> {
-        self.purpose_consents.iter()
+        self.fields.purpose_consents.iter()
     }
 
     /// The ids of the purposes under legitimate interest, ascending.
     pub fn purpose_legitimate_interests(&self) -> impl Iterator<Item = u8> {
-        self.purpose_legitimate_interests.iter()
+        self.fields.purpose_legitimate_interests.iter()
     }
 
     /// Whether purpose 1 was not disclosed (the publisher's country's rules apply).
     pub fn purpose_one_treatment(&self) -> bool {
-        self.purpose_one_treatment
+        self.fields.purpose_one_treatment
     }
 
     /// The publisher's two-letter country code (`FR`...).
     pub fn publisher_country_code(&self) -> &str {
-        letters(&self.publisher_country_code)
+        letters(&self.fields.publisher_country_code)
     }
 
     /// The vendors with consent.
-    pub fn vendor_consents(&self) -> &VendorSet {
-        &self.vendor_consents
+    pub fn vendor_consents(&self) -> VendorSet<'_> {
+        self.vendor_set(self.fields.vendor_consents)
     }
 
     /// The vendors under legitimate interest.
-    pub fn vendor_legitimate_interests(&self) -> &VendorSet {
-        &self.vendor_legitimate_interests
+    pub fn vendor_legitimate_interests(&self) -> VendorSet<'_> {
+        self.vendor_set(self.fields.vendor_legitimate_interests)
     }
 
     /// The publisher restrictions, in the order of the string.
-    pub fn publisher_restrictions(&self) -> &[PublisherRestriction] {
-        &self.publisher_restrictions
+    pub fn publisher_restrictions(&self) -> PublisherRestrictions<'_> {
+        let text = self.text.as_bytes();
+        let core = text
+            .get(..self.fields.core_len as usize)
+            .unwrap_or_default();
+        PublisherRestrictions {
+            text: core,
+            reader: BitReader::at(core, 0, self.fields.restrictions_start as usize),
+            left: self.fields.restrictions,
+        }
+    }
+}
+
+impl PartialEq for CoreSegment<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.fields, &other.fields);
+        a.scalars() == b.scalars()
+            && self.vendor_consents() == other.vendor_consents()
+            && self.vendor_legitimate_interests() == other.vendor_legitimate_interests()
+            && self
+                .publisher_restrictions()
+                .eq(other.publisher_restrictions())
+    }
+}
+
+impl Eq for CoreSegment<'_> {}
+
+impl Hash for CoreSegment<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.fields.scalars().hash(state);
+        self.vendor_consents().hash(state);
+        self.vendor_legitimate_interests().hash(state);
+        for restriction in self.publisher_restrictions() {
+            restriction.hash(state);
+        }
+    }
+}
+
+/// The scalar fields of a core segment, to compare and hash.
+type Scalars = (
+    (u8, u64, u64, u16, u16, u8, [u8; 2], u16, u8, bool, bool),
+    (IdBits, IdBits, IdBits, bool, [u8; 2]),
+);
+
+impl CoreFields {
+    /// The scalar fields.
+    fn scalars(&self) -> Scalars {
+        (
+            (
+                self.version,
+                self.created,
+                self.last_updated,
+                self.cmp_id,
+                self.cmp_version,
+                self.consent_screen,
+                self.consent_language,
+                self.vendor_list_version,
+                self.policy_version,
+                self.is_service_specific,
+                self.use_non_standard_texts,
+            ),
+            (
+                self.special_feature_opt_ins,
+                self.purpose_consents,
+                self.purpose_legitimate_interests,
+                self.purpose_one_treatment,
+                self.publisher_country_code,
+            ),
+        )
     }
 
-    /// Reads the core segment; on failure, the error carries what was read (see
+    /// Reads the core segment `text`; on failure, the error carries what was read (see
     /// [`TcError::partial`]) once the version has been read as 2.
-    pub(crate) fn read(mut reader: BitReader<'_>) -> Result<Self, TcError> {
+    #[inline]
+    pub(crate) fn read(text: &[u8]) -> Result<Self, TcError> {
+        let mut reader = BitReader::new(text, 0);
         let version = reader.read_u8(6, "version")?;
         if version != 2 {
             return Err(reader
@@ -230,16 +414,21 @@ impl CoreSegment {
         }
         let mut core = Self {
             version,
+            core_len: u32::try_from(text.len()).unwrap_or(u32::MAX),
             ..Self::default()
         };
-        match core.read_fields(&mut reader) {
+        match core.read_fields(&mut reader, text.len()) {
             Ok(()) => Ok(core),
-            Err(error) => Err(error.with_partial(core)),
+            Err(error) => Err(error.with_partial(CoreSegment {
+                text: Cow::Owned(String::from_utf8_lossy(text).into_owned()),
+                fields: core,
+            })),
         }
     }
 
     /// Reads every field after the version into `self`, in the order of the format.
-    fn read_fields(&mut self, reader: &mut BitReader<'_>) -> Result<(), TcError> {
+    #[inline]
+    fn read_fields(&mut self, reader: &mut BitReader<'_>, len: usize) -> Result<(), TcError> {
         self.created = reader.read(36, "created")?;
         self.last_updated = reader.read(36, "last_updated")?;
         self.cmp_id = reader.read_u16(12, "cmp_id")?;
@@ -269,36 +458,39 @@ impl CoreSegment {
         }
         self.purpose_one_treatment = reader.read_bool("purpose_one_treatment")?;
         self.publisher_country_code = reader.read_letters("publisher_country_code")?;
-        self.vendor_consents = VendorSet::read(reader, "vendor_consents")?;
-        self.vendor_legitimate_interests = VendorSet::read(reader, "vendor_legitimate_interests")?;
-        self.publisher_restrictions = read_restrictions(reader)?;
+        self.vendor_consents = Section::read(reader, "vendor_consents")?.placed(0, len);
+        self.vendor_legitimate_interests =
+            Section::read(reader, "vendor_legitimate_interests")?.placed(0, len);
+        let (start, count) = read_restrictions(reader)?;
+        self.restrictions_start = start;
+        self.restrictions = count;
         Ok(())
     }
 }
 
-/// Reads NumPubRestrictions and the restrictions.
-fn read_restrictions(reader: &mut BitReader<'_>) -> Result<Vec<PublisherRestriction>, TcError> {
+/// Reads NumPubRestrictions and validates the restrictions; gives the bit of the first and
+/// their number.
+#[inline]
+fn read_restrictions(reader: &mut BitReader<'_>) -> Result<(u32, u16), TcError> {
     const FIELD: &str = "publisher_restrictions";
     /// PurposeId, RestrictionType and NumEntries: the least one restriction takes.
     const MIN_RESTRICTION_BITS: usize = 6 + 2 + 12;
-    let count = usize::from(reader.read_u16(12, FIELD)?);
-    reader.ensure(count.saturating_mul(MIN_RESTRICTION_BITS), FIELD)?;
-    let mut out = Vec::with_capacity(count);
+    let count = reader.read_u16(12, FIELD)?;
+    reader.ensure(
+        usize::from(count).saturating_mul(MIN_RESTRICTION_BITS),
+        FIELD,
+    )?;
+    let start = vendors::position(reader);
     for _ in 0..count {
-        let purpose = reader.read_u8(6, FIELD)?;
+        reader.read_u8(6, FIELD)?;
         let type_start = reader.position();
         let code = reader.read_u8(2, FIELD)?;
-        let restriction_type = RestrictionType::from_code(code).ok_or_else(|| {
-            reader
+        if RestrictionType::from_code(code).is_none() {
+            return Err(reader
                 .error_at(TcErrorKind::InvalidField, FIELD, type_start)
-                .with_value(u64::from(code))
-        })?;
-        let vendors = VendorSet::read_ranges(reader, FIELD, None)?;
-        out.push(PublisherRestriction {
-            purpose,
-            restriction_type,
-            vendors,
-        });
+                .with_value(u64::from(code)));
+        }
+        vendors::read_ranges(reader, FIELD, None)?;
     }
-    Ok(out)
+    Ok((start, count))
 }

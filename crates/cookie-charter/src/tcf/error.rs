@@ -87,7 +87,7 @@ struct Details {
     segment_bits: usize,
     value: Option<u64>,
     position: Option<usize>,
-    partial: Option<CoreSegment>,
+    partial: Option<CoreSegment<'static>>,
 }
 
 impl TcError {
@@ -129,7 +129,7 @@ impl TcError {
 
     /// The same error carrying the core segment as far as it was decoded.
     #[must_use]
-    pub(crate) fn with_partial(mut self, core: CoreSegment) -> Self {
+    pub(crate) fn with_partial(mut self, core: CoreSegment<'static>) -> Self {
         self.0.partial = Some(core);
         self
     }
@@ -178,7 +178,10 @@ impl TcError {
     /// field and every later one are zero or empty. When the error is in a later segment, the
     /// core segment is complete. `None` when decoding stopped before the core segment's version
     /// was read as 2 (or for `empty`, `too_large` and `invalid_base64`).
-    pub fn partial(&self) -> Option<&CoreSegment> {
+    ///
+    /// The error owns a copy of the core segment's text, so the vendor sets read before the
+    /// failing field work as in a decoded string.
+    pub fn partial(&self) -> Option<&CoreSegment<'static>> {
         self.0.partial.as_ref()
     }
 }

@@ -10,13 +10,13 @@ use super::core::PublisherRestriction;
 use super::{CoreSegment, PublisherTc, TcString, VendorSet};
 
 /// The canonical JSON of `tc`.
-pub(crate) fn tc_string(tc: &TcString) -> String {
+pub(crate) fn tc_string(tc: &TcString<'_>) -> String {
     let mut out = String::with_capacity(1024);
     core(&mut out, tc.core());
     out.push_str(",\"disclosed_vendors\":");
-    optional(&mut out, tc.disclosed_vendors(), vendor_set);
+    optional(&mut out, tc.disclosed_vendors().as_ref(), vendor_set);
     out.push_str(",\"allowed_vendors\":");
-    optional(&mut out, tc.allowed_vendors(), vendor_set);
+    optional(&mut out, tc.allowed_vendors().as_ref(), vendor_set);
     out.push_str(",\"publisher_tc\":");
     optional(&mut out, tc.publisher_tc(), publisher_tc);
     out.push('}');
@@ -24,7 +24,7 @@ pub(crate) fn tc_string(tc: &TcString) -> String {
 }
 
 /// The core fields, leaving the object open.
-fn core(out: &mut String, c: &CoreSegment) {
+fn core(out: &mut String, c: &CoreSegment<'_>) {
     // Writing to a String cannot fail.
     let _ = write!(
         out,
@@ -56,35 +56,35 @@ fn core(out: &mut String, c: &CoreSegment) {
         c.publisher_country_code()
     );
     out.push_str(",\"vendor_consents\":");
-    vendor_set(out, c.vendor_consents());
+    vendor_set(out, &c.vendor_consents());
     out.push_str(",\"vendor_legitimate_interests\":");
-    vendor_set(out, c.vendor_legitimate_interests());
+    vendor_set(out, &c.vendor_legitimate_interests());
     out.push_str(",\"publisher_restrictions\":[");
-    let mut restrictions: Vec<&PublisherRestriction> = c.publisher_restrictions().iter().collect();
-    restrictions.sort_by_key(|r| (r.purpose, r.restriction_type.code()));
+    let mut restrictions: Vec<PublisherRestriction<'_>> = c.publisher_restrictions().collect();
+    restrictions.sort_by_key(|r| (r.purpose(), r.restriction_type().code()));
     for (i, restriction) in restrictions.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        publisher_restriction(out, restriction);
+        publisher_restriction(out, &restriction);
     }
     out.push(']');
 }
 
 /// `{"purpose":..,"restriction_type":"..","vendors":[..]}`.
-fn publisher_restriction(out: &mut String, r: &PublisherRestriction) {
+fn publisher_restriction(out: &mut String, r: &PublisherRestriction<'_>) {
     let _ = write!(
         out,
         "{{\"purpose\":{},\"restriction_type\":\"{}\",\"vendors\":",
-        r.purpose,
-        r.restriction_type.as_str()
+        r.purpose(),
+        r.restriction_type().as_str()
     );
-    ids(out, r.vendors.iter());
+    ids(out, r.vendors().iter());
     out.push('}');
 }
 
 /// `{"max_vendor_id":..,"encoding":"..","vendors":[..]}`.
-fn vendor_set(out: &mut String, set: &VendorSet) {
+fn vendor_set(out: &mut String, set: &VendorSet<'_>) {
     let _ = write!(
         out,
         "{{\"max_vendor_id\":{},\"encoding\":\"{}\",\"vendors\":",

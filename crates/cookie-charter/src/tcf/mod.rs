@@ -5,8 +5,10 @@
 //! first, then optionally the disclosed-vendors, allowed-vendors and publisher-TC segments, each
 //! starting with its 3-bit segment type. Decoding is strict: any deviation from the format is a
 //! [`TcError`] with a stable [`code`](TcError::code), the segment, the field and the bit offset;
-//! it never panics, and allocates at most one bitset per vendor set. See `docs/tcf.md` for the
-//! fields, the canonical JSON of [`TcString::to_json`] and the error codes.
+//! it never panics, and allocates nothing when it succeeds: a [`TcString`] borrows the text, and
+//! its vendor sets and publisher restrictions are views that re-read the (validated) text.
+//! [`TcString::into_owned`] gives a value that owns its text. See `docs/tcf.md` for the fields,
+//! the canonical JSON of [`TcString::to_json`] and the error codes.
 //!
 //! ```
 //! use cookie_charter::TcString;
@@ -28,52 +30,106 @@ mod vendors;
 #[cfg(test)]
 mod tests;
 
-pub use self::core::{CoreSegment, PublisherRestriction, RestrictionType, TCF_V2_2_POLICY_VERSION};
+pub use self::core::{
+    CoreSegment, PublisherRestriction, PublisherRestrictions, RestrictionType,
+    TCF_V2_2_POLICY_VERSION,
+};
 pub use self::error::{TcError, TcErrorKind};
 pub use self::segments::PublisherTc;
-pub use self::vendors::{VendorEncoding, VendorSet};
+pub use self::vendors::{VendorEncoding, VendorIds, VendorSet};
 
-use self::bits::SegmentBits;
+use std::borrow::Cow;
+
+use self::bits::BitReader;
+use self::core::CoreFields;
 use self::segments::SegmentType;
+use self::vendors::Section;
 use crate::limits::MAX_TC_STRING_BYTES;
 
 /// A decoded TC string: the core segment and the optional segments that follow it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TcString {
-    core: CoreSegment,
-    disclosed_vendors: Option<VendorSet>,
-    allowed_vendors: Option<VendorSet>,
+///
+/// It borrows the text it was decoded from (`'a`); [`into_owned`](TcString::into_owned) gives
+/// one that owns a copy. Two values are equal when they hold the same fields, vendor ids and
+/// restrictions, whatever the order of the segments or the padding.
+#[derive(Debug, Clone)]
+pub struct TcString<'a> {
+    core: CoreSegment<'a>,
+    disclosed_vendors: Option<Section>,
+    allowed_vendors: Option<Section>,
     publisher_tc: Option<PublisherTc>,
 }
 
-impl TcString {
-    /// Decodes a TC string strictly.
+impl PartialEq for TcString<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.core == other.core
+            && self.disclosed_vendors() == other.disclosed_vendors()
+            && self.allowed_vendors() == other.allowed_vendors()
+            && self.publisher_tc == other.publisher_tc
+    }
+}
+
+impl Eq for TcString<'_> {}
+
+impl std::hash::Hash for TcString<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.core.hash(state);
+        self.disclosed_vendors().hash(state);
+        self.allowed_vendors().hash(state);
+        self.publisher_tc.hash(state);
+    }
+}
+
+impl<'a> TcString<'a> {
+    /// Decodes a TC string strictly, borrowing `text` (nothing is allocated when it decodes).
     ///
     /// On failure, [`TcError::partial`] gives the core segment as far as it was decoded.
-    pub fn decode(text: &str) -> Result<Self, TcError> {
+    #[inline]
+    pub fn decode(text: &'a str) -> Result<Self, TcError> {
         check_text(text)?;
-        let mut segments = text.split('.').enumerate();
-        let core_text = segments.next().map_or("", |(_, s)| s);
-        let mut bits = SegmentBits::new(core_text.as_bytes());
-        let core = CoreSegment::read(bits.reader(0))?;
+        let bytes = text.as_bytes();
+        let core_len = bytes.iter().position(|&b| b == b'.').unwrap_or(bytes.len());
+        let core_text = bytes.get(..core_len).unwrap_or_default();
+        let fields = CoreFields::read(core_text)?;
         let mut tc = Self {
-            core,
+            core: CoreSegment {
+                text: Cow::Borrowed(text),
+                fields,
+            },
             disclosed_vendors: None,
             allowed_vendors: None,
             publisher_tc: None,
         };
-        for (index, segment) in segments {
-            bits.load(segment.as_bytes());
-            if let Err(error) = tc.read_segment(&bits, index) {
-                return Err(error.with_partial(tc.core));
+        let mut offset = core_len;
+        let mut index = 0;
+        while offset < bytes.len() {
+            offset += 1;
+            index += 1;
+            let rest = bytes.get(offset..).unwrap_or_default();
+            let len = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
+            let segment = rest.get(..len).unwrap_or_default();
+            if let Err(error) = tc.read_segment(segment, offset, index) {
+                return Err(error.with_partial(tc.core.partial()));
             }
+            offset += len;
         }
         Ok(tc)
     }
 
-    /// Reads one segment after the core one into `self`.
-    fn read_segment(&mut self, bits: &SegmentBits, index: usize) -> Result<(), TcError> {
-        let mut reader = bits.reader(index);
+    /// The same string owning a copy of its text.
+    pub fn into_owned(self) -> TcString<'static> {
+        TcString {
+            core: self.core.into_owned(),
+            disclosed_vendors: self.disclosed_vendors,
+            allowed_vendors: self.allowed_vendors,
+            publisher_tc: self.publisher_tc,
+        }
+    }
+
+    /// Reads one segment after the core one (`segment`, at byte `offset` of the text) into
+    /// `self`.
+    #[inline]
+    fn read_segment(&mut self, segment: &[u8], offset: usize, index: usize) -> Result<(), TcError> {
+        let mut reader = BitReader::new(segment, index);
         let segment_type = SegmentType::read(&mut reader)?;
         let field = segment_type.field();
         let taken = match segment_type {
@@ -88,10 +144,12 @@ impl TcString {
         }
         match segment_type {
             SegmentType::DisclosedVendors => {
-                self.disclosed_vendors = Some(VendorSet::read(&mut reader, field)?);
+                let section = Section::read(&mut reader, field)?.placed(offset, segment.len());
+                self.disclosed_vendors = Some(section);
             }
             SegmentType::AllowedVendors => {
-                self.allowed_vendors = Some(VendorSet::read(&mut reader, field)?);
+                let section = Section::read(&mut reader, field)?.placed(offset, segment.len());
+                self.allowed_vendors = Some(section);
             }
             SegmentType::PublisherTc => {
                 self.publisher_tc = Some(PublisherTc::read(&mut reader)?);
@@ -101,18 +159,23 @@ impl TcString {
     }
 
     /// The core segment.
-    pub fn core(&self) -> &CoreSegment {
+    pub fn core(&self) -> &CoreSegment<'a> {
         &self.core
     }
 
+    /// The view of a vendor section of a later segment.
+    fn vendor_set(&self, section: Option<Section>) -> Option<VendorSet<'_>> {
+        section.map(|section| VendorSet::new(self.core.text.as_bytes(), section))
+    }
+
     /// The disclosed-vendors segment (type 1), if the string has one.
-    pub fn disclosed_vendors(&self) -> Option<&VendorSet> {
-        self.disclosed_vendors.as_ref()
+    pub fn disclosed_vendors(&self) -> Option<VendorSet<'_>> {
+        self.vendor_set(self.disclosed_vendors)
     }
 
     /// The allowed-vendors segment (type 2), if the string has one.
-    pub fn allowed_vendors(&self) -> Option<&VendorSet> {
-        self.allowed_vendors.as_ref()
+    pub fn allowed_vendors(&self) -> Option<VendorSet<'_>> {
+        self.vendor_set(self.allowed_vendors)
     }
 
     /// The publisher TC segment (type 3), if the string has one.

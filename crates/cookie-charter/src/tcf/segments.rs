@@ -1,6 +1,6 @@
 //! The segments after the core one: disclosed vendors, allowed vendors and publisher TC.
 
-use super::bits::{BitReader, IdBits, SegmentBits};
+use super::bits::{BitReader, IdBits};
 use super::error::{TcError, TcErrorKind};
 
 /// The type of a segment after the core one (its first 3 bits).
@@ -16,6 +16,7 @@ pub(crate) enum SegmentType {
 
 impl SegmentType {
     /// Reads the 3-bit SegmentType; types other than 1, 2 and 3 are `invalid_segment`.
+    #[inline]
     pub(crate) fn read(reader: &mut BitReader<'_>) -> Result<Self, TcError> {
         const FIELD: &str = "segment_type";
         let code = reader.read_u8(3, FIELD)?;
@@ -61,8 +62,7 @@ impl PublisherTc {
     /// Decodes a publisher TC segment alone (segment type 3; the base64url text after a `.`).
     pub fn decode(segment: &str) -> Result<Self, TcError> {
         super::check_segment(segment)?;
-        let bits = SegmentBits::new(segment.as_bytes());
-        let mut reader = bits.reader(0);
+        let mut reader = BitReader::new(segment.as_bytes(), 0);
         match SegmentType::read(&mut reader)? {
             SegmentType::PublisherTc => Self::read(&mut reader),
             other => Err(reader
@@ -118,6 +118,7 @@ impl PublisherTc {
     }
 
     /// Reads the fields after the segment type.
+    #[inline]
     pub(crate) fn read(reader: &mut BitReader<'_>) -> Result<Self, TcError> {
         let purpose_consents = reader.read_flags(24, "purpose_consents")?;
         let purpose_legitimate_interests = reader.read_flags(24, "purpose_legitimate_interests")?;

@@ -115,7 +115,7 @@ struct VendorModel {
 }
 
 impl VendorModel {
-    fn check(&self, set: &VendorSet) {
+    fn check(&self, set: VendorSet<'_>) {
         assert_eq!(set.max_vendor_id(), self.max);
         let encoding = match self.vendors {
             Vendors::Bitfield(_) => VendorEncoding::Bitfield,
@@ -258,7 +258,7 @@ impl Model {
     }
 
     /// Asserts that `tc` holds exactly this model.
-    fn check(&self, tc: &TcString) {
+    fn check(&self, tc: &TcString<'_>) {
         let c = tc.core();
         assert_eq!(c.version(), self.version);
         assert_eq!(
@@ -299,13 +299,17 @@ impl Model {
         self.vendor_consents.check(c.vendor_consents());
         self.vendor_li.check(c.vendor_legitimate_interests());
         assert_eq!(c.publisher_restrictions().len(), self.restrictions.len());
-        for (r, (purpose, code, ranges)) in
-            c.publisher_restrictions().iter().zip(&self.restrictions)
-        {
-            assert_eq!((r.purpose, r.restriction_type.code()), (*purpose, *code));
+        for (r, (purpose, code, ranges)) in c.publisher_restrictions().zip(&self.restrictions) {
+            assert_eq!(
+                (r.purpose(), r.restriction_type().code()),
+                (*purpose, *code)
+            );
             let ids = Vendors::Ranges(ranges.clone()).ids();
-            assert_eq!(r.vendors.iter().collect::<BTreeSet<_>>(), ids);
-            assert_eq!(r.vendors.max_vendor_id(), ids.last().copied().unwrap_or(0));
+            assert_eq!(r.vendors().iter().collect::<BTreeSet<_>>(), ids);
+            assert_eq!(
+                r.vendors().max_vendor_id(),
+                ids.last().copied().unwrap_or(0)
+            );
         }
         for (model, set) in [
             (&self.disclosed, tc.disclosed_vendors()),
@@ -397,7 +401,8 @@ fn a_range_of_every_vendor_id_is_fine() {
         },
         ..Model::default()
     };
-    let tc = TcString::decode(&model.encode()).unwrap();
+    let text = model.encode();
+    let tc = TcString::decode(&text).unwrap();
     let set = tc.core().vendor_consents();
     assert_eq!(set.len(), 65_535);
     assert!(set.contains(1) && set.contains(u16::MAX) && !set.contains(0));
@@ -695,15 +700,13 @@ fn legitimate_interest_for_purposes_3_to_6_is_refused_since_policy_version_4() {
             );
         }
         for policy_version in [2, 3] {
-            let tc = TcString::decode(
-                &Model {
-                    policy_version,
-                    purpose_li: li,
-                    ..Model::default()
-                }
-                .encode(),
-            )
-            .unwrap();
+            let text = Model {
+                policy_version,
+                purpose_li: li,
+                ..Model::default()
+            }
+            .encode();
+            let tc = TcString::decode(&text).unwrap();
             assert!(tc.core().purpose_legitimate_interest(purpose));
         }
     }

@@ -1,12 +1,17 @@
-//! Vendor sets: the bitfield or range encoding of vendor ids, held as a bitset.
+//! Vendor sets: where a bitfield or range section lies in the string, validated while decoding,
+//! and [`VendorSet`], a view that re-reads it from the text on demand.
 
-use super::bits::BitReader;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use super::bits::{BitReader, MAX_READ_BITS};
 use super::error::{TcError, TcErrorKind};
 
 /// How a vendor section was encoded in the string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum VendorEncoding {
     /// One bit per vendor id, from 1 to the maximum id.
+    #[default]
     Bitfield,
     /// A list of single ids and ranges of ids.
     Range,
@@ -22,176 +27,88 @@ impl VendorEncoding {
     }
 }
 
-/// A set of vendor ids (1 to 65,535), with the maximum id and the encoding the string gave.
-///
-/// Held as a bitset: [`contains`](VendorSet::contains) is O(1).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VendorSet {
-    max_vendor_id: u16,
-    encoding: VendorEncoding,
-    /// Bit `id % 64` of word `id / 64` is vendor `id`; words past the last set id are absent.
-    words: Box<[u64]>,
+/// Where a validated vendor section lies: its segment (byte range of the text, and index), the
+/// bit of its first vendor bit or range entry, its maximum id, encoding and number of entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Section {
+    pub(crate) offset: u32,
+    pub(crate) len: u32,
+    pub(crate) start: u32,
+    pub(crate) max_vendor_id: u16,
+    pub(crate) entries: u16,
+    pub(crate) encoding: VendorEncoding,
 }
-
-impl Default for VendorSet {
-    fn default() -> Self {
-        Self {
-            max_vendor_id: 0,
-            encoding: VendorEncoding::Bitfield,
-            words: Box::default(),
-        }
-    }
-}
-
-/// The range entries of a publisher restriction read in one pass, on the stack.
-const BUFFERED_ENTRIES: usize = 32;
 
 /// Bits of one range entry without its end id: IsARange and StartOrOnlyVendorId.
-const MIN_ENTRY_BITS: usize = 17;
+pub(crate) const MIN_ENTRY_BITS: usize = 17;
 
-impl VendorSet {
-    /// The maximum vendor id the string declared (for a publisher restriction, which declares
-    /// none, the largest id of the set, or 0).
-    pub fn max_vendor_id(&self) -> u16 {
-        self.max_vendor_id
-    }
-
-    /// How the set was encoded.
-    pub fn encoding(&self) -> VendorEncoding {
-        self.encoding
-    }
-
-    /// Whether vendor `id` is in the set.
-    pub fn contains(&self, id: u16) -> bool {
-        let id = usize::from(id);
-        self.words
-            .get(id / 64)
-            .is_some_and(|word| (word >> (id % 64)) & 1 == 1)
-    }
-
-    /// The vendor ids of the set, ascending.
-    pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
-        self.words.iter().enumerate().flat_map(|(index, &word)| {
-            let base = index * 64;
-            SetBits(word).filter_map(move |bit| u16::try_from(base + bit).ok())
-        })
-    }
-
-    /// The number of vendor ids in the set.
-    pub fn len(&self) -> usize {
-        self.words.iter().map(|w| w.count_ones() as usize).sum()
-    }
-
-    /// Whether the set holds no vendor.
-    pub fn is_empty(&self) -> bool {
-        self.words.iter().all(|&w| w == 0)
-    }
-
-    /// Reads a vendor section: MaxVendorId, IsRangeEncoding, then the bitfield or the ranges.
+impl Section {
+    /// Reads and validates a vendor section: MaxVendorId, IsRangeEncoding, then the bitfield
+    /// (checked by its length alone, and skipped) or the range entries (each checked). The
+    /// segment's place in the text (`offset`, `len`) is the caller's to fill in.
+    #[inline]
     pub(crate) fn read(reader: &mut BitReader<'_>, field: &'static str) -> Result<Self, TcError> {
         let max_vendor_id = reader.read_u16(16, field)?;
         if reader.read_bool(field)? {
-            let mut set = Self::read_ranges(reader, field, Some(max_vendor_id))?;
-            set.max_vendor_id = max_vendor_id;
-            Ok(set)
-        } else {
-            Self::read_bitfield(reader, field, max_vendor_id)
-        }
-    }
-
-    /// Reads `max_vendor_id` bits, bit `i` being vendor `i + 1`, 64 bits at a time.
-    fn read_bitfield(
-        reader: &mut BitReader<'_>,
-        field: &'static str,
-        max_vendor_id: u16,
-    ) -> Result<Self, TcError> {
-        let count = usize::from(max_vendor_id);
-        reader.ensure(count, field)?;
-        let mut words = vec![0u64; word_count(max_vendor_id)];
-        let mut index = 0;
-        let mut left = count;
-        while left > 0 {
-            let width = left.min(64);
-            let chunk = reader.read(width as u32, field)?;
-            // The chunk's first bit (vendor 64 * index + 1) is its most significant one: reversed,
-            // vendor 64 * index + 1 + j is bit j, which lands on bit j + 1 of the word.
-            let vendors = chunk.reverse_bits() >> (64 - width);
-            if let Some(word) = words.get_mut(index) {
-                *word |= vendors << 1;
-            }
-            if let Some(word) = words.get_mut(index + 1) {
-                *word |= vendors >> 63;
-            }
-            index += 1;
-            left -= width;
-        }
-        Ok(Self {
-            max_vendor_id,
-            encoding: VendorEncoding::Bitfield,
-            words: words.into_boxed_slice(),
-        })
-    }
-
-    /// Reads NumEntries then the range entries; ids must lie in `1..=max` when `max` is given.
-    ///
-    /// With a maximum, the bitset is allocated for it and the entries are read once. Without
-    /// (publisher restrictions), up to [`BUFFERED_ENTRIES`] entries are kept on the stack while
-    /// the largest id is found; more are read twice (once to check them and find the largest
-    /// id, then to set the bits). Either way the bitset is allocated once, at the right size.
-    pub(crate) fn read_ranges(
-        reader: &mut BitReader<'_>,
-        field: &'static str,
-        max: Option<u16>,
-    ) -> Result<Self, TcError> {
-        let entries = usize::from(reader.read_u16(12, field)?);
-        reader.ensure(entries.saturating_mul(MIN_ENTRY_BITS), field)?;
-        if max.is_none() && entries <= BUFFERED_ENTRIES {
-            let mut buffer = [(0u16, 0u16); BUFFERED_ENTRIES];
-            let mut largest = 0u16;
-            for slot in buffer.iter_mut().take(entries) {
-                *slot = read_entry(reader, field, max)?;
-                largest = largest.max(slot.1);
-            }
-            let mut words = vec![0u64; word_count(largest)];
-            for &(start, end) in buffer.iter().take(entries) {
-                set_range(&mut words, usize::from(start), usize::from(end));
-            }
-            return Ok(Self {
-                max_vendor_id: largest,
+            let (start, entries, _) = read_ranges(reader, field, Some(max_vendor_id))?;
+            Ok(Self {
+                start,
+                max_vendor_id,
+                entries,
                 encoding: VendorEncoding::Range,
-                words: words.into_boxed_slice(),
-            });
+                ..Self::default()
+            })
+        } else {
+            reader.ensure(usize::from(max_vendor_id), field)?;
+            let start = position(reader);
+            reader.skip(usize::from(max_vendor_id));
+            Ok(Self {
+                start,
+                max_vendor_id,
+                encoding: VendorEncoding::Bitfield,
+                ..Self::default()
+            })
         }
-        let largest = match max {
-            Some(max) => max,
-            None => {
-                let mut check = *reader;
-                let mut largest = 0u16;
-                for _ in 0..entries {
-                    let (_, end) = read_entry(&mut check, field, max)?;
-                    largest = largest.max(end);
-                }
-                largest
-            }
-        };
-        let mut words = vec![0u64; if entries == 0 { 0 } else { word_count(largest) }];
-        let mut highest = 0u16;
-        for _ in 0..entries {
-            let (start, end) = read_entry(reader, field, max)?;
-            set_range(&mut words, usize::from(start), usize::from(end));
-            highest = highest.max(end);
-        }
-        Ok(Self {
-            max_vendor_id: highest,
-            encoding: VendorEncoding::Range,
-            words: words.into_boxed_slice(),
-        })
+    }
+
+    /// The same section, in the segment at bytes `offset..offset + len` of the text.
+    #[inline]
+    pub(crate) fn placed(mut self, offset: usize, len: usize) -> Self {
+        self.offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        self.len = u32::try_from(len).unwrap_or(u32::MAX);
+        self
     }
 }
 
-/// Reads one range entry: IsARange, StartOrOnlyVendorId, and EndVendorId when it is a range.
+/// The position of a reader as stored (segments are at most a few kilobytes).
+#[inline]
+pub(crate) fn position(reader: &BitReader<'_>) -> u32 {
+    u32::try_from(reader.position()).unwrap_or(u32::MAX)
+}
+
+/// Reads NumEntries then validates the range entries (ids in `1..=max` when `max` is given);
+/// gives the bit of the first entry, the number of entries and the largest id.
+#[inline]
+pub(crate) fn read_ranges(
+    reader: &mut BitReader<'_>,
+    field: &'static str,
+    max: Option<u16>,
+) -> Result<(u32, u16, u16), TcError> {
+    let entries = reader.read_u16(12, field)?;
+    reader.ensure(usize::from(entries).saturating_mul(MIN_ENTRY_BITS), field)?;
+    let start = position(reader);
+    let mut largest = 0u16;
+    for _ in 0..entries {
+        let (_, end) = read_entry(reader, field, max)?;
+        largest = largest.max(end);
+    }
+    Ok((start, entries, largest))
+}
+
+/// Reads one range entry: IsARange, StartOrOnlyVendorId, and EndVendorId when it is a range;
+/// checks it when `check` allows (start at least 1, end not before start nor above `max`).
 ///
-/// The entry is read in one window of 33 bits when that many remain (the common case).
+/// The entry is peeked in one window of 33 bits when that many remain (the common case).
 #[inline(always)]
 fn read_entry(
     reader: &mut BitReader<'_>,
@@ -201,12 +118,13 @@ fn read_entry(
     const RANGE_BITS: u32 = 1 + 16 + 16;
     let entry_start = reader.position();
     let (start, end) = if reader.remaining() >= RANGE_BITS as usize {
-        let window = reader.read(RANGE_BITS, field)?;
+        let window = reader.peek(RANGE_BITS);
         let start = ((window >> 16) & 0xFFFF) as u16;
         if window >> 32 == 1 {
+            reader.consume(RANGE_BITS);
             (start, (window & 0xFFFF) as u16)
         } else {
-            reader.rewind(16);
+            reader.consume(RANGE_BITS - 16);
             (start, start)
         }
     } else {
@@ -233,68 +151,276 @@ fn read_entry(
     Ok((start, end))
 }
 
-/// The number of 64-bit words that hold ids up to `largest`.
-fn word_count(largest: u16) -> usize {
-    if largest == 0 {
-        0
-    } else {
-        usize::from(largest) / 64 + 1
-    }
-}
-
-/// Sets the bits `start..=end`, a word at a time.
-fn set_range(words: &mut [u64], start: usize, end: usize) {
-    let (first, last) = (start / 64, end / 64);
-    let Some(span) = words.get_mut(first..=last) else {
-        return;
-    };
-    let span_len = span.len();
-    for (i, word) in span.iter_mut().enumerate() {
-        let low = if i == 0 { start % 64 } else { 0 };
-        let high = if i + 1 == span_len { end % 64 } else { 63 };
-        let width = high - low + 1;
-        let mask = if width == 64 {
-            u64::MAX
+/// Reads one range entry already validated (no checks; 0s past the end).
+#[inline(always)]
+fn next_entry(reader: &mut BitReader<'_>) -> (u16, u16) {
+    if reader.remaining() >= 33 {
+        let window = reader.peek(33);
+        let start = ((window >> 16) & 0xFFFF) as u16;
+        if window >> 32 == 1 {
+            reader.consume(33);
+            (start, (window & 0xFFFF) as u16)
         } else {
-            ((1u64 << width) - 1) << low
-        };
-        *word |= mask;
-    }
-}
-
-/// The positions of the set bits of a word, ascending.
-struct SetBits(u64);
-
-impl Iterator for SetBits {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        if self.0 == 0 {
-            return None;
+            reader.consume(17);
+            (start, start)
         }
-        let bit = self.0.trailing_zeros() as usize;
-        self.0 &= self.0 - 1;
-        Some(bit)
+    } else {
+        let is_range = reader.read_bool("").unwrap_or(false);
+        let start = reader.read_u16(16, "").unwrap_or(0);
+        let end = if is_range {
+            reader.read_u16(16, "").unwrap_or(0)
+        } else {
+            start
+        };
+        (start, end)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A set of vendor ids (1 to 65,535), with the maximum id and the encoding the string gave: a
+/// view of a section of the TC string, validated when the string was decoded and re-read from
+/// its text on demand (it is `Copy` and borrows the [`TcString`](super::TcString)).
+///
+/// Cost: [`contains`](VendorSet::contains) reads one bit for a bitfield (O(1)) and scans the
+/// entries for ranges (O(entries)); [`iter`](VendorSet::iter) and [`len`](VendorSet::len) read
+/// the bitfield 58 bits at a time, or collect, sort and merge the range entries (one
+/// allocation).
+#[derive(Clone, Copy)]
+pub struct VendorSet<'t> {
+    text: &'t [u8],
+    section: Section,
+}
 
-    #[test]
-    fn ranges_fill_whole_words_and_edges() {
-        let mut words = vec![0u64; 3];
-        set_range(&mut words, 3, 130);
-        let set = VendorSet {
-            max_vendor_id: 130,
-            encoding: VendorEncoding::Range,
-            words: words.into_boxed_slice(),
+impl<'t> VendorSet<'t> {
+    /// The view of `section` of `text` (the whole TC string, or the core segment).
+    #[inline]
+    pub(crate) fn new(text: &'t [u8], section: Section) -> Self {
+        let (offset, len) = (section.offset as usize, section.len as usize);
+        let text = text
+            .get(offset..offset.saturating_add(len))
+            .unwrap_or_default();
+        Self { text, section }
+    }
+
+    /// A reader at the first vendor bit or range entry.
+    #[inline]
+    fn reader(&self) -> BitReader<'t> {
+        BitReader::at(self.text, 0, self.section.start as usize)
+    }
+
+    /// The maximum vendor id the string declared (for a publisher restriction, which declares
+    /// none, the largest id of the set, or 0).
+    pub fn max_vendor_id(&self) -> u16 {
+        self.section.max_vendor_id
+    }
+
+    /// How the set was encoded.
+    pub fn encoding(&self) -> VendorEncoding {
+        self.section.encoding
+    }
+
+    /// The range entries as written, `(start, end)` with `1 <= start <= end` (none for a
+    /// bitfield).
+    fn entries(&self) -> impl Iterator<Item = (u16, u16)> + 't {
+        let mut reader = self.reader();
+        let count = match self.section.encoding {
+            VendorEncoding::Range => self.section.entries,
+            VendorEncoding::Bitfield => 0,
         };
-        assert_eq!(set.len(), 128);
-        assert!(!set.contains(2) && set.contains(3) && set.contains(64) && set.contains(130));
-        assert!(!set.contains(131) && !set.contains(u16::MAX));
-        assert_eq!(set.iter().next(), Some(3));
-        assert_eq!(set.iter().last(), Some(130));
+        (0..count).map(move |_| next_entry(&mut reader))
+    }
+
+    /// The range entries sorted and merged into disjoint ascending runs.
+    fn runs(&self) -> Vec<(u16, u16)> {
+        let mut entries: Vec<(u16, u16)> = self.entries().collect();
+        entries.sort_unstable();
+        let mut runs: Vec<(u16, u16)> = Vec::with_capacity(entries.len());
+        for (start, end) in entries {
+            match runs.last_mut() {
+                Some(last) if u32::from(start) <= u32::from(last.1) + 1 => {
+                    last.1 = last.1.max(end);
+                }
+                _ => runs.push((start, end)),
+            }
+        }
+        runs
+    }
+
+    /// Whether vendor `id` is in the set: one bit read for a bitfield, a scan of the entries
+    /// for ranges.
+    #[inline]
+    pub fn contains(&self, id: u16) -> bool {
+        if id == 0 || id > self.section.max_vendor_id {
+            return false;
+        }
+        match self.section.encoding {
+            VendorEncoding::Bitfield => {
+                let bit = self.section.start as usize + usize::from(id) - 1;
+                let mut reader = BitReader::at(self.text, 0, bit);
+                reader.peek(1) == 1
+            }
+            VendorEncoding::Range => self
+                .entries()
+                .any(|(start, end)| (start..=end).contains(&id)),
+        }
+    }
+
+    /// The vendor ids of the set, ascending.
+    pub fn iter(&self) -> VendorIds<'t> {
+        match self.section.encoding {
+            VendorEncoding::Bitfield => VendorIds {
+                reader: self.reader(),
+                left: self.section.max_vendor_id,
+                next_id: 1,
+                base: 0,
+                chunk: 0,
+                runs: Vec::new().into_iter(),
+                run: None,
+            },
+            VendorEncoding::Range => VendorIds {
+                reader: self.reader(),
+                left: 0,
+                next_id: 1,
+                base: 0,
+                chunk: 0,
+                runs: self.runs().into_iter(),
+                run: None,
+            },
+        }
+    }
+
+    /// The number of vendor ids in the set.
+    pub fn len(&self) -> usize {
+        match self.section.encoding {
+            VendorEncoding::Bitfield => {
+                let mut ones = 0usize;
+                for_chunks(self.reader(), self.section.max_vendor_id, |_, chunk| {
+                    ones += chunk.count_ones() as usize;
+                    true
+                });
+                ones
+            }
+            VendorEncoding::Range => self
+                .runs()
+                .iter()
+                .map(|&(start, end)| usize::from(end - start) + 1)
+                .sum(),
+        }
+    }
+
+    /// Whether the set holds no vendor.
+    pub fn is_empty(&self) -> bool {
+        match self.section.encoding {
+            VendorEncoding::Bitfield => {
+                let mut empty = true;
+                for_chunks(self.reader(), self.section.max_vendor_id, |_, chunk| {
+                    empty = chunk == 0;
+                    empty
+                });
+                empty
+            }
+            VendorEncoding::Range => self.section.entries == 0,
+        }
+    }
+}
+
+/// Calls `each(width, chunk)` on the `count` bits at the reader, [`MAX_READ_BITS`] at a time
+/// (the first bit of a chunk is its most significant), while it returns true.
+fn for_chunks(mut reader: BitReader<'_>, count: u16, mut each: impl FnMut(u32, u64) -> bool) {
+    let mut left = u32::from(count);
+    while left > 0 {
+        let width = left.min(MAX_READ_BITS);
+        let chunk = reader.peek(width);
+        reader.consume(width);
+        left -= width;
+        if !each(width, chunk) {
+            return;
+        }
+    }
+}
+
+impl<'t> IntoIterator for VendorSet<'t> {
+    type Item = u16;
+    type IntoIter = VendorIds<'t>;
+
+    fn into_iter(self) -> VendorIds<'t> {
+        self.iter()
+    }
+}
+
+impl PartialEq for VendorSet<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.section.max_vendor_id == other.section.max_vendor_id
+            && self.section.encoding == other.section.encoding
+            && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for VendorSet<'_> {}
+
+impl Hash for VendorSet<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.section.max_vendor_id.hash(state);
+        self.section.encoding.hash(state);
+        for id in self.iter() {
+            id.hash(state);
+        }
+    }
+}
+
+impl fmt::Debug for VendorSet<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VendorSet")
+            .field("max_vendor_id", &self.section.max_vendor_id)
+            .field("encoding", &self.section.encoding)
+            .field("vendors", &self.iter().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The vendor ids of a [`VendorSet`], ascending.
+#[derive(Debug, Clone)]
+pub struct VendorIds<'t> {
+    /// Bitfield: the reader at the next chunk, the bits left, the id of the next chunk's first
+    /// bit and the id of the current chunk's bit 0.
+    reader: BitReader<'t>,
+    left: u16,
+    next_id: u32,
+    base: u32,
+    /// The current chunk, reversed so that its lowest set bit is the next id.
+    chunk: u64,
+    /// Ranges: the merged runs left, and the rest of the current one.
+    runs: std::vec::IntoIter<(u16, u16)>,
+    run: Option<(u16, u16)>,
+}
+
+impl Iterator for VendorIds<'_> {
+    type Item = u16;
+
+    #[inline]
+    fn next(&mut self) -> Option<u16> {
+        loop {
+            if self.chunk != 0 {
+                let bit = self.chunk.trailing_zeros();
+                self.chunk &= self.chunk - 1;
+                return u16::try_from(self.base + bit).ok();
+            }
+            if let Some((start, end)) = self.run {
+                self.run = (start < end).then(|| (start + 1, end));
+                return Some(start);
+            }
+            if self.left > 0 {
+                let width = u32::from(self.left).min(MAX_READ_BITS);
+                let bits = self.reader.peek(width);
+                self.reader.consume(width);
+                // The chunk's first bit (the next id) is its most significant one: reversed, it
+                // is bit 0. Ids start at 1.
+                self.base = self.next_id;
+                self.next_id += width;
+                self.chunk = bits.reverse_bits() >> (64 - width);
+                self.left -= width as u16;
+                continue;
+            }
+            self.run = Some(self.runs.next()?);
+        }
     }
 }
