@@ -231,10 +231,10 @@ impl<'a> BitReader<'a> {
         Ok(u8::try_from(value).unwrap_or(u8::MAX))
     }
 
-    /// Reads `width` flags numbered from 1 (at most 64), the first bit being flag 1.
+    /// Reads `width` flags numbered from 1 (at most 63), the first bit being flag 1.
     #[inline]
     pub(crate) fn read_flags(&mut self, width: u8, field: &'static str) -> Result<IdBits, TcError> {
-        let width = width.min(64);
+        let width = width.min(63);
         self.ensure(usize::from(width), field)?;
         let (high, low) = (
             u32::from(width.min(32)),
@@ -267,43 +267,45 @@ impl<'a> BitReader<'a> {
 
 /// A fixed-width field of flags numbered from 1: flag `i` is the `i`-th bit read (the most
 /// significant one is flag 1).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub(crate) struct IdBits {
-    raw: u64,
-    width: u8,
+///
+/// One word: the flags in the low `width` bits (at most 63), and a marker bit just above them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct IdBits(u64);
+
+impl Default for IdBits {
+    fn default() -> Self {
+        Self(1)
+    }
 }
 
 impl IdBits {
-    /// The flags of the `width` low bits of `raw`.
+    /// The flags of the `width` low bits of `raw` (a width above 63 is 63).
+    #[inline]
     pub(crate) fn new(raw: u64, width: u8) -> Self {
-        let width = width.min(64);
-        let mask = if width == 64 {
-            u64::MAX
-        } else {
-            (1u64 << width) - 1
-        };
-        Self {
-            raw: raw & mask,
-            width,
-        }
+        let width = width.min(63);
+        let marker = 1u64 << width;
+        Self((raw & (marker - 1)) | marker)
     }
 
     /// The number of flags.
+    #[inline]
     pub(crate) fn width(self) -> u8 {
-        self.width
+        (63 - self.0.leading_zeros()) as u8
     }
 
     /// Whether flag `id` is set (ids outside `1..=width` are not).
+    #[inline]
     pub(crate) fn get(self, id: u8) -> bool {
-        if id == 0 || id > self.width {
+        let width = self.width();
+        if id == 0 || id > width {
             return false;
         }
-        (self.raw >> (self.width - id)) & 1 == 1
+        (self.0 >> (width - id)) & 1 == 1
     }
 
     /// The set flags, ascending.
     pub(crate) fn iter(self) -> impl Iterator<Item = u8> {
-        (1..=self.width).filter(move |&id| self.get(id))
+        (1..=self.width()).filter(move |&id| self.get(id))
     }
 }
 

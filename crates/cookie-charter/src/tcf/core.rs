@@ -4,12 +4,17 @@
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 
-use super::bits::{BitReader, IdBits};
+use super::bits::{BitReader, IdBits, sextet_bits};
 use super::error::{TcError, TcErrorKind};
 use super::vendors::{self, Section, VendorEncoding, VendorSet};
 
 /// The first policy version of TCF v2.2, which removed legitimate interest for purposes 3 to 6.
 pub const TCF_V2_2_POLICY_VERSION: u8 = 4;
+
+/// The bits of the fixed-width fields before the vendor sections (Version to
+/// PublisherCC), and the characters that hold them.
+const HEADER_BITS: usize = 213;
+const HEADER_CHARS: usize = 36;
 
 /// The purposes that cannot rest on legitimate interest since TCF v2.2.
 const NO_LEGITIMATE_INTEREST: [u8; 4] = [3, 4, 5, 6];
@@ -154,7 +159,6 @@ impl<'t> Iterator for PublisherRestrictions<'t> {
         let (start, entries, largest) = vendors::read_ranges(&mut self.reader, "", None).ok()?;
         let section = Section {
             offset: 0,
-            len: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
             start,
             max_vendor_id: largest,
             entries,
@@ -405,30 +409,113 @@ impl CoreFields {
     /// [`TcError::partial`]) once the version has been read as 2.
     #[inline]
     pub(crate) fn read(text: &[u8]) -> Result<Self, TcError> {
-        let mut reader = BitReader::new(text, 0);
-        let version = reader.read_u8(6, "version")?;
-        if version != 2 {
-            return Err(reader
-                .error_at(TcErrorKind::UnsupportedVersion, "version", 0)
-                .with_value(u64::from(version)));
-        }
-        let mut core = Self {
-            version,
-            core_len: u32::try_from(text.len()).unwrap_or(u32::MAX),
-            ..Self::default()
+        let core_len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        let (mut core, mut reader) = match Self::read_header_fast(text) {
+            Some(core) => (core, BitReader::at(text, 0, HEADER_BITS)),
+            None => {
+                let mut reader = BitReader::new(text, 0);
+                let version = reader.read_u8(6, "version")?;
+                if version != 2 {
+                    return Err(reader
+                        .error_at(TcErrorKind::UnsupportedVersion, "version", 0)
+                        .with_value(u64::from(version)));
+                }
+                let mut core = Self {
+                    version,
+                    ..Self::default()
+                };
+                if let Err(error) = core.read_header(&mut reader) {
+                    return Err(error.with_partial(Self::partial(text, core)));
+                }
+                (core, reader)
+            }
         };
-        match core.read_fields(&mut reader, text.len()) {
+        core.core_len = core_len;
+        match core.read_sections(&mut reader) {
             Ok(()) => Ok(core),
-            Err(error) => Err(error.with_partial(CoreSegment {
-                text: Cow::Owned(String::from_utf8_lossy(text).into_owned()),
-                fields: core,
-            })),
+            Err(error) => Err(error.with_partial(Self::partial(text, core))),
         }
     }
 
-    /// Reads every field after the version into `self`, in the order of the format.
+    /// The core segment as far as it was read, owning a copy of its text.
+    #[cold]
+    fn partial(text: &[u8], mut core: Self) -> CoreSegment<'static> {
+        core.core_len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        CoreSegment {
+            text: Cow::Owned(String::from_utf8_lossy(text).into_owned()),
+            fields: core,
+        }
+    }
+
+    /// Reads the fixed-width fields before the vendor sections at once from the first
+    /// [`HEADER_CHARS`] characters, unpacked into four words on the stack; `None` when the
+    /// segment is shorter or any of those fields is not allowed (then [`read_header`] reads
+    /// them one by one and says which, and where).
+    ///
+    /// [`read_header`]: Self::read_header
     #[inline]
-    fn read_fields(&mut self, reader: &mut BitReader<'_>, len: usize) -> Result<(), TcError> {
+    fn read_header_fast(text: &[u8]) -> Option<Self> {
+        let head: &[u8; HEADER_CHARS] = text.get(..HEADER_CHARS)?.try_into().ok()?;
+        let mut words = [0u64; 4];
+        // 32 characters are three words: four runs of 8 characters (48 bits each).
+        let run = |from: usize| {
+            head.iter()
+                .skip(from)
+                .take(8)
+                .fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b))
+        };
+        let (a, b, c, d) = (run(0), run(8), run(16), run(24));
+        words[0] = (a << 16) | (b >> 32);
+        words[1] = (b << 32) | (c >> 16);
+        words[2] = (c << 48) | d;
+        words[3] = run(32) << 40;
+        let field = |pos: usize, width: u32| -> u64 {
+            let (index, offset) = (pos / 64, (pos % 64) as u32);
+            let first = words.get(index).copied().unwrap_or(0);
+            let window = if offset == 0 {
+                first
+            } else {
+                let second = words.get(index + 1).copied().unwrap_or(0);
+                (first << offset) | (second >> (64 - offset))
+            };
+            window >> (64 - width)
+        };
+        let letter = |pos: usize| -> Option<u8> {
+            let value = field(pos, 6) as u8;
+            (value <= 25).then_some(b'A' + value)
+        };
+        let version = field(0, 6) as u8;
+        let policy_version = field(132, 6) as u8;
+        let li = field(176, 24) as u32;
+        let no_li = (1u32 << 21) | (1 << 20) | (1 << 19) | (1 << 18);
+        if version != 2 || (policy_version >= TCF_V2_2_POLICY_VERSION && li & no_li != 0) {
+            return None;
+        }
+        Some(Self {
+            version,
+            created: field(6, 36),
+            last_updated: field(42, 36),
+            cmp_id: field(78, 12) as u16,
+            cmp_version: field(90, 12) as u16,
+            consent_screen: field(102, 6) as u8,
+            consent_language: [letter(108)?, letter(114)?],
+            vendor_list_version: field(120, 12) as u16,
+            policy_version,
+            is_service_specific: field(138, 1) == 1,
+            use_non_standard_texts: field(139, 1) == 1,
+            special_feature_opt_ins: IdBits::new(field(140, 12), 12),
+            purpose_consents: IdBits::new(field(152, 24), 24),
+            purpose_legitimate_interests: IdBits::new(u64::from(li), 24),
+            purpose_one_treatment: field(200, 1) == 1,
+            publisher_country_code: [letter(201)?, letter(207)?],
+            ..Self::default()
+        })
+    }
+
+    /// Reads the fixed-width fields after the version into `self`, one by one in the order of
+    /// the format.
+    #[cold]
+    fn read_header(&mut self, reader: &mut BitReader<'_>) -> Result<(), TcError> {
         self.created = reader.read(36, "created")?;
         self.last_updated = reader.read(36, "last_updated")?;
         self.cmp_id = reader.read_u16(12, "cmp_id")?;
@@ -458,9 +545,14 @@ impl CoreFields {
         }
         self.purpose_one_treatment = reader.read_bool("purpose_one_treatment")?;
         self.publisher_country_code = reader.read_letters("publisher_country_code")?;
-        self.vendor_consents = Section::read(reader, "vendor_consents")?.placed(0, len);
-        self.vendor_legitimate_interests =
-            Section::read(reader, "vendor_legitimate_interests")?.placed(0, len);
+        Ok(())
+    }
+
+    /// Reads the vendor sections and the publisher restrictions into `self`.
+    #[inline]
+    fn read_sections(&mut self, reader: &mut BitReader<'_>) -> Result<(), TcError> {
+        self.vendor_consents = Section::read(reader, "vendor_consents")?;
+        self.vendor_legitimate_interests = Section::read(reader, "vendor_legitimate_interests")?;
         let (start, count) = read_restrictions(reader)?;
         self.restrictions_start = start;
         self.restrictions = count;

@@ -87,7 +87,7 @@ impl<'a> TcString<'a> {
     pub fn decode(text: &'a str) -> Result<Self, TcError> {
         check_text(text)?;
         let bytes = text.as_bytes();
-        let core_len = bytes.iter().position(|&b| b == b'.').unwrap_or(bytes.len());
+        let core_len = text.find('.').unwrap_or(bytes.len());
         let core_text = bytes.get(..core_len).unwrap_or_default();
         let fields = CoreFields::read(core_text)?;
         let mut tc = Self {
@@ -104,9 +104,9 @@ impl<'a> TcString<'a> {
         while offset < bytes.len() {
             offset += 1;
             index += 1;
-            let rest = bytes.get(offset..).unwrap_or_default();
-            let len = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
-            let segment = rest.get(..len).unwrap_or_default();
+            let rest = text.get(offset..).unwrap_or_default();
+            let len = rest.find('.').unwrap_or(rest.len());
+            let segment = rest.as_bytes().get(..len).unwrap_or_default();
             if let Err(error) = tc.read_segment(segment, offset, index) {
                 return Err(error.with_partial(tc.core.partial()));
             }
@@ -144,11 +144,11 @@ impl<'a> TcString<'a> {
         }
         match segment_type {
             SegmentType::DisclosedVendors => {
-                let section = Section::read(&mut reader, field)?.placed(offset, segment.len());
+                let section = Section::read(&mut reader, field)?.placed(offset);
                 self.disclosed_vendors = Some(section);
             }
             SegmentType::AllowedVendors => {
-                let section = Section::read(&mut reader, field)?.placed(offset, segment.len());
+                let section = Section::read(&mut reader, field)?.placed(offset);
                 self.allowed_vendors = Some(section);
             }
             SegmentType::PublisherTc => {

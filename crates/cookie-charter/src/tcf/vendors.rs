@@ -27,12 +27,13 @@ impl VendorEncoding {
     }
 }
 
-/// Where a validated vendor section lies: its segment (byte range of the text, and index), the
-/// bit of its first vendor bit or range entry, its maximum id, encoding and number of entries.
+/// Where a validated vendor section lies: the byte where its segment starts in the text, the
+/// bit (in the segment) of its first vendor bit or range entry, its maximum id, encoding and
+/// number of entries. Validation has checked that all of it lies in the segment, so a view
+/// reads from the segment's start without bounding it at the segment's end.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Section {
     pub(crate) offset: u32,
-    pub(crate) len: u32,
     pub(crate) start: u32,
     pub(crate) max_vendor_id: u16,
     pub(crate) entries: u16,
@@ -45,8 +46,8 @@ pub(crate) const MIN_ENTRY_BITS: usize = 17;
 impl Section {
     /// Reads and validates a vendor section: MaxVendorId, IsRangeEncoding, then the bitfield
     /// (checked by its length alone, and skipped) or the range entries (each checked). The
-    /// segment's place in the text (`offset`, `len`) is the caller's to fill in.
-    #[inline]
+    /// segment's place in the text (`offset`) is the caller's to fill in.
+    #[inline(always)]
     pub(crate) fn read(reader: &mut BitReader<'_>, field: &'static str) -> Result<Self, TcError> {
         let max_vendor_id = reader.read_u16(16, field)?;
         if reader.read_bool(field)? {
@@ -71,11 +72,10 @@ impl Section {
         }
     }
 
-    /// The same section, in the segment at bytes `offset..offset + len` of the text.
+    /// The same section, in the segment that starts at byte `offset` of the text.
     #[inline]
-    pub(crate) fn placed(mut self, offset: usize, len: usize) -> Self {
+    pub(crate) fn placed(mut self, offset: usize) -> Self {
         self.offset = u32::try_from(offset).unwrap_or(u32::MAX);
-        self.len = u32::try_from(len).unwrap_or(u32::MAX);
         self
     }
 }
@@ -194,10 +194,7 @@ impl<'t> VendorSet<'t> {
     /// The view of `section` of `text` (the whole TC string, or the core segment).
     #[inline]
     pub(crate) fn new(text: &'t [u8], section: Section) -> Self {
-        let (offset, len) = (section.offset as usize, section.len as usize);
-        let text = text
-            .get(offset..offset.saturating_add(len))
-            .unwrap_or_default();
+        let text = text.get(section.offset as usize..).unwrap_or_default();
         Self { text, section }
     }
 
