@@ -108,8 +108,11 @@ def _filtered_start(
     consent = get_consent(scope)
     now = int(time.time())
     if on_dropped is None:
-        # One native call over the raw header list (no Python object per header value).
-        rewritten = policy._asgi_headers(headers, cookie_header, consent, now, purge)
+        # One native call over the raw header list (no Python object per header value); a
+        # private method, not part of the typed API.
+        rewritten = policy._asgi_headers(  # type: ignore[attr-defined]
+            headers, cookie_header, consent, now, purge
+        )
         if rewritten is None:
             return message
         message = dict(message)
