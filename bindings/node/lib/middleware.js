@@ -160,6 +160,7 @@ function middleware(policy, options, helpers) {
   // Before any request: a wrapper that another middleware puts on a response captures the
   // hooked `writeHead`.
   hookOwner(http.ServerResponse.prototype)
+  if (config.onDropped !== undefined) hookSetters(http.OutgoingMessage.prototype)
   if (!requestsHooked) hookRequests()
 
   return function cookieCharter(req, res, next) {
@@ -218,6 +219,45 @@ function hookOwner(owner) {
       enumerable: Object.getOwnPropertyDescriptor(owner, 'writeHead')?.enumerable ?? false,
     })
   }
+}
+
+/**
+ * With `onDropped`, `Set-Cookie` values are also filtered as they are set (`setHeader`,
+ * `appendHeader`, which Express's `res.cookie` and `res.append` use), so that a handler learns
+ * what was withheld before it writes its page (the demo site lists them); `writeHead` then only
+ * adds the deletions. Hooked once, on `OutgoingMessage.prototype`, when the first middleware
+ * with `onDropped` is made.
+ */
+function hookSetters(proto) {
+  for (const method of ['setHeader', 'appendHeader']) {
+    const original = proto[method]
+    if (typeof original !== 'function' || original[kHook] === true) continue
+    const filtering = {
+      [method](name, value) {
+        if (typeof name !== 'string' || name.length !== 10 || name.toLowerCase() !== 'set-cookie') {
+          return original.call(this, name, value)
+        }
+        const state = stateOf(this)
+        if (state === undefined || state.done || state.config.onDropped === undefined) {
+          return original.call(this, name, value)
+        }
+        const list = strings(value)
+        const kept = filterNow(state, list)
+        if (kept.length > 0) return original.call(this, name, kept)
+        if (method === 'setHeader') this.removeHeader(name)
+        return this
+      },
+    }[method]
+    Object.defineProperty(filtering, kHook, { value: true })
+    const enumerable = Object.getOwnPropertyDescriptor(proto, method)?.enumerable ?? false
+    Object.defineProperty(proto, method, { value: filtering, writable: true, configurable: true, enumerable })
+  }
+}
+
+/** The values of `list` the visitor allows (no deletions), `onDropped` told of the others. */
+function filterNow(state, list) {
+  const config = state.config
+  return state.replaced ? withConsent(config, state, list, false, state.consent) : withHeader(config, state, list, false)
 }
 
 /** `writeHead` that filters the headers of the responses the middleware handles first. */

@@ -102,7 +102,8 @@ test('responses wrapped before and after the middleware are filtered once, purge
     assert.ok(once > 0)
     // The deletions are not repeated by the second middleware or the wrappers.
     assert.equal(new Set(deletions(r.setCookies)).size, once)
-    assert.deepEqual(dropped, [['_ads', '_ads']])
+    // Each withheld value is told once (as it is set, for onDropped).
+    assert.deepEqual(dropped.flat(), ['_ads', '_ads'])
     const none = await get(base, '/')
     assert.deepEqual(setNames(none.setCookies), ['sessionid', 'sessionid'])
   })
@@ -342,5 +343,37 @@ test('req.consent on requests the middleware did not see: undefined, and assigna
   })
   await withServer(server, async (base) => {
     assert.equal((await get(base, '/')).body, '[true,"mine"]')
+  })
+})
+
+test('with onDropped, a handler learns what was withheld as it sets cookies, before it writes its page', async () => {
+  const app = express()
+  app.use(
+    middleware(policy, {
+      now: () => NOW,
+      onDropped(dropped, req) {
+        req.withheld = (req.withheld ?? []).concat(dropped.map((d) => d.cookie))
+      },
+    }),
+  )
+  app.get('/', (req, res) => {
+    res.cookie('sessionid', 's1')
+    res.cookie('_ga', 'g1')
+    res.cookie('_ads', 'a1')
+    const seen = [...(req.withheld ?? [])]
+    res.append('Set-Cookie', ['_ads=again', 'tracker=1'])
+    res.writeHead(200, { 'Set-Cookie': ['_ga=late'], 'Content-Type': 'application/json' })
+    res.end(JSON.stringify({ seen, all: req.withheld, header: res.getHeader('set-cookie') }))
+  })
+  await withServer(http.createServer(app), async (base) => {
+    const r = await get(base, '/', `consent=${statistics.toCookie()}; _ads=held`)
+    const body = JSON.parse(r.body)
+    assert.deepEqual(body.seen, ['_ads'])
+    assert.deepEqual(body.all, ['_ads', '_ads', 'tracker'])
+    assert.deepEqual(setNames(r.setCookies), ['_ga'])
+    assert.deepEqual(deletedNames(r.setCookies), ['_ads'])
+    const none = await get(base, '/')
+    assert.deepEqual(JSON.parse(none.body).seen, ['_ga', '_ads'])
+    assert.deepEqual(setNames(none.setCookies), [])
   })
 })
