@@ -51,7 +51,21 @@ fn is_text_byte(byte: u8) -> bool {
 /// Checks every byte without stopping early (which lets the loop be vectorised), and looks for
 /// the position only when a byte is wrong.
 pub(crate) fn first_invalid(text: &[u8]) -> Option<usize> {
-    if text.iter().fold(true, |ok, &b| ok & is_text_byte(b)) {
+    /// Bytes checked per step: a fixed-size block the compiler checks with vector compares.
+    const BLOCK: usize = 32;
+    let all_ok = |block: &[u8; BLOCK]| block.iter().fold(true, |ok, &b| ok & is_text_byte(b));
+    let mut blocks = text.chunks_exact(BLOCK);
+    let mut ok = true;
+    for block in &mut blocks {
+        ok &= <&[u8; BLOCK]>::try_from(block).is_ok_and(all_ok);
+    }
+    // The last bytes, in a block padded with a valid byte, so that they take the vector path too.
+    let rest = blocks.remainder();
+    let mut last = [b'A'; BLOCK];
+    if let Some(start) = last.get_mut(..rest.len()) {
+        start.copy_from_slice(rest);
+    }
+    if ok & all_ok(&last) {
         return None;
     }
     text.iter().position(|&b| !is_text_byte(b))
@@ -140,12 +154,20 @@ impl<'a> BitReader<'a> {
     /// Loads characters until the window holds at least `width` bits (or the text ends).
     #[inline(always)]
     fn fill(&mut self, width: u32) {
+        // Runs of 8 or 4 characters while the window has room, then one at a time near the end.
         if self.available <= 16 {
             if let Some(run) = self.text.get(self.next..self.next + 8) {
                 let bits = run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
                 self.window = (self.window << 48) | bits;
                 self.available += 48;
                 self.next += 8;
+            }
+        } else if self.available <= 40 {
+            if let Some(run) = self.text.get(self.next..self.next + 4) {
+                let bits = run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
+                self.window = (self.window << 24) | bits;
+                self.available += 24;
+                self.next += 4;
             }
         }
         while self.available < width {
