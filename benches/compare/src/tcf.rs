@@ -21,17 +21,27 @@ pub fn strings() -> Vec<String> {
         serde_json::from_str(&text).expect("conformance JSON")
     };
     let suite = read("v2.2/iabconsent.json");
-    let mut out: Vec<String> = suite["valid"]
-        .as_array()
+    let mut out: Vec<String> = suite
+        .get("valid")
+        .and_then(Value::as_array)
         .expect("valid vectors")
         .iter()
-        .map(|v| v["consent"].as_str().expect("a TC string").to_owned())
+        .map(consent)
         .collect();
     for name in ["a", "b", "c"] {
         let vector = read(&format!("v2/consent_{name}.json"));
-        out.push(vector["consent"].as_str().expect("a TC string").to_owned());
+        out.push(consent(&vector));
     }
     out
+}
+
+/// The TC string of a conformance vector.
+fn consent(vector: &Value) -> String {
+    vector
+        .get("consent")
+        .and_then(Value::as_str)
+        .expect("a TC string")
+        .to_owned()
 }
 
 /// Both decoders read the same purpose consents and vendor consents from every string.
@@ -41,7 +51,10 @@ pub fn check(strings: &[String]) {
         let ours = TcString::decode(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         let theirs = TcModelV2::try_from(text.as_str()).unwrap_or_else(|e| panic!("{e:?}"));
         let purposes: Vec<u8> = ours.core().purpose_consents().collect();
-        assert_eq!(purposes, theirs.purposes_consent, "purpose consents: {text}");
+        assert_eq!(
+            purposes, theirs.purposes_consent,
+            "purpose consents: {text}"
+        );
         let vendors: Vec<u16> = ours.core().vendor_consents().iter().collect();
         assert_eq!(vendors, theirs.vendors_consent, "vendor consents: {text}");
     }
@@ -58,8 +71,7 @@ pub fn rows(strings: &[String]) -> Vec<Value> {
                 strings
                     .iter()
                     .map(|s| {
-                        TcString::decode(black_box(s))
-                            .map_or(0, |tc| u64::from(tc.core().cmp_id()))
+                        TcString::decode(black_box(s)).map_or(0, |tc| u64::from(tc.core().cmp_id()))
                     })
                     .sum()
             }),
@@ -79,7 +91,10 @@ pub fn rows(strings: &[String]) -> Vec<Value> {
     ];
     let timed = interleaved(&mut jobs, timing::ROUNDS, Duration::from_millis(20));
     [
-        ("rust/cookie-charter", "Rust: cookie-charter `TcString::decode`"),
+        (
+            "rust/cookie-charter",
+            "Rust: cookie-charter `TcString::decode`",
+        ),
         (
             "rust/lib_tcstring",
             "Rust: `lib_tcstring` `TcModelV2::try_from` (0.5)",
