@@ -780,7 +780,7 @@ module.exports = {
   DecisionTable,
   middleware: (policy, options) => {
     checkPolicy(policy)
-    return middleware(policy, options, { Consent, typeError, describe })
+    return middleware(policy, options, { Consent, typeError, describe, gpcEnabled })
   },
   RULES,
   STATES,

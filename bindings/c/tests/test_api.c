@@ -553,12 +553,14 @@ static void test_gpc(void) {
     size_t i;
     snprintf(check_context, sizeof check_context, "gpc");
 
-    /* One header value: exactly `1`, spaces and tabs around it aside; bytes, not text. */
+    /* One header value (or several joined with commas): exactly `1`, spaces and tabs around it
+     * aside; bytes, not text. */
     CHECK(cookie_charter_gpc_enabled(S("1")));
     CHECK(cookie_charter_gpc_enabled(S(" 1\t")));
     CHECK(!cookie_charter_gpc_enabled(S("0")));
     CHECK(!cookie_charter_gpc_enabled(S("true")));
-    CHECK(!cookie_charter_gpc_enabled(S("1, 1")));
+    CHECK(cookie_charter_gpc_enabled(S("0, 1"))); /* two headers joined with a comma */
+    CHECK(!cookie_charter_gpc_enabled(S("0, true")));
     CHECK(!cookie_charter_gpc_enabled(S("1\r\n")));
     CHECK(!cookie_charter_gpc_enabled(S("\xff" "1")));
     CHECK(!cookie_charter_gpc_enabled("", 0));

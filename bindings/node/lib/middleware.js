@@ -2,7 +2,8 @@
 // `middleware(policy, options)`: enforces a policy on every response of an Express/Connect app or
 // a plain `http` server.
 //
-// - The visitor's consent (read from the policy's consent cookie) is on `req.consent` (and
+// - The visitor's consent (read from the policy's consent cookie, with the request's Global
+//   Privacy Control signal, `Sec-GPC`) is on `req.consent` (and
 //   Express's `res.locals.consent`), read from the `Cookie` header the first time a handler asks
 //   for it. A handler may replace it (a banner's endpoint recording a new choice): the response
 //   is then judged with the new one.
@@ -38,9 +39,10 @@ function nowSeconds() {
 
 /** What a middleware knows, shared by its responses. */
 class Config {
-  constructor(policy, options, Consent) {
+  constructor(policy, options, Consent, gpcEnabled) {
     this.policy = policy
     this.Consent = Consent
+    this.gpcEnabled = gpcEnabled
     this.clock = options?.now ?? nowSeconds
     this.onDropped = options?.onDropped
     this.purge = options?.purge ?? true
@@ -51,10 +53,12 @@ class Config {
 
 /** The state of one response. */
 class State {
-  constructor(config, req, cookieHeader, now) {
+  constructor(config, req, cookieHeader, gpcHeader, now) {
     this.config = config
     this.req = req
     this.cookieHeader = cookieHeader
+    /** The request's `Sec-GPC` value (several headers joined with commas), or `''`. */
+    this.gpcHeader = gpcHeader
     this.now = now
     /** The consent handlers see: `undefined` until read or replaced. */
     this.consent = undefined
@@ -65,15 +69,19 @@ class State {
   }
 
   getConsent() {
-    if (this.consent === undefined && !this.replaced) {
-      this.consent = this.config.policy.consentFromCookieHeader(this.cookieHeader)
-    }
+    if (this.consent === undefined && !this.replaced) this.consent = this.readConsent()
     return this.consent
+  }
+
+  /** The consent of the request's `Cookie` header, with its Global Privacy Control signal. */
+  readConsent() {
+    const consent = this.config.policy.consentFromCookieHeader(this.cookieHeader)
+    return this.gpcHeader !== '' && this.config.gpcEnabled(this.gpcHeader) ? consent.withGpc(true) : consent
   }
 
   /** The consent of the request's `Cookie` header (what judges unless a handler replaced it). */
   headerConsent() {
-    return this.replaced ? this.config.policy.consentFromCookieHeader(this.cookieHeader) : this.getConsent()
+    return this.replaced ? this.readConsent() : this.getConsent()
   }
 
   setConsent(value) {
@@ -152,7 +160,7 @@ function middleware(policy, options, helpers) {
   if (options !== undefined && options !== null && typeof options !== 'object') {
     throw typeError(`\`options\` must be an object, not ${helpers.describe(options)}`)
   }
-  const config = new Config(policy, options, Consent)
+  const config = new Config(policy, options, Consent, helpers.gpcEnabled)
   if (typeof config.clock !== 'function') throw typeError('`options.now` must be a function returning unix seconds')
   if (config.onDropped !== undefined && typeof config.onDropped !== 'function') {
     throw typeError('`options.onDropped` must be a function')
@@ -180,8 +188,16 @@ function middleware(policy, options, helpers) {
       if (typeof next === 'function') next()
       return
     }
-    const cookie = req.headers.cookie
-    const state = new State(config, req, typeof cookie === 'string' ? cookie : null, config.clock())
+    const headers = req.headers
+    const cookie = headers.cookie
+    const gpc = headers['sec-gpc']
+    const state = new State(
+      config,
+      req,
+      typeof cookie === 'string' ? cookie : null,
+      typeof gpc === 'string' ? gpc : '',
+      config.clock(),
+    )
     res[kState] = state
     if (req.res !== res) req[kState] = state
     if (!requestsHooked || !(req instanceof http.IncomingMessage) || Object.hasOwn(req, 'consent')) {
@@ -318,7 +334,7 @@ function withHeader(config, state, list, purge) {
     if (value.includes('\n')) return withConsent(config, state, list, purge, state.headerConsent())
     lines += '\n' + value
   }
-  const answer = fast.respond(lines, state.now, purge)
+  const answer = fast.respond(lines, state.now, purge, state.gpcHeader)
   const count = list.length
   let values = list
   let texts = null

@@ -13,16 +13,17 @@
 //! - `filter(headers, id, now)`: `filter_set_cookies` as numbers, see [`filter_codes`];
 //!   `rewritten()` gives the texts of the kept headers the core rewrote (clamped lifetimes);
 //! - `purge(cookieHeader, id, now)`: `purge` as strings, see [`purge_strings`];
-//! - `respond(lines, now, purge)`: all a response needs in one call (the middleware's): the
-//!   consent read from the request's `Cookie` header, the filter of the response's `Set-Cookie`
-//!   headers, and the deletions of `purge`, one string in and one out, see [`respond`].
+//! - `respond(lines, now, purge, gpc)`: all a response needs in one call (the middleware's): the
+//!   consent read from the request's `Cookie` header (with the request's `Sec-GPC` value), the
+//!   filter of the response's `Set-Cookie` headers, and the deletions of `purge`, one string in
+//!   and one out, see [`respond`].
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use cookie_charter::{Consent, Policy};
+use cookie_charter::{Consent, Policy, gpc_enabled};
 use napi::bindgen_prelude::{FnArgs, Function, JsObjectValue, Object};
 use napi::{Env, Status};
 
@@ -31,8 +32,8 @@ use crate::policy::states_of;
 
 /// The JS function `(headers, id, now) => codes`.
 type FilterFn<'env> = Function<'env, FnArgs<(Vec<String>, u32, f64)>, Vec<u32>>;
-/// The JS function `(lines, now, purge) => answer`.
-type RespondFn<'env> = Function<'env, FnArgs<(String, f64, bool)>, String>;
+/// The JS function `(lines, now, purge, gpc) => answer`.
+type RespondFn<'env> = Function<'env, FnArgs<(String, f64, bool, String)>, String>;
 
 /// Consents named by a number; freed slots are reused.
 #[derive(Default)]
@@ -178,7 +179,8 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
         let lines: String = ctx.get(0)?;
         let now: f64 = ctx.get(1)?;
         let purge: bool = ctx.get(2)?;
-        guarded(|| Ok(self::respond(&p, &lines, unix(now), purge)))
+        let gpc: String = ctx.get(3)?;
+        guarded(|| Ok(self::respond(&p, &lines, unix(now), purge, &gpc)))
     })?;
     object.set_named_property("respond", respond)?;
 
@@ -284,14 +286,18 @@ fn filter_codes(
 ///
 /// `lines` holds the request's `Cookie` header then the response's `Set-Cookie` values, one per
 /// line (`\n`: no header value holds one, Node refuses them, and the caller sends the others
-/// elsewhere). The consent is the one the `Cookie` header gives. The answer holds one character
+/// elsewhere). The consent is the one the `Cookie` header gives, with the Global Privacy Control
+/// signal when `gpc`, the request's `Sec-GPC` value (empty when absent), asks for it. The answer
+/// holds one character
 /// per `Set-Cookie` value, `0` dropped, `1` kept as is, `2` rewritten by the core; then, each after
 /// a `\n`, the texts of the rewritten values in order, then the deletion headers of `purge` of the
 /// `Cookie` header (when `purge`).
-fn respond(policy: &Policy, lines: &str, now: u64, purge: bool) -> String {
+fn respond(policy: &Policy, lines: &str, now: u64, purge: bool, gpc: &str) -> String {
     let mut lines = lines.split('\n');
     let cookie_header = lines.next().unwrap_or_default();
-    let consent = policy.consent_from_cookie_header(cookie_header);
+    let consent = policy
+        .consent_from_cookie_header(cookie_header)
+        .with_gpc(!gpc.is_empty() && gpc_enabled([gpc]));
     let mut codes = String::new();
     let mut texts = String::new();
     for header in lines {

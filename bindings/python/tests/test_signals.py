@@ -110,7 +110,8 @@ def test_gpc_argument_types() -> None:
 
 @pytest.mark.parametrize(
     "values",
-    ["1", " 1", "1\t", "\t1 ", b"1", [b"0", b"1"], ["0", " 1 "], ("1",), {"1"}, iter(["x", "1"])],
+    ["1", " 1", "1\t", "\t1 ", b"1", [b"0", b"1"], ["0", " 1 "], ("1",), {"1"}, iter(["x", "1"]),
+     "1,1", "0, 1", b"0, 1"],
 )
 def test_gpc_enabled(values: Any) -> None:
     assert gpc_enabled(values) is True
@@ -118,7 +119,7 @@ def test_gpc_enabled(values: Any) -> None:
 
 @pytest.mark.parametrize(
     "values",
-    [None, "", b"", [], (), "0", "01", "1.0", "true", "yes", "1;", "1,1", "1, 1", "\x001",
+    [None, "", b"", [], (), "0", "01", "1.0", "true", "yes", "1;", "0, 0", "1 1", "\x001",
      "1\r\n", " ", b"\xff1", ["0", b"true"], "\ud8001"],
 )
 def test_gpc_not_enabled(values: Any) -> None:
