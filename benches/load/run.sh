@@ -2,15 +2,19 @@
 # The load run of BENCHMARKS.md: the Python ASGI middleware under uvicorn and the Node middleware
 # under Express, each driven by wrk over loopback for DURATION seconds, with and without the
 # middleware, on the same application (three Set-Cookie headers per response; the request holds
-# a consent cookie granting statistics and refusing marketing, and a withdrawn `ads` cookie).
+# a consent cookie granting statistics and refusing marketing, and `_ga`; with
+# WORKLOAD=withdrawn, also a withdrawn `ads` cookie whose deletion every response then carries).
 #
 #   bash benches/load/run.sh            # 30 s per server, 2 wrk threads, 32 connections
+#   WORKLOAD=withdrawn bash benches/load/run.sh         # every request holds a withdrawn cookie
 #   DURATION=10 CONNECTIONS=64 bash benches/load/run.sh
 #   SERVERS=express ROUNDS=3 bash benches/load/run.sh   # one server, three rounds of both rows
 #   SERVERS=express EXPRESS_EXTRA=noop bash benches/load/run.sh  # and an Express middleware doing nothing
 #
 # Needs: wrk (apt-get install wrk), the Python binding's virtual environment with uvicorn
-# (bash bindings/python/test.sh builds it; pip install uvicorn), and the Node binding built with
+# (bash bindings/python/test.sh builds it) and httptools (installed here when missing: the HTTP
+# parser `uvicorn[standard]` deployments use; uvicorn's pure-Python h11 parser spends more per
+# header line than the middleware does), and the Node binding built with
 # its devDependencies (bash bindings/node/test.sh, for express).
 # Prints one Markdown table row per server: requests/s, the CPU time (user + system) the server
 # process spent per request (steadier than requests/s on a shared machine), latency, errors
@@ -24,12 +28,24 @@ connections="${CONNECTIONS:-32}"
 threads="${THREADS:-2}"
 python="${PYTHON:-$root/bindings/python/.venv/bin/python}"
 policy="$root/tests/hostile/policy.toml"
-cookie="consent=v=1&rev=1&at=$(($(date +%s) - 60))&statistics=1&marketing=0; _ga=GA1.2.3; ads=1"
+consent="consent=v=1&rev=1&at=$(($(date +%s) - 60))&statistics=1&marketing=0"
+# The requests' Cookie header. `steady`: what a browser sends once the middleware has answered it
+# (its consent and the cookies it allows); `withdrawn`: a withdrawn marketing cookie on every
+# request too, so that every response also carries its deletion headers (a browser drops the
+# cookie after the first response; wrk sends it forever: the worst case of `purge`).
+case "${WORKLOAD:-steady}" in
+    steady) cookie="$consent; _ga=GA1.2.3" ;;
+    withdrawn) cookie="$consent; _ga=GA1.2.3; ads=1" ;;
+    *) echo "WORKLOAD is steady or withdrawn" >&2; exit 2 ;;
+esac
 servers="${SERVERS:-asgi express}"
 rounds="${ROUNDS:-1}"
 port=18400
 
 command -v wrk > /dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
+if [[ " ${SERVERS:-asgi express} " == *" asgi "* ]] && ! "$python" -c 'import httptools' 2> /dev/null; then
+    "$python" -m pip install --quiet --disable-pip-version-check 'httptools==0.9.0'
+fi
 
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
 # The CPU time the server process used so far (user + system), in clock ticks.
@@ -88,7 +104,7 @@ cd "$here"
 for _ in $(seq 1 "$rounds"); do
     if [[ " $servers " == *" asgi "* ]]; then
         for with in 0 1; do
-            run "uvicorn (ASGI)" "$with" sh -c 'exec "$0" -m uvicorn app_asgi:app --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
+            run "uvicorn (ASGI, httptools)" "$with" sh -c 'exec "$0" -m uvicorn app_asgi:app --http httptools --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
         done
     fi
     if [[ " $servers " == *" express "* ]]; then

@@ -27,7 +27,7 @@ COOKIES = [("_ga", "1"), ("_ad_x", "2"), ("tracker", "3")]
 
 
 def answer(consent: Consent) -> str:
-    return json.dumps({"choices": consent.choices, "problem": consent.problem})
+    return json.dumps({"choices": consent.choices, "problem": consent.problem, "gpc": consent.gpc})
 
 
 # -- the apps --------------------------------------------------------------------------------
@@ -203,8 +203,11 @@ def set_cookies(response: httpx.Response) -> dict[str, list[str]]:
     return out
 
 
-def get(base_url: str, cookie: str | None) -> httpx.Response:
-    headers = {"Cookie": cookie} if cookie is not None else {}
+def get(
+    base_url: str, cookie: str | None, gpc: list[str] | None = None
+) -> httpx.Response:
+    headers = [("Cookie", cookie)] if cookie is not None else []
+    headers += [("Sec-GPC", value) for value in gpc or []]
     with httpx.Client(timeout=20) as client:
         response = client.get(base_url + "/", headers=headers)
     assert response.status_code == 200, response.text
@@ -213,7 +216,7 @@ def get(base_url: str, cookie: str | None) -> httpx.Response:
 
 def test_without_consent_only_allowed_cookies_are_set(base_url: str) -> None:
     response = get(base_url, None)
-    assert response.json() == {"choices": {}, "problem": "absent"}
+    assert response.json() == {"choices": {}, "problem": "absent", "gpc": False}
     # _ga needs consent, _ad_x is third party without consent, tracker is undeclared.
     assert set_cookies(response) == {}
 
@@ -226,6 +229,7 @@ def test_consent_lets_cookies_through_and_purges_withdrawn_ones(base_url: str) -
     assert response.json() == {
         "choices": {"marketing": "denied", "statistics": "granted"},
         "problem": None,
+        "gpc": False,
     }
     by_name = set_cookies(response)
     # _ga is allowed and passes unchanged; the others are dropped.
@@ -238,6 +242,25 @@ def test_consent_lets_cookies_through_and_purges_withdrawn_ones(base_url: str) -
     for name, headers in expected.items():
         assert by_name[name] == headers
     assert set(by_name) == {"_ga", *expected}
+
+
+@pytest.mark.parametrize(
+    ("values", "signal"),
+    [([], False), (["1"], True), (["0"], False), (["0", "1"], True), (["true"], False)],
+)
+def test_gpc_reaches_the_consent(base_url: str, values: list[str], signal: bool) -> None:
+    now = int(time.time())
+    consent = Consent({"statistics": "granted"}, revision=2, at=now)
+    held = f"consent={consent.to_cookie()}"
+    response = get(base_url, held, values)
+    assert response.json()["gpc"] is signal
+    exposed = POLICY.consent_from_cookie_header(held).with_gpc(signal)
+    # Marketing was never chosen: GPC refuses it (and the banner does not ask it).
+    assert POLICY.decide("_ad_x", exposed, now).consent_state == (
+        "gpc_denied" if signal else "unset"
+    )
+    # GPC never grants: what is set is what the explicit choice allows.
+    assert sorted(set_cookies(response)) == ["_ga"]
 
 
 def test_full_consent_keeps_declared_cookies(base_url: str) -> None:

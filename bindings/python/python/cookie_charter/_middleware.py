@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from cookie_charter._native import Consent, DroppedCookie, Policy
+from cookie_charter._native import Consent, DroppedCookie, Policy, gpc_enabled
 
 #: Key under which the middleware stores the visitor's `Consent` (WSGI environ, ASGI scope).
 CONSENT_KEY = "cookie_charter.consent"
@@ -18,6 +19,15 @@ POLICY_KEY = "cookie_charter.policy"
 
 #: Called with the dropped headers of each response that had some (for logging).
 OnDropped = Callable[[Sequence[DroppedCookie]], None]
+
+
+def request_consent(policy: Policy, cookie_header: str | None, gpc_values: Sequence[Any]) -> Consent:
+    """The visitor's consent: the policy's consent cookie of the `Cookie` header, with the
+    request's Global Privacy Control signal (the values of its `Sec-GPC` headers)."""
+    consent = policy.consent_from_cookie_header(cookie_header)
+    if gpc_values and gpc_enabled(gpc_values):
+        consent = consent.with_gpc(True)
+    return consent
 
 
 def rewrite_set_cookies(

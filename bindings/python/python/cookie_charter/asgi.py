@@ -10,7 +10,8 @@ application = ConsentMiddleware(get_asgi_application(), policy)  # Django
 ```
 
 On every HTTP request the middleware reads the consent cookie named by the policy
-(`site.consent_cookie`) and stores the visitor's `Consent` in the scope under
+(`site.consent_cookie`) and the Global Privacy Control signal (`Sec-GPC`), and stores the
+visitor's `Consent` in the scope under
 `"cookie_charter.consent"` (Starlette/FastAPI: `request.scope[...]`; Django:
 `request.scope[...]`), and the policy under `"cookie_charter.policy"`. On the response it drops
 the `Set-Cookie` headers the visitor has not consented to, and appends the headers that delete the
@@ -24,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from cookie_charter._middleware import CONSENT_KEY, POLICY_KEY, OnDropped
+from cookie_charter._middleware import CONSENT_KEY, POLICY_KEY, OnDropped, request_consent
 from cookie_charter._native import Consent, Policy
 
 __all__ = ["CONSENT_KEY", "POLICY_KEY", "ConsentMiddleware", "get_consent"]
@@ -42,15 +43,20 @@ def get_consent(scope: Scope) -> Consent:
     return consent if isinstance(consent, Consent) else Consent.from_cookie(None)
 
 
-def _cookie_header(headers: Any) -> str | None:
+def _request_headers(headers: Any) -> tuple[str | None, list[bytes]]:
+    """The request's `Cookie` header and the values of its `Sec-GPC` headers."""
     # HTTP/2 and HTTP/3 may send the Cookie header in several fields; they join with "; ".
     # ASGI servers give lowercase names; `lower()` only runs on names of the right length.
     found = None
+    gpc = []
     for name, value in headers:
-        if len(name) == 6 and (name == b"cookie" or name.lower() == b"cookie"):
+        size = len(name)
+        if size == 6 and (name == b"cookie" or name.lower() == b"cookie"):
             text = value.decode("latin-1")
             found = text if found is None else f"{found}; {text}"
-    return found
+        elif size == 7 and (name == b"sec-gpc" or name.lower() == b"sec-gpc"):
+            gpc.append(bytes(value))
+    return found, gpc
 
 
 class ConsentMiddleware:
@@ -76,9 +82,9 @@ class ConsentMiddleware:
             await self.app(scope, receive, send)
             return
         policy = self.policy
-        cookie_header = _cookie_header(scope.get("headers", ()))
+        cookie_header, gpc = _request_headers(scope.get("headers", ()))
         scope = dict(scope)
-        scope[CONSENT_KEY] = policy.consent_from_cookie_header(cookie_header)
+        scope[CONSENT_KEY] = request_consent(policy, cookie_header, gpc)
         scope[POLICY_KEY] = policy
         purge = self.purge and bool(cookie_header)
         on_dropped = self.on_dropped

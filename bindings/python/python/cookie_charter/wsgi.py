@@ -10,7 +10,8 @@ application = ConsentMiddleware(get_wsgi_application(), policy)  # Django
 ```
 
 On every request the middleware reads the consent cookie named by the policy
-(`site.consent_cookie`) and stores the visitor's `Consent` in the environ under
+(`site.consent_cookie`) and the Global Privacy Control signal (`Sec-GPC`), and stores the
+visitor's `Consent` in the environ under
 `"cookie_charter.consent"` (Flask: `request.environ[...]`; Django: `request.META[...]`), and the
 policy under `"cookie_charter.policy"`. On the response it drops the `Set-Cookie` headers the
 visitor has not consented to, and appends the headers that delete the cookies the visitor holds
@@ -28,6 +29,7 @@ from cookie_charter._middleware import (
     CONSENT_KEY,
     POLICY_KEY,
     OnDropped,
+    request_consent,
     rewrite_set_cookies,
 )
 from cookie_charter._native import Consent, Policy
@@ -66,7 +68,9 @@ class ConsentMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         cookie_header = environ.get("HTTP_COOKIE")
         policy = self.policy
-        consent = policy.consent_from_cookie_header(cookie_header)
+        # Servers join repeated headers with commas; each element counts (see gpc_enabled).
+        gpc = environ.get("HTTP_SEC_GPC")
+        consent = request_consent(policy, cookie_header, [gpc] if gpc else [])
         environ[CONSENT_KEY] = consent
         environ[POLICY_KEY] = policy
 
