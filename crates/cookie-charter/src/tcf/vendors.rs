@@ -4,7 +4,7 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use super::bits::{BitReader, MAX_READ_BITS};
+use super::bits::{BitReader, MAX_READ_BITS, sextet_bits};
 use super::error::{TcError, TcErrorKind};
 
 /// How a vendor section was encoded in the string.
@@ -252,8 +252,9 @@ impl<'t> VendorSet<'t> {
         match self.section.encoding {
             VendorEncoding::Bitfield => {
                 let bit = self.section.start as usize + usize::from(id) - 1;
-                let mut reader = BitReader::at(self.text, 0, bit);
-                reader.peek(1) == 1
+                self.text
+                    .get(bit / 6)
+                    .is_some_and(|&byte| (sextet_bits(byte) >> (5 - bit % 6)) & 1 == 1)
             }
             VendorEncoding::Range => self
                 .entries()
