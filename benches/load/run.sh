@@ -11,10 +11,13 @@
 #   SERVERS=express ROUNDS=3 bash benches/load/run.sh   # one server, three rounds of both rows
 #   SERVERS=express EXPRESS_EXTRA=noop bash benches/load/run.sh  # and an Express middleware doing nothing
 #
+# uvicorn runs with each of its HTTP implementations (UVICORN_HTTP="h11 httptools" by default):
+# h11, the pure-Python one a plain `pip install uvicorn` gives, and httptools, the C parser of
+# `uvicorn[standard]`, with which the bare server is about four times cheaper per request.
+#
 # Needs: wrk (apt-get install wrk), the Python binding's virtual environment with uvicorn
-# (bash bindings/python/test.sh builds it) and httptools (installed here when missing: the HTTP
-# parser `uvicorn[standard]` deployments use; uvicorn's pure-Python h11 parser spends more per
-# header line than the middleware does), and the Node binding built with
+# (bash bindings/python/test.sh builds it) and httptools (installed here when missing), and the
+# Node binding built with
 # its devDependencies (bash bindings/node/test.sh, for express).
 # Prints one Markdown table row per server: requests/s, the CPU time (user + system) the server
 # process spent per request (steadier than requests/s on a shared machine), latency, errors
@@ -103,8 +106,10 @@ cd "$here"
 # change of the machine's load hits both rows of a round alike.
 for _ in $(seq 1 "$rounds"); do
     if [[ " $servers " == *" asgi "* ]]; then
-        for with in 0 1; do
-            run "uvicorn (ASGI, httptools)" "$with" sh -c 'exec "$0" -m uvicorn app_asgi:app --http httptools --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
+        for http in ${UVICORN_HTTP:-h11 httptools}; do
+            for with in 0 1; do
+                run "uvicorn (ASGI, $http)" "$with" env LOAD_HTTP="$http" sh -c 'exec "$0" -m uvicorn app_asgi:app --http "$LOAD_HTTP" --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
+            done
         done
     fi
     if [[ " $servers " == *" express "* ]]; then
