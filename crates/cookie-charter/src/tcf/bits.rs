@@ -2,6 +2,8 @@
 //! straight from it (no intermediate buffer); and [`IdBits`], a fixed-width field of flags
 //! numbered from 1.
 
+use std::num::NonZeroU64;
+
 use super::error::{TcError, TcErrorKind};
 
 /// Marks a byte that is not in the base64url alphabet.
@@ -46,29 +48,142 @@ fn is_text_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() | (byte == b'-') | (byte == b'_') | (byte == b'.')
 }
 
-/// The position of the first byte of `text` that is neither base64url nor `.`, if any.
+/// Bytes the alphabet check looks at per step: a fixed-size block the compiler checks with
+/// vector compares.
+const BLOCK: usize = 32;
+
+/// Whether every byte of a block is base64url or `.`.
+#[inline(always)]
+fn block_ok(block: &[u8; BLOCK]) -> bool {
+    block.iter().fold(true, |ok, &b| ok & is_text_byte(b))
+}
+
+/// Whether a block holds a `.`.
+#[inline(always)]
+fn block_has_dot(block: &[u8; BLOCK]) -> bool {
+    block.iter().fold(false, |dot, &b| dot | (b == b'.'))
+}
+
+/// How many `.` positions [`scan`] notes: enough for the four segments a string can have.
+const DOTS: usize = 3;
+
+/// The positions of the first [`DOTS`] `.` of a text, noted by [`scan`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Dots {
+    at: [usize; DOTS],
+    count: usize,
+}
+
+impl Dots {
+    /// Notes the `.`s of `block` (which starts at byte `offset` of the text) at or after byte
+    /// `from`, while there is room.
+    ///
+    /// Eight bytes at a time: a word with the high bit of each byte that is a `.` set (exactly:
+    /// no borrow between bytes), whose set bits are the positions.
+    #[inline]
+    fn note(&mut self, block: &[u8; BLOCK], offset: usize, from: usize) {
+        const DOT: u64 = 0x2E2E_2E2E_2E2E_2E2E;
+        const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        for (k, chunk) in block.chunks_exact(8).enumerate() {
+            let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+                continue;
+            };
+            let x = u64::from_le_bytes(bytes) ^ DOT;
+            // The high bit of a byte is set when the byte of `x` is 0.
+            let mut dots = !(((x & LOW7) + LOW7) | x | LOW7);
+            while dots != 0 {
+                let at = offset + k * 8 + (dots.trailing_zeros() / 8) as usize;
+                dots &= dots - 1;
+                if at >= from {
+                    if let Some(slot) = self.at.get_mut(self.count) {
+                        *slot = at;
+                        self.count += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where the segment that starts at byte `from` of `text` ends (its `.`, or the end of the
+    /// text), `index` being the number of `.`s before it.
+    #[inline]
+    pub(crate) fn end(&self, text: &[u8], index: usize, from: usize) -> usize {
+        if index < self.count {
+            return self.at.get(index).copied().unwrap_or(text.len());
+        }
+        if self.count < DOTS {
+            return text.len();
+        }
+        // More `.`s than noted: look for the next one.
+        let rest = text.get(from..).unwrap_or_default();
+        from + rest.iter().position(|&b| b == b'.').unwrap_or(rest.len())
+    }
+
+    /// The position of the first `.`, if any.
+    #[inline]
+    pub(crate) fn first(&self) -> Option<usize> {
+        (self.count > 0).then(|| self.at.first().copied().unwrap_or_default())
+    }
+}
+
+/// Checks the alphabet of `text` and notes its first `.`s in the same pass: `Ok` with where
+/// they are, or `Err` with the position of the first byte that is neither base64url nor `.`.
 ///
 /// Checks every byte without stopping early (which lets the loop be vectorised), and looks for
-/// the position only when a byte is wrong.
-pub(crate) fn first_invalid(text: &[u8]) -> Option<usize> {
-    /// Bytes checked per step: a fixed-size block the compiler checks with vector compares.
-    const BLOCK: usize = 32;
-    let all_ok = |block: &[u8; BLOCK]| block.iter().fold(true, |ok, &b| ok & is_text_byte(b));
-    let mut blocks = text.chunks_exact(BLOCK);
+/// the position of a wrong byte only when there is one, and for the `.`s only in a block that
+/// has one. The last bytes are checked as the last full block (overlapping the one before), or
+/// in a block padded with a valid byte when the text is shorter than a block, so that they take
+/// the vector path too.
+#[inline]
+pub(crate) fn scan(text: &[u8]) -> Result<Dots, usize> {
     let mut ok = true;
+    let mut dots = Dots::default();
+    let mut blocks = text.chunks_exact(BLOCK);
+    let mut offset = 0;
     for block in &mut blocks {
-        ok &= <&[u8; BLOCK]>::try_from(block).is_ok_and(all_ok);
+        if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
+            ok &= block_ok(block);
+            if dots.count < DOTS && block_has_dot(block) {
+                dots.note(block, offset, offset);
+            }
+        }
+        offset += BLOCK;
     }
-    // The last bytes, in a block padded with a valid byte, so that they take the vector path too.
     let rest = blocks.remainder();
-    let mut last = [b'A'; BLOCK];
-    if let Some(start) = last.get_mut(..rest.len()) {
-        start.copy_from_slice(rest);
+    if !rest.is_empty() {
+        let from = text.len().saturating_sub(BLOCK);
+        let mut padded = [b'A'; BLOCK];
+        let last = match text
+            .get(from..)
+            .and_then(|t| <&[u8; BLOCK]>::try_from(t).ok())
+        {
+            Some(last) => last,
+            None => {
+                if let Some(start) = padded.get_mut(..rest.len()) {
+                    start.copy_from_slice(rest);
+                }
+                &padded
+            }
+        };
+        ok &= block_ok(last);
+        if dots.count < DOTS && block_has_dot(last) {
+            // The bytes before `offset` were noted with their block.
+            dots.note(last, from, offset);
+        }
     }
-    if ok & all_ok(&last) {
-        return None;
+    if ok {
+        return Ok(dots);
     }
-    text.iter().position(|&b| !is_text_byte(b))
+    Err(text
+        .iter()
+        .position(|&b| !is_text_byte(b))
+        .unwrap_or(text.len()))
+}
+
+/// The position of the first byte of `text` that is neither base64url nor `.`, if any.
+#[cfg(test)]
+pub(crate) fn first_invalid(text: &[u8]) -> Option<usize> {
+    scan(text).err()
 }
 
 /// A sequential reader of the bits of one segment, straight from its base64url text (most
@@ -96,7 +211,7 @@ pub(crate) const MAX_READ_BITS: u32 = 58;
 
 impl<'a> BitReader<'a> {
     /// A reader at the first bit of `text`, the segment of index `segment`, which must hold only
-    /// base64url characters (see [`first_invalid`]).
+    /// base64url characters (see [`scan`]).
     #[inline]
     pub(crate) fn new(text: &'a [u8], segment: usize) -> Self {
         Self {
@@ -154,14 +269,17 @@ impl<'a> BitReader<'a> {
     /// Loads characters until the window holds at least `width` bits (or the text ends).
     #[inline(always)]
     fn fill(&mut self, width: u32) {
-        // Runs of 8 or 4 characters while the window has room, then one at a time near the end.
+        // Runs of 8 or 4 characters while the window has room (4 when fewer than 8 are left),
+        // then one at a time near the end.
+        let mut eight = None;
         if self.available <= 16 {
-            if let Some(run) = self.text.get(self.next..self.next + 8) {
-                let bits = run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
-                self.window = (self.window << 48) | bits;
-                self.available += 48;
-                self.next += 8;
-            }
+            eight = self.text.get(self.next..self.next + 8);
+        }
+        if let Some(run) = eight {
+            let bits = run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
+            self.window = (self.window << 48) | bits;
+            self.available += 48;
+            self.next += 8;
         } else if self.available <= 40 {
             if let Some(run) = self.text.get(self.next..self.next + 4) {
                 let bits = run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
@@ -290,13 +408,14 @@ impl<'a> BitReader<'a> {
 /// A fixed-width field of flags numbered from 1: flag `i` is the `i`-th bit read (the most
 /// significant one is flag 1).
 ///
-/// One word: the flags in the low `width` bits (at most 63), and a marker bit just above them.
+/// One word: the flags in the low `width` bits (at most 63), and a marker bit just above them
+/// (so it is never 0, which lets an `Option` of a value that holds it be no larger).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct IdBits(u64);
+pub(crate) struct IdBits(NonZeroU64);
 
 impl Default for IdBits {
     fn default() -> Self {
-        Self(1)
+        Self(NonZeroU64::MIN)
     }
 }
 
@@ -306,7 +425,8 @@ impl IdBits {
     pub(crate) fn new(raw: u64, width: u8) -> Self {
         let width = width.min(63);
         let marker = 1u64 << width;
-        Self((raw & (marker - 1)) | marker)
+        let bits = (raw & (marker - 1)) | marker;
+        Self(NonZeroU64::new(bits).unwrap_or(NonZeroU64::MIN))
     }
 
     /// The number of flags.
@@ -322,7 +442,7 @@ impl IdBits {
         if id == 0 || id > width {
             return false;
         }
-        (self.0 >> (width - id)) & 1 == 1
+        (self.0.get() >> (width - id)) & 1 == 1
     }
 
     /// The set flags, ascending.
@@ -395,6 +515,57 @@ mod tests {
         assert!(flags.get(1) && !flags.get(2) && flags.get(3) && flags.get(24));
         assert!(!flags.get(0) && !flags.get(25));
         assert_eq!(flags.iter().collect::<Vec<_>>(), [1, 3, 24]);
+    }
+
+    #[test]
+    fn the_scan_finds_the_dots_or_the_first_wrong_byte() {
+        let ends = |text: &[u8]| -> Result<Vec<usize>, usize> {
+            let dots = scan(text)?;
+            let (mut ends, mut from) = (Vec::new(), 0);
+            loop {
+                let end = dots.end(text, ends.len(), from);
+                ends.push(end);
+                if end == text.len() {
+                    return Ok(ends);
+                }
+                from = end + 1;
+            }
+        };
+        let expected = |text: &[u8]| -> Vec<usize> {
+            let mut ends: Vec<usize> = (0..text.len()).filter(|&i| text[i] == b'.').collect();
+            ends.push(text.len());
+            ends
+        };
+        for len in [1, 5, 31, 32, 33, 54, 63, 64, 65, 100] {
+            let text = vec![b'A'; len];
+            assert_eq!(ends(&text), Ok(vec![len]));
+            for at in [0, len / 2, len - 1] {
+                for later in [at, len - 1] {
+                    let mut dotted = text.clone();
+                    dotted[later] = b'.';
+                    dotted[at] = b'.';
+                    assert_eq!(ends(&dotted), Ok(expected(&dotted)), "{len} {at} {later}");
+                    assert_eq!(scan(&dotted).map(|d| d.first()), Ok(Some(at)));
+                    let mut wrong = dotted.clone();
+                    wrong[later] = b'=';
+                    assert_eq!(scan(&wrong).err(), Some(later), "{len} {at} {later}");
+                }
+            }
+            // A `.` at every position, and with others before and after it.
+            for at in 0..len {
+                let mut dotted = text.clone();
+                dotted[at] = b'.';
+                assert_eq!(ends(&dotted), Ok(vec![at, len]), "{len} {at}");
+                dotted[len / 3] = b'.';
+                dotted[len - 1] = b'.';
+                assert_eq!(ends(&dotted), Ok(expected(&dotted)), "{len} {at}");
+            }
+            // More `.`s than the scan notes.
+            let many: Vec<u8> = (0..len)
+                .map(|i| if i % 3 == 1 { b'.' } else { b'A' })
+                .collect();
+            assert_eq!(ends(&many), Ok(expected(&many)), "{len}");
+        }
     }
 
     #[test]

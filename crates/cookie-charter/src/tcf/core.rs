@@ -33,23 +33,16 @@ pub struct CoreSegment<'a> {
 
 /// The decoded fields of a core segment, and where its vendor sections and publisher
 /// restrictions are.
+///
+/// The fixed-width fields (Version to PublisherCC, [`HEADER_BITS`] bits) are kept as they are in
+/// the string, most significant bit first, in four words (the last one holds the 21 last bits
+/// in its high bits, the rest 0), and each accessor reads its field at its fixed offset. A field
+/// not read (in [`TcError::partial`](super::TcError::partial)) is 0. The two letter codes are
+/// also kept as text (`[0, 0]` when not read).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct CoreFields {
-    pub(crate) version: u8,
-    pub(crate) created: u64,
-    pub(crate) last_updated: u64,
-    pub(crate) cmp_id: u16,
-    pub(crate) cmp_version: u16,
-    pub(crate) consent_screen: u8,
+    pub(crate) header: [u64; 4],
     pub(crate) consent_language: [u8; 2],
-    pub(crate) vendor_list_version: u16,
-    pub(crate) policy_version: u8,
-    pub(crate) is_service_specific: bool,
-    pub(crate) use_non_standard_texts: bool,
-    pub(crate) special_feature_opt_ins: IdBits,
-    pub(crate) purpose_consents: IdBits,
-    pub(crate) purpose_legitimate_interests: IdBits,
-    pub(crate) purpose_one_treatment: bool,
     pub(crate) publisher_country_code: [u8; 2],
     pub(crate) vendor_consents: Section,
     pub(crate) vendor_legitimate_interests: Section,
@@ -58,6 +51,40 @@ pub(crate) struct CoreFields {
     pub(crate) restrictions: u16,
     /// The length of the core segment in bytes.
     pub(crate) core_len: u32,
+}
+
+/// The offset and width of each fixed-width field of the core segment.
+mod at {
+    pub(super) const VERSION: (usize, u32) = (0, 6);
+    pub(super) const CREATED: (usize, u32) = (6, 36);
+    pub(super) const LAST_UPDATED: (usize, u32) = (42, 36);
+    pub(super) const CMP_ID: (usize, u32) = (78, 12);
+    pub(super) const CMP_VERSION: (usize, u32) = (90, 12);
+    pub(super) const CONSENT_SCREEN: (usize, u32) = (102, 6);
+    pub(super) const CONSENT_LANGUAGE: (usize, u32) = (108, 12);
+    pub(super) const VENDOR_LIST_VERSION: (usize, u32) = (120, 12);
+    pub(super) const POLICY_VERSION: (usize, u32) = (132, 6);
+    pub(super) const IS_SERVICE_SPECIFIC: (usize, u32) = (138, 1);
+    pub(super) const USE_NON_STANDARD_TEXTS: (usize, u32) = (139, 1);
+    pub(super) const SPECIAL_FEATURE_OPT_INS: (usize, u32) = (140, 12);
+    pub(super) const PURPOSE_CONSENTS: (usize, u32) = (152, 24);
+    pub(super) const PURPOSE_LEGITIMATE_INTERESTS: (usize, u32) = (176, 24);
+    pub(super) const PURPOSE_ONE_TREATMENT: (usize, u32) = (200, 1);
+    pub(super) const PUBLISHER_COUNTRY_CODE: (usize, u32) = (201, 12);
+}
+
+/// The `width` bits (1 to 58) at bit `pos` of `words`, read most significant bit first.
+#[inline(always)]
+fn word_field(words: &[u64; 4], (pos, width): (usize, u32)) -> u64 {
+    let (index, offset) = (pos / 64, (pos % 64) as u32);
+    let first = words.get(index).copied().unwrap_or(0);
+    let window = if offset == 0 {
+        first
+    } else {
+        let second = words.get(index + 1).copied().unwrap_or(0);
+        (first << offset) | (second >> (64 - offset))
+    };
+    window >> (64 - width.clamp(1, 58))
 }
 
 /// What a publisher restriction requires of the vendors it lists.
@@ -220,42 +247,42 @@ impl<'a> CoreSegment<'a> {
 
     /// The version: always 2.
     pub fn version(&self) -> u8 {
-        self.fields.version
+        self.fields.field(at::VERSION) as u8
     }
 
     /// When the string was created, in deciseconds since the Unix epoch.
     pub fn created(&self) -> u64 {
-        self.fields.created
+        self.fields.field(at::CREATED)
     }
 
     /// When the string was last updated, in deciseconds since the Unix epoch.
     pub fn last_updated(&self) -> u64 {
-        self.fields.last_updated
+        self.fields.field(at::LAST_UPDATED)
     }
 
     /// When the string was created, in whole seconds since the Unix epoch.
     pub fn created_unix(&self) -> u64 {
-        self.fields.created / 10
+        self.created() / 10
     }
 
     /// When the string was last updated, in whole seconds since the Unix epoch.
     pub fn last_updated_unix(&self) -> u64 {
-        self.fields.last_updated / 10
+        self.last_updated() / 10
     }
 
     /// The id of the consent management platform.
     pub fn cmp_id(&self) -> u16 {
-        self.fields.cmp_id
+        self.fields.field(at::CMP_ID) as u16
     }
 
     /// The version of the consent management platform.
     pub fn cmp_version(&self) -> u16 {
-        self.fields.cmp_version
+        self.fields.field(at::CMP_VERSION) as u16
     }
 
     /// The screen of the CMP on which consent was given.
     pub fn consent_screen(&self) -> u8 {
-        self.fields.consent_screen
+        self.fields.field(at::CONSENT_SCREEN) as u8
     }
 
     /// The two-letter language of the CMP's texts (`EN`, `FR`...).
@@ -265,57 +292,57 @@ impl<'a> CoreSegment<'a> {
 
     /// The version of the Global Vendor List.
     pub fn vendor_list_version(&self) -> u16 {
-        self.fields.vendor_list_version
+        self.fields.field(at::VENDOR_LIST_VERSION) as u16
     }
 
     /// The TCF policy version (4 and later are TCF v2.2).
     pub fn policy_version(&self) -> u8 {
-        self.fields.policy_version
+        self.fields.field(at::POLICY_VERSION) as u8
     }
 
     /// Whether the choices apply to this service only.
     pub fn is_service_specific(&self) -> bool {
-        self.fields.is_service_specific
+        self.fields.field(at::IS_SERVICE_SPECIFIC) == 1
     }
 
     /// Whether the CMP used non-standard texts (`useNonStandardStacks` in older texts).
     pub fn use_non_standard_texts(&self) -> bool {
-        self.fields.use_non_standard_texts
+        self.fields.field(at::USE_NON_STANDARD_TEXTS) == 1
     }
 
     /// Whether special feature `id` (1 to 12) is opted in.
     pub fn special_feature_opt_in(&self, id: u8) -> bool {
-        self.fields.special_feature_opt_ins.get(id)
+        self.fields.flags(at::SPECIAL_FEATURE_OPT_INS).get(id)
     }
 
     /// Whether purpose `id` (1 to 24) has consent.
     pub fn purpose_consent(&self, id: u8) -> bool {
-        self.fields.purpose_consents.get(id)
+        self.fields.flags(at::PURPOSE_CONSENTS).get(id)
     }
 
     /// Whether purpose `id` (1 to 24) is transparently disclosed under legitimate interest.
     pub fn purpose_legitimate_interest(&self, id: u8) -> bool {
-        self.fields.purpose_legitimate_interests.get(id)
+        self.fields.flags(at::PURPOSE_LEGITIMATE_INTERESTS).get(id)
     }
 
     /// The ids of the special features opted in, ascending.
     pub fn special_feature_opt_ins(&self) -> impl Iterator<Item = u8> {
-        self.fields.special_feature_opt_ins.iter()
+        self.fields.flags(at::SPECIAL_FEATURE_OPT_INS).iter()
     }
 
     /// The ids of the purposes with consent, ascending.
     pub fn purpose_consents(&self) -> impl Iterator<Item = u8> {
-        self.fields.purpose_consents.iter()
+        self.fields.flags(at::PURPOSE_CONSENTS).iter()
     }
 
     /// The ids of the purposes under legitimate interest, ascending.
     pub fn purpose_legitimate_interests(&self) -> impl Iterator<Item = u8> {
-        self.fields.purpose_legitimate_interests.iter()
+        self.fields.flags(at::PURPOSE_LEGITIMATE_INTERESTS).iter()
     }
 
     /// Whether purpose 1 was not disclosed (the publisher's country's rules apply).
     pub fn purpose_one_treatment(&self) -> bool {
-        self.fields.purpose_one_treatment
+        self.fields.field(at::PURPOSE_ONE_TREATMENT) == 1
     }
 
     /// The publisher's two-letter country code (`FR`...).
@@ -373,36 +400,63 @@ impl Hash for CoreSegment<'_> {
 }
 
 /// The scalar fields of a core segment, to compare and hash.
-type Scalars = (
-    (u8, u64, u64, u16, u16, u8, [u8; 2], u16, u8, bool, bool),
-    (IdBits, IdBits, IdBits, bool, [u8; 2]),
-);
+type Scalars = ([u64; 4], [u8; 2], [u8; 2]);
 
 impl CoreFields {
     /// The scalar fields.
     fn scalars(&self) -> Scalars {
         (
-            (
-                self.version,
-                self.created,
-                self.last_updated,
-                self.cmp_id,
-                self.cmp_version,
-                self.consent_screen,
-                self.consent_language,
-                self.vendor_list_version,
-                self.policy_version,
-                self.is_service_specific,
-                self.use_non_standard_texts,
-            ),
-            (
-                self.special_feature_opt_ins,
-                self.purpose_consents,
-                self.purpose_legitimate_interests,
-                self.purpose_one_treatment,
-                self.publisher_country_code,
-            ),
+            self.header,
+            self.consent_language,
+            self.publisher_country_code,
         )
+    }
+
+    /// The fixed-width field at `(offset, width)` (see [`at`]).
+    #[inline(always)]
+    fn field(&self, at: (usize, u32)) -> u64 {
+        word_field(&self.header, at)
+    }
+
+    /// The flags field at `(offset, width)`.
+    #[inline(always)]
+    fn flags(&self, at: (usize, u32)) -> IdBits {
+        IdBits::new(self.field(at), at.1 as u8)
+    }
+
+    /// Stores `value` as the fixed-width field at `(offset, width)`, which is still 0.
+    fn set(&mut self, (pos, width): (usize, u32), value: u64) {
+        let width = width.clamp(1, 58);
+        let value = value & ((1u64 << width) - 1);
+        let (index, offset) = (pos / 64, (pos % 64) as u32);
+        let end = offset + width;
+        if end <= 64 {
+            if let Some(word) = self.header.get_mut(index) {
+                *word |= value << (64 - end);
+            }
+        } else {
+            let spill = end - 64;
+            if let Some(word) = self.header.get_mut(index) {
+                *word |= value >> spill;
+            }
+            if let Some(word) = self.header.get_mut(index + 1) {
+                *word |= value << (64 - spill);
+            }
+        }
+    }
+
+    /// Reads the fixed-width field at `(offset, width)` (the reader is at its offset) and
+    /// stores it.
+    #[cold]
+    fn read_field(
+        &mut self,
+        reader: &mut BitReader<'_>,
+        at: (usize, u32),
+        field: &'static str,
+    ) -> Result<u64, TcError> {
+        let value = reader.read(at.1, field)?;
+        self.set(at, value);
+        Ok(value)
     }
 
     /// Reads the core segment `text`; on failure, the error carries what was read (see
@@ -420,10 +474,8 @@ impl CoreFields {
                         .error_at(TcErrorKind::UnsupportedVersion, "version", 0)
                         .with_value(u64::from(version)));
                 }
-                let mut core = Self {
-                    version,
-                    ..Self::default()
-                };
+                let mut core = Self::default();
+                core.set(at::VERSION, u64::from(version));
                 if let Err(error) = core.read_header(&mut reader) {
                     return Err(error.with_partial(Self::partial(text, core)));
                 }
@@ -456,7 +508,6 @@ impl CoreFields {
     #[inline]
     fn read_header_fast(text: &[u8]) -> Option<Self> {
         let head: &[u8; HEADER_CHARS] = text.get(..HEADER_CHARS)?.try_into().ok()?;
-        let mut words = [0u64; 4];
         // 32 characters are three words: four runs of 8 characters (48 bits each).
         let run = |from: usize| {
             head.iter()
@@ -465,49 +516,32 @@ impl CoreFields {
                 .fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b))
         };
         let (a, b, c, d) = (run(0), run(8), run(16), run(24));
-        words[0] = (a << 16) | (b >> 32);
-        words[1] = (b << 32) | (c >> 16);
-        words[2] = (c << 48) | d;
-        words[3] = run(32) << 40;
-        let field = |pos: usize, width: u32| -> u64 {
-            let (index, offset) = (pos / 64, (pos % 64) as u32);
-            let first = words.get(index).copied().unwrap_or(0);
-            let window = if offset == 0 {
-                first
-            } else {
-                let second = words.get(index + 1).copied().unwrap_or(0);
-                (first << offset) | (second >> (64 - offset))
-            };
-            window >> (64 - width)
-        };
+        // Only the header's bits in the last word: the rest is the next field.
+        let last = (run(32) << 40) & (!0u64 << (64 - (HEADER_BITS - 192)));
+        let words = [
+            (a << 16) | (b >> 32),
+            (b << 32) | (c >> 16),
+            (c << 48) | d,
+            last,
+        ];
+        let field = |place: (usize, u32)| word_field(&words, place);
         let letter = |pos: usize| -> Option<u8> {
-            let value = field(pos, 6) as u8;
+            let value = field((pos, 6)) as u8;
             (value <= 25).then_some(b'A' + value)
         };
-        let version = field(0, 6) as u8;
-        let policy_version = field(132, 6) as u8;
-        let li = field(176, 24) as u32;
-        let no_li = (1u32 << 21) | (1 << 20) | (1 << 19) | (1 << 18);
-        if version != 2 || (policy_version >= TCF_V2_2_POLICY_VERSION && li & no_li != 0) {
+        let version = field(at::VERSION);
+        let policy_version = field(at::POLICY_VERSION);
+        let li = field(at::PURPOSE_LEGITIMATE_INTERESTS);
+        let no_li = (1u64 << 21) | (1 << 20) | (1 << 19) | (1 << 18);
+        if version != 2 || (policy_version >= u64::from(TCF_V2_2_POLICY_VERSION) && li & no_li != 0)
+        {
             return None;
         }
+        let (language, country) = (at::CONSENT_LANGUAGE.0, at::PUBLISHER_COUNTRY_CODE.0);
         Some(Self {
-            version,
-            created: field(6, 36),
-            last_updated: field(42, 36),
-            cmp_id: field(78, 12) as u16,
-            cmp_version: field(90, 12) as u16,
-            consent_screen: field(102, 6) as u8,
-            consent_language: [letter(108)?, letter(114)?],
-            vendor_list_version: field(120, 12) as u16,
-            policy_version,
-            is_service_specific: field(138, 1) == 1,
-            use_non_standard_texts: field(139, 1) == 1,
-            special_feature_opt_ins: IdBits::new(field(140, 12), 12),
-            purpose_consents: IdBits::new(field(152, 24), 24),
-            purpose_legitimate_interests: IdBits::new(u64::from(li), 24),
-            purpose_one_treatment: field(200, 1) == 1,
-            publisher_country_code: [letter(201)?, letter(207)?],
+            header: words,
+            consent_language: [letter(language)?, letter(language + 6)?],
+            publisher_country_code: [letter(country)?, letter(country + 6)?],
             ..Self::default()
         })
     }
@@ -516,22 +550,33 @@ impl CoreFields {
     /// the format.
     #[cold]
     fn read_header(&mut self, reader: &mut BitReader<'_>) -> Result<(), TcError> {
-        self.created = reader.read(36, "created")?;
-        self.last_updated = reader.read(36, "last_updated")?;
-        self.cmp_id = reader.read_u16(12, "cmp_id")?;
-        self.cmp_version = reader.read_u16(12, "cmp_version")?;
-        self.consent_screen = reader.read_u8(6, "consent_screen")?;
-        self.consent_language = reader.read_letters("consent_language")?;
-        self.vendor_list_version = reader.read_u16(12, "vendor_list_version")?;
-        self.policy_version = reader.read_u8(6, "policy_version")?;
-        self.is_service_specific = reader.read_bool("is_service_specific")?;
-        self.use_non_standard_texts = reader.read_bool("use_non_standard_texts")?;
-        self.special_feature_opt_ins = reader.read_flags(12, "special_feature_opt_ins")?;
-        self.purpose_consents = reader.read_flags(24, "purpose_consents")?;
+        self.read_field(reader, at::CREATED, "created")?;
+        self.read_field(reader, at::LAST_UPDATED, "last_updated")?;
+        self.read_field(reader, at::CMP_ID, "cmp_id")?;
+        self.read_field(reader, at::CMP_VERSION, "cmp_version")?;
+        self.read_field(reader, at::CONSENT_SCREEN, "consent_screen")?;
+        self.consent_language =
+            self.read_letters(reader, at::CONSENT_LANGUAGE, "consent_language")?;
+        self.read_field(reader, at::VENDOR_LIST_VERSION, "vendor_list_version")?;
+        let policy_version = self.read_field(reader, at::POLICY_VERSION, "policy_version")?;
+        self.read_field(reader, at::IS_SERVICE_SPECIFIC, "is_service_specific")?;
+        self.read_field(reader, at::USE_NON_STANDARD_TEXTS, "use_non_standard_texts")?;
+        self.read_field(
+            reader,
+            at::SPECIAL_FEATURE_OPT_INS,
+            "special_feature_opt_ins",
+        )?;
+        self.read_field(reader, at::PURPOSE_CONSENTS, "purpose_consents")?;
         let li_start = reader.position();
-        let li = reader.read_flags(24, "purpose_legitimate_interests")?;
-        self.purpose_legitimate_interests = li;
-        if self.policy_version >= TCF_V2_2_POLICY_VERSION {
+        let li = IdBits::new(
+            self.read_field(
+                reader,
+                at::PURPOSE_LEGITIMATE_INTERESTS,
+                "purpose_legitimate_interests",
+            )?,
+            24,
+        );
+        if policy_version >= u64::from(TCF_V2_2_POLICY_VERSION) {
             if let Some(&purpose) = NO_LEGITIMATE_INTEREST.iter().find(|&&id| li.get(id)) {
                 let bit = li_start + usize::from(purpose) - 1;
                 return Err(reader
@@ -543,9 +588,24 @@ impl CoreFields {
                     .with_value(u64::from(purpose)));
             }
         }
-        self.purpose_one_treatment = reader.read_bool("purpose_one_treatment")?;
-        self.publisher_country_code = reader.read_letters("publisher_country_code")?;
+        self.read_field(reader, at::PURPOSE_ONE_TREATMENT, "purpose_one_treatment")?;
+        self.publisher_country_code =
+            self.read_letters(reader, at::PUBLISHER_COUNTRY_CODE, "publisher_country_code")?;
         Ok(())
+    }
+
+    /// Reads two letters (see [`BitReader::read_letters`]) and stores their bits.
+    #[cold]
+    fn read_letters(
+        &mut self,
+        reader: &mut BitReader<'_>,
+        at: (usize, u32),
+        field: &'static str,
+    ) -> Result<[u8; 2], TcError> {
+        let letters = reader.read_letters(field)?;
+        let [first, second] = letters.map(|letter| u64::from(letter.saturating_sub(b'A')));
+        self.set(at, (first << 6) | second);
+        Ok(letters)
     }
 
     /// Reads the vendor sections and the publisher restrictions into `self`.
@@ -574,13 +634,21 @@ fn read_restrictions(reader: &mut BitReader<'_>) -> Result<(u32, u16), TcError> 
     )?;
     let start = vendors::position(reader);
     for _ in 0..count {
-        reader.read_u8(6, FIELD)?;
-        let type_start = reader.position();
-        let code = reader.read_u8(2, FIELD)?;
-        if RestrictionType::from_code(code).is_none() {
+        // PurposeId and RestrictionType in one read when 8 bits remain (a shorter rest is
+        // read field by field, for the error to name the right bit).
+        let (code, type_start) = if reader.remaining() >= 8 {
+            let both = reader.peek(8);
+            reader.consume(8);
+            (both & 0b11, reader.position() - 2)
+        } else {
+            reader.read_u8(6, FIELD)?;
+            let type_start = reader.position();
+            (u64::from(reader.read_u8(2, FIELD)?), type_start)
+        };
+        if code == 3 {
             return Err(reader
                 .error_at(TcErrorKind::InvalidField, FIELD, type_start)
-                .with_value(u64::from(code)));
+                .with_value(code));
         }
         vendors::read_ranges(reader, FIELD, None)?;
     }

@@ -85,9 +85,9 @@ impl<'a> TcString<'a> {
     /// On failure, [`TcError::partial`] gives the core segment as far as it was decoded.
     #[inline]
     pub fn decode(text: &'a str) -> Result<Self, TcError> {
-        check_text(text)?;
+        let dots = check_text(text)?;
         let bytes = text.as_bytes();
-        let core_len = text.find('.').unwrap_or(bytes.len());
+        let core_len = dots.end(bytes, 0, 0);
         let core_text = bytes.get(..core_len).unwrap_or_default();
         let fields = CoreFields::read(core_text)?;
         let mut tc = Self {
@@ -104,13 +104,12 @@ impl<'a> TcString<'a> {
         while offset < bytes.len() {
             offset += 1;
             index += 1;
-            let rest = text.get(offset..).unwrap_or_default();
-            let len = rest.find('.').unwrap_or(rest.len());
-            let segment = rest.as_bytes().get(..len).unwrap_or_default();
+            let end = dots.end(bytes, index, offset);
+            let segment = bytes.get(offset..end).unwrap_or_default();
             if let Err(error) = tc.read_segment(segment, offset, index) {
                 return Err(error.with_partial(tc.core.partial()));
             }
-            offset += len;
+            offset = end;
         }
         Ok(tc)
     }
@@ -191,36 +190,40 @@ impl<'a> TcString<'a> {
 }
 
 /// Checks the whole text before any decoding: not empty, within the size limit, and only
-/// base64url characters and `.`.
-fn check_text(text: &str) -> Result<(), TcError> {
+/// base64url characters and `.`; gives where the `.`s are, found in the same pass as the
+/// alphabet.
+#[inline]
+fn check_text(text: &str) -> Result<bits::Dots, TcError> {
     if text.is_empty() {
         return Err(TcError::new(TcErrorKind::Empty, 0, "", 0));
     }
     if text.len() > MAX_TC_STRING_BYTES {
         return Err(TcError::new(TcErrorKind::TooLarge, 0, "", 0).with_value(text.len() as u64));
     }
-    if let Some(position) = bits::first_invalid(text.as_bytes()) {
-        let before = text.as_bytes().get(..position).unwrap_or_default();
-        let segment = before.iter().filter(|&&b| b == b'.').count();
-        let segment_start = before.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
-        let byte = text.as_bytes().get(position).copied().unwrap_or_default();
-        let bit = (position - segment_start) * 6;
-        return Err(TcError::new(TcErrorKind::InvalidBase64, segment, "", bit)
-            .with_position(position)
-            .with_value(u64::from(byte)));
-    }
-    Ok(())
+    bits::scan(text.as_bytes()).map_err(|position| invalid_base64(text.as_bytes(), position))
+}
+
+/// The error for the byte at `position` of `text`, which is neither base64url nor `.`.
+#[cold]
+fn invalid_base64(text: &[u8], position: usize) -> TcError {
+    let before = text.get(..position).unwrap_or_default();
+    let segment = before.iter().filter(|&&b| b == b'.').count();
+    let segment_start = before.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
+    let byte = text.get(position).copied().unwrap_or_default();
+    let bit = (position - segment_start) * 6;
+    TcError::new(TcErrorKind::InvalidBase64, segment, "", bit)
+        .with_position(position)
+        .with_value(u64::from(byte))
 }
 
 /// Checks the text of a single segment: as [`check_text`], and without `.`.
 fn check_segment(segment: &str) -> Result<(), TcError> {
-    check_text(segment)?;
-    match segment.bytes().position(|b| b == b'.') {
-        Some(position) => Err(
+    if let Some(position) = check_text(segment)?.first() {
+        return Err(
             TcError::new(TcErrorKind::InvalidBase64, 0, "", position * 6)
                 .with_position(position)
                 .with_value(u64::from(b'.')),
-        ),
-        None => Ok(()),
+        );
     }
+    Ok(())
 }

@@ -629,6 +629,74 @@ fn invalid_field() {
 }
 
 #[test]
+fn partial_holds_the_fields_read_before_the_failing_one() {
+    let model = Model {
+        country: [63, 0],
+        ..Model::default()
+    };
+    let e = error_of(&model.encode());
+    let partial = e.partial().unwrap();
+    assert_eq!(
+        (partial.version(), partial.created(), partial.last_updated()),
+        (2, model.created, model.last_updated)
+    );
+    assert_eq!(
+        (
+            partial.cmp_id(),
+            partial.cmp_version(),
+            partial.consent_screen()
+        ),
+        (123, 1, 2)
+    );
+    assert_eq!(partial.consent_language(), "EN");
+    assert_eq!(
+        (partial.vendor_list_version(), partial.policy_version()),
+        (15, 4)
+    );
+    assert!(!partial.is_service_specific() && partial.use_non_standard_texts());
+    assert_eq!(
+        partial.special_feature_opt_ins().collect::<Vec<_>>(),
+        [1, 12]
+    );
+    assert_eq!(partial.purpose_consents().collect::<Vec<_>>(), [1, 3, 24]);
+    assert_eq!(
+        partial.purpose_legitimate_interests().collect::<Vec<_>>(),
+        [2, 8]
+    );
+    assert!(partial.purpose_one_treatment());
+    // The failing field and the later ones are empty.
+    assert_eq!(partial.publisher_country_code(), "\0\0");
+    assert_eq!(partial.vendor_consents().max_vendor_id(), 0);
+    assert!(partial.publisher_restrictions().is_empty());
+    // A field that fails earlier leaves every later one at 0.
+    let e = error_of(&Model::default().encode()[..20]);
+    let partial = e.partial().unwrap();
+    assert_eq!(
+        (e.field(), partial.cmp_version()),
+        ("vendor_list_version", 1)
+    );
+    assert_eq!(partial.consent_language(), "EN");
+    assert_eq!(
+        (partial.vendor_list_version(), partial.policy_version()),
+        (0, 0)
+    );
+    assert!(!partial.use_non_standard_texts() && !partial.purpose_one_treatment());
+    assert_eq!(partial.purpose_consents().count(), 0);
+    assert_eq!(partial.publisher_country_code(), "\0\0");
+}
+
+#[test]
+fn a_decoded_string_is_small() {
+    // Returned and moved by value: the header stays in four words, a publisher TC segment
+    // costs no more than its four words.
+    assert!(std::mem::size_of::<TcString<'_>>() <= 168);
+    assert_eq!(
+        std::mem::size_of::<Option<PublisherTc>>(),
+        std::mem::size_of::<PublisherTc>()
+    );
+}
+
+#[test]
 fn invalid_vendor_range() {
     let cases: [(u16, Ranges, u16); 4] = [
         (10, vec![(0, 0)], 0),

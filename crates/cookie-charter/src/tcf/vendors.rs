@@ -97,83 +97,65 @@ pub(crate) fn read_ranges(
     let entries = reader.read_u16(12, field)?;
     reader.ensure(usize::from(entries).saturating_mul(MIN_ENTRY_BITS), field)?;
     let start = position(reader);
+    let max = max.unwrap_or(u16::MAX);
     let mut largest = 0u16;
     for _ in 0..entries {
-        let (_, end) = read_entry(reader, field, max)?;
+        let entry_start = reader.position();
+        let (first, end) = read_entry(reader, field)?;
+        // One test for the three checks (start at least 1, end not before start nor above max).
+        if (first == 0) | (end < first) | (end > max) {
+            let bad = if first == 0 || end < first {
+                first
+            } else {
+                end
+            };
+            return Err(reader
+                .error_at(TcErrorKind::InvalidVendorRange, field, entry_start)
+                .with_value(u64::from(bad)));
+        }
         largest = largest.max(end);
     }
     Ok((start, entries, largest))
 }
 
-/// Reads one range entry: IsARange, StartOrOnlyVendorId, and EndVendorId when it is a range;
-/// checks it when `check` allows (start at least 1, end not before start nor above `max`).
+/// Reads one range entry: IsARange, StartOrOnlyVendorId, and EndVendorId when it is a range
+/// (the end of a single id is the id).
 ///
-/// The entry is peeked in one window of 33 bits when that many remain (the common case).
+/// The entry is peeked in one window of 33 bits when that many remain (the common case), and
+/// its end and width are selected without a branch on IsARange.
 #[inline(always)]
-fn read_entry(
-    reader: &mut BitReader<'_>,
-    field: &'static str,
-    max: Option<u16>,
-) -> Result<(u16, u16), TcError> {
+fn read_entry(reader: &mut BitReader<'_>, field: &'static str) -> Result<(u16, u16), TcError> {
     const RANGE_BITS: u32 = 1 + 16 + 16;
-    let entry_start = reader.position();
-    let (start, end) = if reader.remaining() >= RANGE_BITS as usize {
+    if reader.remaining() >= RANGE_BITS as usize {
         let window = reader.peek(RANGE_BITS);
-        let start = ((window >> 16) & 0xFFFF) as u16;
-        if window >> 32 == 1 {
-            reader.consume(RANGE_BITS);
-            (start, (window & 0xFFFF) as u16)
-        } else {
-            reader.consume(RANGE_BITS - 16);
-            (start, start)
-        }
-    } else {
-        let is_range = reader.read_bool(field)?;
-        let start = reader.read_u16(16, field)?;
-        let end = if is_range {
-            reader.read_u16(16, field)?
-        } else {
-            start
-        };
-        (start, end)
-    };
-    let beyond_max = max.is_some_and(|max| end > max);
-    if start == 0 || end < start || beyond_max {
-        let bad = if start == 0 || end < start {
-            start
-        } else {
-            end
-        };
-        return Err(reader
-            .error_at(TcErrorKind::InvalidVendorRange, field, entry_start)
-            .with_value(u64::from(bad)));
+        let is_range = (window >> 32) as u32 & 1;
+        let start = (window >> 16) as u16;
+        let end = if is_range == 1 { window as u16 } else { start };
+        reader.consume(RANGE_BITS - 16 + 16 * is_range);
+        return Ok((start, end));
     }
+    read_last_entry(reader, field)
+}
+
+/// Reads a range entry field by field, near the end of the segment (where a missing field
+/// fails as truncated at its own bit).
+#[cold]
+#[inline(never)]
+fn read_last_entry(reader: &mut BitReader<'_>, field: &'static str) -> Result<(u16, u16), TcError> {
+    let is_range = reader.read_bool(field)?;
+    let start = reader.read_u16(16, field)?;
+    let end = if is_range {
+        reader.read_u16(16, field)?
+    } else {
+        start
+    };
     Ok((start, end))
 }
 
 /// Reads one range entry already validated (no checks; 0s past the end).
 #[inline(always)]
 fn next_entry(reader: &mut BitReader<'_>) -> (u16, u16) {
-    if reader.remaining() >= 33 {
-        let window = reader.peek(33);
-        let start = ((window >> 16) & 0xFFFF) as u16;
-        if window >> 32 == 1 {
-            reader.consume(33);
-            (start, (window & 0xFFFF) as u16)
-        } else {
-            reader.consume(17);
-            (start, start)
-        }
-    } else {
-        let is_range = reader.read_bool("").unwrap_or(false);
-        let start = reader.read_u16(16, "").unwrap_or(0);
-        let end = if is_range {
-            reader.read_u16(16, "").unwrap_or(0)
-        } else {
-            start
-        };
-        (start, end)
-    }
+    read_entry(reader, "").unwrap_or((0, 0))
 }
 
 /// A set of vendor ids (1 to 65,535), with the maximum id and the encoding the string gave: a
