@@ -90,15 +90,7 @@ impl<'a> TcString<'a> {
         let core_len = dots.end(bytes, 0, 0);
         let core_text = bytes.get(..core_len).unwrap_or_default();
         let fields = CoreFields::read(core_text)?;
-        let mut tc = Self {
-            core: CoreSegment {
-                text: Cow::Borrowed(text),
-                fields,
-            },
-            disclosed_vendors: None,
-            allowed_vendors: None,
-            publisher_tc: None,
-        };
+        let mut later = Later::default();
         let mut offset = core_len;
         let mut index = 0;
         while offset < bytes.len() {
@@ -106,12 +98,25 @@ impl<'a> TcString<'a> {
             index += 1;
             let end = dots.end(bytes, index, offset);
             let segment = bytes.get(offset..end).unwrap_or_default();
-            if let Err(error) = tc.read_segment(segment, offset, index) {
-                return Err(error.with_partial(tc.core.partial()));
+            if let Err(error) = later.read_segment(segment, offset, index) {
+                let core = CoreSegment {
+                    text: Cow::Borrowed(text),
+                    fields,
+                };
+                return Err(error.with_partial(core.partial()));
             }
             offset = end;
         }
-        Ok(tc)
+        // Built at the end, in place of the result.
+        Ok(Self {
+            core: CoreSegment {
+                text: Cow::Borrowed(text),
+                fields,
+            },
+            disclosed_vendors: later.disclosed_vendors,
+            allowed_vendors: later.allowed_vendors,
+            publisher_tc: later.publisher_tc,
+        })
     }
 
     /// The same string owning a copy of its text.
@@ -122,39 +127,6 @@ impl<'a> TcString<'a> {
             allowed_vendors: self.allowed_vendors,
             publisher_tc: self.publisher_tc,
         }
-    }
-
-    /// Reads one segment after the core one (`segment`, at byte `offset` of the text) into
-    /// `self`.
-    #[inline]
-    fn read_segment(&mut self, segment: &[u8], offset: usize, index: usize) -> Result<(), TcError> {
-        let mut reader = BitReader::new(segment, index);
-        let segment_type = SegmentType::read(&mut reader)?;
-        let field = segment_type.field();
-        let taken = match segment_type {
-            SegmentType::DisclosedVendors => self.disclosed_vendors.is_some(),
-            SegmentType::AllowedVendors => self.allowed_vendors.is_some(),
-            SegmentType::PublisherTc => self.publisher_tc.is_some(),
-        };
-        if taken {
-            return Err(reader
-                .error_at(TcErrorKind::DuplicateSegment, field, 0)
-                .with_value(u64::from(segment_type.code())));
-        }
-        match segment_type {
-            SegmentType::DisclosedVendors => {
-                let section = Section::read(&mut reader, field)?.placed(offset);
-                self.disclosed_vendors = Some(section);
-            }
-            SegmentType::AllowedVendors => {
-                let section = Section::read(&mut reader, field)?.placed(offset);
-                self.allowed_vendors = Some(section);
-            }
-            SegmentType::PublisherTc => {
-                self.publisher_tc = Some(PublisherTc::read(&mut reader)?);
-            }
-        }
-        Ok(())
     }
 
     /// The core segment.
@@ -186,6 +158,49 @@ impl<'a> TcString<'a> {
     /// `docs/tcf.md`): keys in a fixed order, no spaces, id sets as ascending arrays.
     pub fn to_json(&self) -> String {
         json::tc_string(self)
+    }
+}
+
+/// The segments after the core one, as they are read.
+#[derive(Default)]
+struct Later {
+    disclosed_vendors: Option<Section>,
+    allowed_vendors: Option<Section>,
+    publisher_tc: Option<PublisherTc>,
+}
+
+impl Later {
+    /// Reads one segment after the core one (`segment`, at byte `offset` of the text) into
+    /// `self`.
+    #[inline]
+    fn read_segment(&mut self, segment: &[u8], offset: usize, index: usize) -> Result<(), TcError> {
+        let mut reader = BitReader::new(segment, index);
+        let segment_type = SegmentType::read(&mut reader)?;
+        let field = segment_type.field();
+        let taken = match segment_type {
+            SegmentType::DisclosedVendors => self.disclosed_vendors.is_some(),
+            SegmentType::AllowedVendors => self.allowed_vendors.is_some(),
+            SegmentType::PublisherTc => self.publisher_tc.is_some(),
+        };
+        if taken {
+            return Err(reader
+                .error_at(TcErrorKind::DuplicateSegment, field, 0)
+                .with_value(u64::from(segment_type.code())));
+        }
+        match segment_type {
+            SegmentType::DisclosedVendors => {
+                let section = Section::read(&mut reader, field)?.placed(offset);
+                self.disclosed_vendors = Some(section);
+            }
+            SegmentType::AllowedVendors => {
+                let section = Section::read(&mut reader, field)?.placed(offset);
+                self.allowed_vendors = Some(section);
+            }
+            SegmentType::PublisherTc => {
+                self.publisher_tc = Some(PublisherTc::read(&mut reader)?);
+            }
+        }
+        Ok(())
     }
 }
 
