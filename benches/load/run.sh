@@ -10,6 +10,7 @@
 #   DURATION=10 CONNECTIONS=64 bash benches/load/run.sh
 #   SERVERS=express ROUNDS=3 bash benches/load/run.sh   # one server, three rounds of both rows
 #   SERVERS=express EXPRESS_EXTRA=noop bash benches/load/run.sh  # and an Express middleware doing nothing
+#   PAIRS=6 DURATION=8 bash benches/load/run.sh   # both servers side by side, driven in alternation
 #
 # uvicorn runs with each of its HTTP implementations (UVICORN_HTTP="h11 httptools" by default):
 # h11, the pure-Python one a plain `pip install uvicorn` gives, and httptools, the C parser of
@@ -64,27 +65,37 @@ wait_up() {
     return 1
 }
 
-# run NAME MIDDLEWARE COMMAND...: starts the server, warms it up, drives it, prints a row.
-run() {
-    local name="$1" with="$2"
-    shift 2
+# start MIDDLEWARE COMMAND...: starts a server on the next port, waits for it, warms it up; sets
+# `pid` and `port`.
+start() {
+    local with="$1"
+    shift
     port=$((port + 1))
     LOAD_PORT="$port" LOAD_MIDDLEWARE="$with" LOAD_POLICY="$policy" "$@" > /dev/null 2>&1 &
-    local pid=$!
+    pid=$!
     wait_up "$port"
+    wrk -t"$threads" -c"$connections" -d3s -H "Cookie: $cookie" "http://127.0.0.1:$port/" > /dev/null
+}
+
+# stop PID: stops a server.
+stop() {
+    kill "$1"
+    wait "$1" 2> /dev/null || true
+}
+
+# drive NAME MIDDLEWARE PID PORT SECONDS: drives a running server with wrk, prints a table row.
+drive() {
+    local name="$1" with="$2" pid="$3" port="$4" seconds="$5"
     # The headers the middleware leaves: checks that it ran (or not).
     local set_cookies
     set_cookies="$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port/" | grep -ci '^set-cookie:' || true)"
-    wrk -t"$threads" -c"$connections" -d3s -H "Cookie: $cookie" "http://127.0.0.1:$port/" > /dev/null
     local before after out cpu_before cpu_after
     before="$(rss_kib "$pid")"
     cpu_before="$(cpu_ticks "$pid")"
-    out="$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port/")"
+    out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port/")"
     cpu_after="$(cpu_ticks "$pid")"
     after="$(rss_kib "$pid")"
-    kill "$pid"
-    wait "$pid" 2> /dev/null || true
-    local rps latency p99 socket non2xx
+    local rps latency p99 socket non2xx requests cpu_us
     rps="$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")"
     latency="$(awk '/^    Latency/ {print $2}' <<< "$out")"
     p99="$(awk '/^ +99%/ {print $2}' <<< "$out")"
@@ -97,11 +108,57 @@ run() {
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s → %s MiB |\n' "$name" \
         "$(case "$with" in 1) echo yes ;; 0) echo no ;; *) echo "$with" ;; esac)" "$set_cookies" "$rps" "$cpu_us" "$latency" "$p99" \
         "$(( ${socket:-0} + ${non2xx:-0} ))" "$((before / 1024))" "$((after / 1024))"
+    last_rps="$rps"
+}
+
+# run NAME MIDDLEWARE COMMAND...: starts the server, warms it up, drives it, stops it.
+run() {
+    local name="$1" with="$2"
+    shift 2
+    start "$with" "$@"
+    drive "$name" "$with" "$pid" "$port" "$duration"
+    stop "$pid"
+}
+
+# pairs NAME COMMAND...: the server without and with the middleware running side by side, driven
+# in alternation (PAIRS pairs of DURATION seconds each), so that the machine's load hits both
+# alike; then the median of the pairs' differences.
+pairs() {
+    local name="$1"
+    shift
+    local bare_pid bare_port with_pid with_port
+    start 0 "$@"
+    bare_pid="$pid" bare_port="$port"
+    start 1 "$@"
+    with_pid="$pid" with_port="$port"
+    local differences=()
+    for _ in $(seq 1 "$PAIRS"); do
+        drive "$name" 0 "$bare_pid" "$bare_port" "$duration"
+        local bare_rps="$last_rps"
+        drive "$name" 1 "$with_pid" "$with_port" "$duration"
+        differences+=("$(awk -v b="$bare_rps" -v m="$last_rps" 'BEGIN { printf "%.1f", (m / b - 1) * 100 }')")
+    done
+    stop "$bare_pid"
+    stop "$with_pid"
+    echo
+    echo "$name: with the middleware vs bare, per pair: ${differences[*]} %; median $(printf '%s\n' "${differences[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }') %"
+    echo
 }
 
 echo "| server | middleware | Set-Cookie sent | requests/s | server CPU µs/request | mean latency | p99 | errors | RSS before → after |"
 echo "|---|---|---|---|---|---|---|---|---|"
 cd "$here"
+if [[ -n "${PAIRS:-}" ]]; then
+    if [[ " $servers " == *" asgi "* ]]; then
+        for http in ${UVICORN_HTTP:-h11 httptools}; do
+            pairs "uvicorn (ASGI, $http)" env LOAD_HTTP="$http" sh -c 'exec "$0" -m uvicorn app_asgi:app --http "$LOAD_HTTP" --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
+        done
+    fi
+    if [[ " $servers " == *" express "* ]]; then
+        pairs "Express" env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
+    fi
+    exit 0
+fi
 # Each round runs the server without then with the middleware, one after the other, so that a
 # change of the machine's load hits both rows of a round alike.
 for _ in $(seq 1 "$rounds"); do

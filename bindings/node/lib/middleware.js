@@ -16,8 +16,8 @@
 //
 // Cost: the hook is `writeHead` alone, patched once on the prototype that gives it (Node's
 // `ServerResponse.prototype`, patched when the first middleware is made), not on every response;
-// `req.consent` is an accessor on Node's request prototype, so that a request costs one new
-// property, its state on the response. The filter, the
+// `req.consent` is an accessor on Node's request prototype, so that a request costs no new
+// property on Express's objects (see `stateOf`). The filter, the
 // consent and the purge are one call into the core per response (`respond` in src/fast.rs); the
 // native `Consent` is made only when a handler reads it.
 
@@ -91,21 +91,50 @@ class State {
 }
 
 /**
- * A request's state is on its response (`res[kState]`), and on the request only when the request
- * does not name its response (`req.res`, which Express sets): adding a property to Express's
- * request or response costs a microsecond or two (Express changes their prototype, and each new
- * property then copies the object's shape), so the middleware adds as few as it can. (A
- * `WeakMap` costs more: the garbage collector visits its entries on every young collection.)
+ * Where a request's state is kept, chosen for what V8 does with Express's objects: Express gives
+ * every request and response a new prototype (`Object.setPrototypeOf`), after which V8 no longer
+ * shares their hidden classes, so each property added to one makes a new hidden class (about
+ * 2 µs, and every property read of that object then misses V8's caches). The middleware adds
+ * none: the state goes on Express's `res.locals` (a dictionary, cheap to add to) and on the
+ * request's `headers` object (a plain object Node makes per request, whose hidden classes are
+ * shared; an object spread or `Object.assign` of it carries the state along), so that replacing
+ * `res.locals` or `req.headers` alone loses nothing. A response without `locals` (Node's own,
+ * Connect's, where adding a property is cheap) keeps the state itself too, and so does a request
+ * whose headers object cannot take it (frozen, or not an object).
  */
 function stateOf(res) {
+  // Express's `res.locals` first: one property of the response, where the request's headers
+  // are two away.
+  const locals = res.locals
+  const state = locals ? locals[kState] : undefined
+  if (state !== undefined) return state
+  const req = res.req
+  if (req !== undefined && req !== null) {
+    const headers = req.headers
+    const state = headers ? headers[kState] : undefined
+    if (state !== undefined) return state
+  }
   return res[kState]
 }
 
 function requestState(req) {
-  const state = req[kState]
+  const headers = req.headers
+  const state = headers ? headers[kState] : undefined
   if (state !== undefined) return state
+  if (req[kState] !== undefined) return req[kState]
   const res = req.res
-  return res !== undefined && res !== null && typeof res === 'object' && res.req === req ? res[kState] : undefined
+  return res !== undefined && res !== null && typeof res === 'object' && res.req === req ? stateOf(res) : undefined
+}
+
+/** Keeps `state` where [`stateOf`] and [`requestState`] find it. */
+function keep(state, req, headers, res, locals) {
+  const inHeaders = typeof headers === 'object' && Object.isExtensible(headers)
+  if (inHeaders) headers[kState] = state
+  if (locals) locals[kState] = state
+  // Two places at least: Express's objects get `res.locals` and the headers (which the response
+  // reaches through `res.req`), any other response the state itself.
+  if (!locals || !inHeaders) res[kState] = state
+  if (!inHeaders && req.res !== res) req[kState] = state
 }
 
 // `req.consent`: an accessor on Node's `IncomingMessage.prototype` (added when the first
@@ -172,23 +201,27 @@ function middleware(policy, options, helpers) {
   if (!requestsHooked) hookRequests()
 
   return function cookieCharter(req, res, next) {
+    // Node's own response class is checked first: reading a method of an Express response costs
+    // more than the class check.
+    const headers = req && typeof req === 'object' ? req.headers : undefined
     if (
-      !req ||
-      typeof req !== 'object' ||
-      !req.headers ||
+      !headers ||
       !res ||
-      typeof res.setHeader !== 'function' ||
-      typeof res.writeHead !== 'function'
+      (!(res instanceof http.ServerResponse) &&
+        (typeof res.setHeader !== 'function' || typeof res.writeHead !== 'function'))
     ) {
       throw typeError('cookie-charter middleware must be called with (req, res, next) of a Node HTTP server')
     }
-    const previous = res[kState]
+    const locals = res.locals
+    const hasLocals = locals !== null && typeof locals === 'object'
+    // Where `keep` puts a state (`stateOf` would also look where it does not, at a cost).
+    let previous = headers[kState]
+    if (previous === undefined) previous = hasLocals ? locals[kState] : res[kState]
     if (previous !== undefined && !previous.done) {
       // Mounted twice on one request: the first one judges it.
       if (typeof next === 'function') next()
       return
     }
-    const headers = req.headers
     const cookie = headers.cookie
     const gpc = headers['sec-gpc']
     const state = new State(
@@ -198,20 +231,27 @@ function middleware(policy, options, helpers) {
       typeof gpc === 'string' ? gpc : '',
       config.clock(),
     )
-    res[kState] = state
-    if (req.res !== res) req[kState] = state
+    keep(state, req, headers, res, hasLocals ? locals : undefined)
     if (!requestsHooked || !(req instanceof http.IncomingMessage) || Object.hasOwn(req, 'consent')) {
       Object.defineProperty(req, 'consent', instanceAccessor)
     }
-    const locals = res.locals
-    if (locals && typeof locals === 'object') {
-      locals[kState] = state
-      Object.defineProperty(locals, 'consent', localsAccessor)
+    if (hasLocals) Object.defineProperty(locals, 'consent', localsAccessor)
+    const proto = Object.getPrototypeOf(res)
+    if (!hookedClasses.has(proto)) {
+      if (res.writeHead[kHook] !== true) hookResponse(res)
+      if (proto !== null && proto.writeHead?.[kHook] === true) hookedClasses.add(proto)
     }
-    if (res.writeHead[kHook] !== true) hookResponse(res)
     if (typeof next === 'function') next()
   }
 }
+
+/**
+ * The prototypes of responses whose `writeHead` is known to reach a hook (Express's
+ * `app.response`, Node's `ServerResponse.prototype`), so that a response of one of them is not
+ * checked again: a `writeHead` of its own, put by another middleware (`on-headers`), wraps the
+ * hooked one it finds on the prototype.
+ */
+const hookedClasses = new WeakSet()
 
 /** Makes sure `res.writeHead` reaches a hook (responses of another class than Node's own). */
 function hookResponse(res) {

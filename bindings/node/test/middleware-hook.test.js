@@ -132,6 +132,62 @@ test('a response class that overrides writeHead, and one whose writeHead was wra
   })
 })
 
+test('express: no property is added to its request or response; replacing res.locals or req.headers loses nothing', async () => {
+  const app = express()
+  app.use(middleware(policy, { now: () => NOW }))
+  let own = null
+  app.get('/own', (req, res) => {
+    // Express gives each request and response a new prototype; V8 then makes a new hidden class
+    // for every property added to them, so the middleware adds none.
+    own = {
+      req: [...Object.getOwnPropertyNames(req), ...Object.getOwnPropertySymbols(req).map(String)],
+      res: [...Object.getOwnPropertyNames(res), ...Object.getOwnPropertySymbols(res).map(String)],
+    }
+    res.set('Set-Cookie', THREE)
+    res.send('ok')
+  })
+  app.get('/locals', (req, res) => {
+    res.locals = { title: 'replaced' }
+    res.set('Set-Cookie', THREE)
+    res.send(String(req.consent instanceof Consent))
+  })
+  app.get('/headers', (req, res) => {
+    // A copy without the symbols (an object spread would keep them).
+    req.headers = Object.fromEntries(Object.entries(req.headers))
+    res.set('Set-Cookie', THREE)
+    res.send(String(req.consent instanceof Consent && res.locals.consent === req.consent))
+  })
+  app.get('/spread', (req, res) => {
+    req.headers = { ...req.headers }
+    res.locals = {}
+    res.set('Set-Cookie', THREE)
+    res.send(String(req.consent instanceof Consent))
+  })
+  await withServer(http.createServer(app), async (base) => {
+    const header = `consent=${statistics.toCookie()}; _ga=1; _ads=1`
+    const bare = express()
+    let expected = null
+    bare.get('/', (req, res) => {
+      expected = {
+        req: [...Object.getOwnPropertyNames(req), ...Object.getOwnPropertySymbols(req).map(String)],
+        res: [...Object.getOwnPropertyNames(res), ...Object.getOwnPropertySymbols(res).map(String)],
+      }
+      res.send('ok')
+    })
+    await withServer(http.createServer(bare), (bareBase) => get(bareBase, '/', header))
+    const r = await get(base, '/own', header)
+    assert.deepEqual(setNames(r.setCookies), ['sessionid', '_ga'])
+    assert.deepEqual(own.req.sort(), expected.req.sort())
+    assert.deepEqual(own.res.sort(), expected.res.sort())
+    for (const route of ['/locals', '/headers', '/spread']) {
+      const answer = await get(base, route, header)
+      assert.equal(answer.body, 'true', route)
+      assert.deepEqual(setNames(answer.setCookies), ['sessionid', '_ga'], route)
+      assert.deepEqual(deletedNames(answer.setCookies), ['_ads'], route)
+    }
+  })
+})
+
 test('a fake response (not a ServerResponse) is filtered through its own writeHead', () => {
   const mw = middleware(policy, { now: () => NOW })
   const written = []

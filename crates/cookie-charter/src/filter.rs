@@ -111,13 +111,14 @@ impl Policy {
                 });
                 continue;
             }
-            let clamped = if self.site.clamp_lifetimes && decision.allowed {
-                SetCookie::parse(header)
-                    .ok()
-                    .and_then(|cookie| self.clamp_lifetime(&cookie, now))
-            } else {
-                None
-            };
+            let clamped =
+                if self.site.clamp_lifetimes && decision.allowed && may_have_lifetime(header) {
+                    SetCookie::parse(header)
+                        .ok()
+                        .and_then(|cookie| self.clamp_lifetime(&cookie, now))
+                } else {
+                    None
+                };
             let kept = clamped.map_or(Cow::Borrowed(header), Cow::Owned);
             filtered.kept.push(kept);
         }
@@ -237,26 +238,41 @@ fn has_empty_value(header: &str) -> bool {
 /// (`;` found with a vectorised search), so most refused cookies are told apart without
 /// parsing; `true` means "parse to know".
 fn may_delete(header: &str) -> bool {
-    const WSP: [char; 2] = [' ', '\t'];
-    header.split(';').skip(1).any(|attribute| {
-        let attribute = attribute.trim_start_matches(WSP);
-        let named = |name: &str| {
-            attribute
-                .get(..name.len())
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        };
-        match attribute.as_bytes().first() {
-            Some(b'e' | b'E') => named("expires"),
-            Some(b'm' | b'M') => {
-                named("max-age")
-                    && attribute
-                        .get("max-age".len()..)
-                        .and_then(|rest| rest.trim_start_matches(WSP).strip_prefix('='))
-                        .is_some_and(|value| value.trim_start_matches(WSP).starts_with(['-', '0']))
-            }
-            _ => false,
+    attributes(header).any(|attribute| match attribute.as_bytes().first() {
+        Some(b'e' | b'E') => named(attribute, "expires"),
+        Some(b'm' | b'M') => {
+            named(attribute, "max-age")
+                && attribute
+                    .get("max-age".len()..)
+                    .and_then(|rest| rest.trim_start_matches(WSP).strip_prefix('='))
+                    .is_some_and(|value| value.trim_start_matches(WSP).starts_with(['-', '0']))
         }
+        _ => false,
     })
+}
+
+/// False only when no attribute of `header` is named `Expires` or `Max-Age` (any case): then the
+/// cookie is a session cookie, with no lifetime to clamp, and the kept header is not parsed.
+fn may_have_lifetime(header: &str) -> bool {
+    attributes(header).any(|attribute| named(attribute, "expires") || named(attribute, "max-age"))
+}
+
+/// Spaces and tabs, which may come before an attribute name.
+const WSP: [char; 2] = [' ', '\t'];
+
+/// The attributes of a `Set-Cookie` value (what follows each `;`), leading spaces and tabs cut.
+fn attributes(header: &str) -> impl Iterator<Item = &str> {
+    header
+        .split(';')
+        .skip(1)
+        .map(|attribute| attribute.trim_start_matches(WSP))
+}
+
+/// Whether `attribute` starts with `name`, in any case.
+fn named(attribute: &str, name: &str) -> bool {
+    attribute
+        .get(..name.len())
+        .is_some_and(|n| n.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
@@ -318,6 +334,10 @@ mod tests {
                 .and_then(|c| c.lifetime(now))
                 .is_some_and(|s| s <= 0);
             assert_eq!(is_deletion(header, now), full, "{header}");
+            let lifetime = SetCookie::parse(header).ok().and_then(|c| c.lifetime(now));
+            if lifetime.is_some() {
+                assert!(may_have_lifetime(header), "{header}");
+            }
             if full {
                 deletions += 1;
                 assert!(may_delete(header), "{header}");
@@ -331,6 +351,28 @@ mod tests {
         assert!(!may_delete("tracker_uid=abc123; Max-Age=31536000; Path=/"));
         assert!(!may_delete("_ga=GA1.2.3; Path=/; SameSite=Lax"));
         assert!(!may_delete("_pk_id=0123.abc; Max-Age=33696000; Path=/"));
+        // Session cookies are kept without a parse.
+        assert!(!may_have_lifetime("sessionid=abc; Path=/; HttpOnly"));
+        assert!(!may_have_lifetime("max-age=1; Path=/; Secure"));
+        assert!(may_have_lifetime("a=1; Path=/; \tEXPIRES=Thu, 01 Jan 1970"));
+    }
+
+    proptest::proptest! {
+        /// Whatever the bytes, a header the parser gives a lifetime is one `may_have_lifetime`
+        /// does not rule out (so skipping the parse never skips a clamp).
+        #[test]
+        fn may_have_lifetime_misses_no_lifetime(
+            name in "[a-z_]{1,6}",
+            attributes in proptest::collection::vec(
+                "[ \t]{0,2}(max-age|MAX-AGE|Max-Age|expires|Expires|path|x|maxage|max-ag)[ \t]{0,2}(=[ \t]{0,2}(-?[0-9]{1,3}|Thu, 01 Jan 2099 00:00:00 GMT|x))?",
+                0..4,
+            ),
+        ) {
+            let header = format!("{name}=v;{}", attributes.join(";"));
+            if SetCookie::parse(&header).ok().and_then(|c| c.lifetime(1_700_000_000)).is_some() {
+                proptest::prop_assert!(may_have_lifetime(&header), "{header}");
+            }
+        }
     }
 
     #[test]

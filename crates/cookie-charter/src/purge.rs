@@ -71,15 +71,17 @@ impl Policy {
     ) -> Vec<Purged<'h, '_>> {
         let mut purged: Vec<Purged<'h, '_>> = Vec::new();
         let mut domains: Option<Vec<&str>> = None;
-        // A set, not a scan of `purged`: a hostile header of 100,000 names stays linear.
+        // The names purged so far. A set, not a scan of `purged`: a hostile header of 100,000
+        // names stays linear. Allowed names are not kept (a repeated one is decided again, the
+        // same way), so the set allocates only when something is purged, not on every request.
         let mut seen: foldhash::HashSet<&str> = foldhash::HashSet::default();
         for pair in parse_cookie_header(cookie_header) {
             let name = pair.name;
-            if !is_writable_name(name) || !seen.insert(name) {
+            if !is_writable_name(name) {
                 continue;
             }
             let decision = self.decide(name, consent, now);
-            if decision.allowed {
+            if decision.allowed || !seen.insert(name) {
                 continue;
             }
             let domains = domains.get_or_insert_with(|| deletion_domains(&self.site.host));
