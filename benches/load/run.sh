@@ -11,6 +11,7 @@
 #   SERVERS=express ROUNDS=3 bash benches/load/run.sh   # one server, three rounds of both rows
 #   SERVERS=express EXPRESS_EXTRA=noop bash benches/load/run.sh  # and an Express middleware doing nothing
 #   PAIRS=6 DURATION=8 bash benches/load/run.sh   # both servers side by side, driven in alternation
+#   TOGETHER=5 bash benches/load/run.sh   # both servers side by side, driven at the same time
 #
 # uvicorn runs with each of its HTTP implementations (UVICORN_HTTP="h11 httptools" by default):
 # h11, the pure-Python one a plain `pip install uvicorn` gives, and httptools, the C parser of
@@ -144,6 +145,64 @@ pairs() {
     echo "$name: with the middleware vs bare, per pair: ${differences[*]} %; median $(printf '%s\n' "${differences[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }') %"
     echo
 }
+
+# together NAME COMMAND...: the server without and with the middleware running side by side and
+# driven at the same time, each by its own wrk (one thread, half the connections), TOGETHER
+# rounds of DURATION seconds: whatever the machine does hits both at once; then the median of
+# the rounds' differences.
+together() {
+    local name="$1"
+    shift
+    local bare_pid bare_port with_pid with_port
+    start 0 "$@"
+    bare_pid="$pid" bare_port="$port"
+    start 1 "$@"
+    with_pid="$pid" with_port="$port"
+    local differences=() half=$((connections / 2)) round=0
+    for _ in $(seq 1 "$TOGETHER"); do
+        local bare_out with_out bare_cpu with_cpu
+        # Each server on a core of its own, swapped every round: the two cores of a virtual
+        # machine need not be equally fast, and the median of the rounds evens them out.
+        round=$((round + 1))
+        taskset -pc "$((round % 2))" "$bare_pid" > /dev/null
+        taskset -pc "$(((round + 1) % 2))" "$with_pid" > /dev/null
+        bare_cpu="$(cpu_ticks "$bare_pid")" with_cpu="$(cpu_ticks "$with_pid")"
+        wrk -t1 -c"$half" -d"${duration}s" -H "Cookie: $cookie" "http://127.0.0.1:$bare_port/" > "$here/.bare.out" &
+        local bare_wrk=$!
+        with_out="$(wrk -t1 -c"$half" -d"${duration}s" -H "Cookie: $cookie" "http://127.0.0.1:$with_port/")"
+        wait "$bare_wrk"
+        bare_out="$(cat "$here/.bare.out")"
+        rm -f "$here/.bare.out"
+        local b m be me bc mc
+        b="$(awk '/^Requests\/sec:/ {print $2}' <<< "$bare_out")"
+        m="$(awk '/^Requests\/sec:/ {print $2}' <<< "$with_out")"
+        be="$(awk '/Socket errors:/ {gsub(",", ""); s = $4 + $6 + $8 + $10} /Non-2xx/ {s += $5} END {print s + 0}' <<< "$bare_out")"
+        me="$(awk '/Socket errors:/ {gsub(",", ""); s = $4 + $6 + $8 + $10} /Non-2xx/ {s += $5} END {print s + 0}' <<< "$with_out")"
+        bc="$(awk -v t="$(($(cpu_ticks "$bare_pid") - bare_cpu))" -v hz="$ticks_per_second" -v n="$(awk '/requests in/ {print $1}' <<< "$bare_out")" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
+        mc="$(awk -v t="$(($(cpu_ticks "$with_pid") - with_cpu))" -v hz="$ticks_per_second" -v n="$(awk '/requests in/ {print $1}' <<< "$with_out")" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
+        echo "| $name, at the same time, bare on core $((round % 2)) | bare $b requests/s ($bc µs CPU each, $be errors) | with the middleware $m ($mc µs, $me errors) | $(awk -v b="$b" -v m="$m" 'BEGIN { printf "%+.1f%%", (m / b - 1) * 100 }') |"
+        differences+=("$(awk -v b="$b" -v m="$m" 'BEGIN { printf "%.1f", (m / b - 1) * 100 }')")
+    done
+    echo "RSS at the end: bare $(($(rss_kib "$bare_pid") / 1024)) MiB, with the middleware $(($(rss_kib "$with_pid") / 1024)) MiB"
+    stop "$bare_pid"
+    stop "$with_pid"
+    echo
+    echo "$name: with the middleware vs bare, per round: ${differences[*]} %; median $(printf '%s\n' "${differences[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }') %"
+    echo
+}
+
+if [[ -n "${TOGETHER:-}" ]]; then
+    cd "$here"
+    if [[ " $servers " == *" asgi "* ]]; then
+        for http in ${UVICORN_HTTP:-h11 httptools}; do
+            together "uvicorn (ASGI, $http)" env LOAD_HTTP="$http" sh -c 'exec "$0" -m uvicorn app_asgi:app --http "$LOAD_HTTP" --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
+        done
+    fi
+    if [[ " $servers " == *" express "* ]]; then
+        together "Express" env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
+    fi
+    exit 0
+fi
 
 echo "| server | middleware | Set-Cookie sent | requests/s | server CPU µs/request | mean latency | p99 | errors | RSS before → after |"
 echo "|---|---|---|---|---|---|---|---|---|"

@@ -89,10 +89,11 @@ class ConsentMiddleware:
         purge = self.purge and bool(cookie_header)
         on_dropped = self.on_dropped
 
-        async def filtering_send(message: Message) -> None:
+        # A plain function returning the server's awaitable: no coroutine of its own per message.
+        def filtering_send(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
                 message = _filtered_start(policy, scope, message, cookie_header, purge, on_dropped)
-            await send(message)
+            return send(message)
 
         await self.app(scope, receive, filtering_send)
 
