@@ -118,19 +118,21 @@ impl PyPolicy {
 
     /// Loads a policy file: JSON when its name ends in `.json`, TOML otherwise.
     ///
-    /// Raises `OSError` when the file cannot be read, `PolicyError` when it is not a valid policy.
+    /// Raises `OSError` when the file cannot be read, `PolicyError` when it is not a valid policy
+    /// (code `syntax` when it is not UTF-8).
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         guard(py, || {
-            let text = std::fs::read_to_string(&path)?;
+            let bytes = std::fs::read(&path)?;
             let is_json = path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("json"));
             let loaded = py.detach(|| {
+                let text = Policy::text_of(&bytes)?;
                 if is_json {
-                    Policy::from_json(&text)
+                    Policy::from_json(text)
                 } else {
-                    Policy::from_toml(&text)
+                    Policy::from_toml(text)
                 }
             });
             Self::wrap(py, loaded)

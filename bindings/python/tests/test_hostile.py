@@ -133,9 +133,13 @@ def test_policy_files(tmp_path: Path, case: dict[str, Any]) -> None:
         path = tmp_path / f"{case['id']}.{case.get('format', 'toml')}"
         path.write_bytes(raw(case))
     if case.get("utf8") is False:
-        # Not text: refused with an exception (never a crash, never a policy).
-        with pytest.raises((cc.PolicyError, OSError, UnicodeDecodeError)):
+        # Not text: a syntax error at the first byte that is not UTF-8 (never a crash, never a
+        # policy, never read with replacement characters).
+        with pytest.raises(cc.PolicyError) as refused:
             cc.Policy.load(path)
+        assert refused.value.code == "syntax"
+        assert refused.value.line is not None and refused.value.column is not None
+        assert "is not UTF-8" in str(refused.value)
         return
     if case["ok"]:
         policy = cc.Policy.load(path)

@@ -171,13 +171,10 @@ fn unix_now() -> u64 {
 fn read(path: &Path) -> Result<String, String> {
     let bytes =
         std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "`{}` is not UTF-8 (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+    match Policy::text_of(&bytes) {
+        Ok(_) => String::from_utf8(bytes).map_err(|e| e.to_string()),
+        Err(e) => Err(format!("{}: error[{}]: {e}", path.display(), e.code())),
+    }
 }
 
 fn parse(path: &Path, text: &str) -> Result<Policy, cookie_charter::Error> {

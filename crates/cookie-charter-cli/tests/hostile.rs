@@ -115,7 +115,7 @@ fn check_reports_each_hostile_policy_with_its_code_and_location() {
         if case["utf8"].as_bool() == Some(false) {
             assert_eq!(output.status.code(), Some(2), "{id}");
             assert!(
-                stderr.contains("is not UTF-8 (invalid byte at offset"),
+                stderr.contains("error[syntax]: line ") && stderr.contains("is not UTF-8 (byte 0x"),
                 "{id}: {stderr}"
             );
         } else if case["ok"].as_bool() == Some(true) {

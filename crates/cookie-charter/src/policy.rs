@@ -5,7 +5,7 @@ use std::fmt;
 use crate::consent::{Choice, Consent, ConsentState};
 use crate::consent_mode::{ConsentMode, Signals};
 use crate::decision::{Decision, Rule};
-use crate::error::{Location, Result};
+use crate::error::{Error, ErrorKind, Location, Result};
 use crate::lifetime::{Lifetime, MONTH};
 use crate::matcher::Matcher;
 use crate::party::Party;
@@ -160,6 +160,29 @@ impl Policy {
     /// Loads a policy from JSON text of the same structure.
     pub fn from_json(text: &str) -> Result<Self> {
         crate::load::from_json(text)
+    }
+
+    /// The text of a policy file's bytes: a `syntax` error, located at the first byte that is
+    /// not UTF-8, when they are not UTF-8 (a file is never read with replacement characters).
+    ///
+    /// ```
+    /// # use cookie_charter::{ErrorKind, Policy};
+    /// let error = Policy::text_of(b"[site]\nname = \"Caf\xe9\"").unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::Syntax);
+    /// assert_eq!(error.to_string(), "line 2, column 12: the file is not UTF-8 (byte 0xe9 at offset 18)");
+    /// ```
+    pub fn text_of(bytes: &[u8]) -> Result<&str> {
+        std::str::from_utf8(bytes).map_err(|e| {
+            let valid = e.valid_up_to();
+            let prefix =
+                std::str::from_utf8(bytes.get(..valid).unwrap_or_default()).unwrap_or_default();
+            let byte = bytes.get(valid).copied().unwrap_or_default();
+            Error::new(
+                ErrorKind::Syntax,
+                format!("the file is not UTF-8 (byte {byte:#04x} at offset {valid})"),
+            )
+            .with_location(Location::of_offset(prefix, valid))
+        })
     }
 
     /// The `[site]` table.
