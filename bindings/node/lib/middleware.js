@@ -239,17 +239,19 @@ function middleware(policy, options, helpers) {
     const proto = Object.getPrototypeOf(res)
     if (!hookedClasses.has(proto)) {
       if (res.writeHead[kHook] !== true) hookResponse(res)
-      if (proto !== null && proto.writeHead?.[kHook] === true) hookedClasses.add(proto)
+      if (proto !== null && proto.writeHead === http.ServerResponse.prototype.writeHead) hookedClasses.add(proto)
     }
     if (typeof next === 'function') next()
   }
 }
 
 /**
- * The prototypes of responses whose `writeHead` is known to reach a hook (Express's
- * `app.response`, Node's `ServerResponse.prototype`), so that a response of one of them is not
- * checked again: a `writeHead` of its own, put by another middleware (`on-headers`), wraps the
- * hooked one it finds on the prototype.
+ * The prototypes of responses whose `writeHead` is Node's own, hooked when the first middleware
+ * was made, before any request (Express's `app.response`, `ServerResponse.prototype`), so that a
+ * response of one of them is not checked again: a `writeHead` of its own, put by another
+ * middleware (`on-headers`), wraps the hooked one it found on the prototype. A class with a
+ * `writeHead` of its own is hooked on its first response and checked on every response, since a
+ * response made before that may hold a wrapper of the unhooked function.
  */
 const hookedClasses = new WeakSet()
 
