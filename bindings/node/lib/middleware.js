@@ -249,9 +249,8 @@ function middleware(policy, options, helpers) {
  * The prototypes of responses whose `writeHead` is Node's own, hooked when the first middleware
  * was made, before any request (Express's `app.response`, `ServerResponse.prototype`), so that a
  * response of one of them is not checked again: a `writeHead` of its own, put by another
- * middleware (`on-headers`), wraps the hooked one it found on the prototype. A class with a
- * `writeHead` of its own is hooked on its first response and checked on every response, since a
- * response made before that may hold a wrapper of the unhooked function.
+ * middleware (`on-headers`), wraps the hooked one it found on the prototype. A response of a
+ * class with a `writeHead` of its own is checked every time (`hookResponse`).
  */
 const hookedClasses = new WeakSet()
 
