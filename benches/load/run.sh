@@ -84,7 +84,23 @@ stop() {
     wait "$1" 2> /dev/null || true
 }
 
-# drive NAME MIDDLEWARE PID PORT SECONDS: drives a running server with wrk, prints a table row.
+# Readings of wrk's output (its text on standard input).
+requests_per_second() { awk '/^Requests\/sec:/ {print $2}'; }
+requests_served() { awk '/requests in/ {print $1}'; }
+# Socket errors plus non-2xx responses.
+errors() { awk '/Socket errors:/ {gsub(",", ""); s += $4 + $6 + $8 + $10} /Non-2xx/ {s += $5} END {print s + 0}'; }
+
+# cpu_per_request TICKS REQUESTS: the server's CPU time per request, in µs.
+cpu_per_request() { awk -v t="$1" -v hz="$ticks_per_second" -v n="$2" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'; }
+
+# difference BARE WITH: how much WITH differs from BARE, in percent.
+difference() { awk -v b="$1" -v m="$2" 'BEGIN { printf "%.1f", (m / b - 1) * 100 }'; }
+
+# median: the median of the numbers on standard input, one per line.
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# drive NAME MIDDLEWARE PID PORT SECONDS: drives a running server with wrk, prints a table row and
+# sets `last_rps`.
 drive() {
     local name="$1" with="$2" pid="$3" port="$4" seconds="$5"
     # The headers the middleware leaves: checks that it ran (or not).
@@ -96,29 +112,49 @@ drive() {
     out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port/")"
     cpu_after="$(cpu_ticks "$pid")"
     after="$(rss_kib "$pid")"
-    local rps latency p99 socket non2xx requests cpu_us
-    rps="$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")"
+    local latency p99
+    last_rps="$(requests_per_second <<< "$out")"
     latency="$(awk '/^    Latency/ {print $2}' <<< "$out")"
     p99="$(awk '/^ +99%/ {print $2}' <<< "$out")"
-    socket="$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<< "$out")"
-    non2xx="$(awk '/Non-2xx/ {print $5}' <<< "$out")"
-    requests="$(awk '/requests in/ {print $1}' <<< "$out")"
     # Server CPU time per request: what the server spends, whatever share of the cores it got.
-    cpu_us="$(awk -v t="$((cpu_after - cpu_before))" -v hz="$ticks_per_second" -v n="$requests" \
-        'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s → %s MiB |\n' "$name" \
-        "$(case "$with" in 1) echo yes ;; 0) echo no ;; *) echo "$with" ;; esac)" "$set_cookies" "$rps" "$cpu_us" "$latency" "$p99" \
-        "$(( ${socket:-0} + ${non2xx:-0} ))" "$((before / 1024))" "$((after / 1024))"
-    last_rps="$rps"
+        "$(case "$with" in 1) echo yes ;; 0) echo no ;; *) echo "$with" ;; esac)" "$set_cookies" "$last_rps" \
+        "$(cpu_per_request "$((cpu_after - cpu_before))" "$(requests_served <<< "$out")")" "$latency" "$p99" \
+        "$(errors <<< "$out")" "$((before / 1024))" "$((after / 1024))"
 }
 
-# run NAME MIDDLEWARE COMMAND...: starts the server, warms it up, drives it, stops it.
+# run NAME COMMAND...: the server without then with the middleware (and EXPRESS_EXTRA's layers for
+# Express), one after the other, each started, warmed up, driven and stopped.
 run() {
-    local name="$1" with="$2"
+    local name="$1"
+    shift
+    local layers="0 1"
+    [[ "$name" == Express ]] && layers="0 ${EXPRESS_EXTRA:-} 1"
+    for with in $layers; do
+        start "$with" "$@"
+        drive "$name" "$with" "$pid" "$port" "$duration"
+        stop "$pid"
+    done
+}
+
+# both COMMAND...: starts the server without and with the middleware, side by side; sets
+# `bare_pid`, `bare_port`, `with_pid` and `with_port`.
+both() {
+    start 0 "$@"
+    bare_pid="$pid" bare_port="$port"
+    start 1 "$@"
+    with_pid="$pid" with_port="$port"
+}
+
+# summary NAME WHAT DIFFERENCES...: stops both servers, prints the differences and their median.
+summary() {
+    local name="$1" what="$2"
     shift 2
-    start "$with" "$@"
-    drive "$name" "$with" "$pid" "$port" "$duration"
-    stop "$pid"
+    stop "$bare_pid"
+    stop "$with_pid"
+    echo
+    echo "$name: with the middleware vs bare, per $what: $* %; median $(printf '%s\n' "$@" | median) %"
+    echo
 }
 
 # pairs NAME COMMAND...: the server without and with the middleware running side by side, driven
@@ -127,23 +163,15 @@ run() {
 pairs() {
     local name="$1"
     shift
-    local bare_pid bare_port with_pid with_port
-    start 0 "$@"
-    bare_pid="$pid" bare_port="$port"
-    start 1 "$@"
-    with_pid="$pid" with_port="$port"
-    local differences=()
+    both "$@"
+    local differences=() bare_rps
     for _ in $(seq 1 "$PAIRS"); do
         drive "$name" 0 "$bare_pid" "$bare_port" "$duration"
-        local bare_rps="$last_rps"
+        bare_rps="$last_rps"
         drive "$name" 1 "$with_pid" "$with_port" "$duration"
-        differences+=("$(awk -v b="$bare_rps" -v m="$last_rps" 'BEGIN { printf "%.1f", (m / b - 1) * 100 }')")
+        differences+=("$(difference "$bare_rps" "$last_rps")")
     done
-    stop "$bare_pid"
-    stop "$with_pid"
-    echo
-    echo "$name: with the middleware vs bare, per pair: ${differences[*]} %; median $(printf '%s\n' "${differences[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }') %"
-    echo
+    summary "$name" pair "${differences[@]}"
 }
 
 # together NAME COMMAND...: the server without and with the middleware running side by side and
@@ -153,84 +181,61 @@ pairs() {
 together() {
     local name="$1"
     shift
-    local bare_pid bare_port with_pid with_port
-    start 0 "$@"
-    bare_pid="$pid" bare_port="$port"
-    start 1 "$@"
-    with_pid="$pid" with_port="$port"
-    local differences=() half=$((connections / 2)) round=0
-    for _ in $(seq 1 "$TOGETHER"); do
-        local bare_out with_out bare_cpu with_cpu
+    both "$@"
+    local differences=() half=$((connections / 2)) round
+    for round in $(seq 1 "$TOGETHER"); do
         # Each server on a core of its own, swapped every round: the two cores of a virtual
         # machine need not be equally fast, and the median of the rounds evens them out.
-        round=$((round + 1))
         taskset -pc "$((round % 2))" "$bare_pid" > /dev/null
         taskset -pc "$(((round + 1) % 2))" "$with_pid" > /dev/null
+        local bare_cpu with_cpu bare_out with_out bare_wrk
         bare_cpu="$(cpu_ticks "$bare_pid")" with_cpu="$(cpu_ticks "$with_pid")"
         wrk -t1 -c"$half" -d"${duration}s" -H "Cookie: $cookie" "http://127.0.0.1:$bare_port/" > "$here/.bare.out" &
-        local bare_wrk=$!
+        bare_wrk=$!
         with_out="$(wrk -t1 -c"$half" -d"${duration}s" -H "Cookie: $cookie" "http://127.0.0.1:$with_port/")"
         wait "$bare_wrk"
         bare_out="$(cat "$here/.bare.out")"
         rm -f "$here/.bare.out"
-        local b m be me bc mc
-        b="$(awk '/^Requests\/sec:/ {print $2}' <<< "$bare_out")"
-        m="$(awk '/^Requests\/sec:/ {print $2}' <<< "$with_out")"
-        be="$(awk '/Socket errors:/ {gsub(",", ""); s = $4 + $6 + $8 + $10} /Non-2xx/ {s += $5} END {print s + 0}' <<< "$bare_out")"
-        me="$(awk '/Socket errors:/ {gsub(",", ""); s = $4 + $6 + $8 + $10} /Non-2xx/ {s += $5} END {print s + 0}' <<< "$with_out")"
-        bc="$(awk -v t="$(($(cpu_ticks "$bare_pid") - bare_cpu))" -v hz="$ticks_per_second" -v n="$(awk '/requests in/ {print $1}' <<< "$bare_out")" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
-        mc="$(awk -v t="$(($(cpu_ticks "$with_pid") - with_cpu))" -v hz="$ticks_per_second" -v n="$(awk '/requests in/ {print $1}' <<< "$with_out")" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
-        echo "| $name, at the same time, bare on core $((round % 2)) | bare $b requests/s ($bc µs CPU each, $be errors) | with the middleware $m ($mc µs, $me errors) | $(awk -v b="$b" -v m="$m" 'BEGIN { printf "%+.1f%%", (m / b - 1) * 100 }') |"
-        differences+=("$(awk -v b="$b" -v m="$m" 'BEGIN { printf "%.1f", (m / b - 1) * 100 }')")
+        local b m
+        b="$(requests_per_second <<< "$bare_out")"
+        m="$(requests_per_second <<< "$with_out")"
+        echo "| $name, at the same time, bare on core $((round % 2)) |" \
+            "bare $b requests/s ($(cpu_per_request "$(($(cpu_ticks "$bare_pid") - bare_cpu))" "$(requests_served <<< "$bare_out")") µs CPU each, $(errors <<< "$bare_out") errors) |" \
+            "with the middleware $m ($(cpu_per_request "$(($(cpu_ticks "$with_pid") - with_cpu))" "$(requests_served <<< "$with_out")") µs, $(errors <<< "$with_out") errors) |" \
+            "$(difference "$b" "$m")% |"
+        differences+=("$(difference "$b" "$m")")
     done
     echo "RSS at the end: bare $(($(rss_kib "$bare_pid") / 1024)) MiB, with the middleware $(($(rss_kib "$with_pid") / 1024)) MiB"
-    stop "$bare_pid"
-    stop "$with_pid"
-    echo
-    echo "$name: with the middleware vs bare, per round: ${differences[*]} %; median $(printf '%s\n' "${differences[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }') %"
-    echo
+    summary "$name" round "${differences[@]}"
 }
 
-if [[ -n "${TOGETHER:-}" ]]; then
-    cd "$here"
+# each FUNCTION: FUNCTION NAME COMMAND... for every server of SERVERS (uvicorn once per HTTP
+# implementation of UVICORN_HTTP).
+each() {
+    local how="$1"
     if [[ " $servers " == *" asgi "* ]]; then
         for http in ${UVICORN_HTTP:-h11 httptools}; do
-            together "uvicorn (ASGI, $http)" env LOAD_HTTP="$http" sh -c 'exec "$0" -m uvicorn app_asgi:app --http "$LOAD_HTTP" --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
+            "$how" "uvicorn (ASGI, $http)" env LOAD_HTTP="$http" sh -c 'exec "$0" -m uvicorn app_asgi:app --http "$LOAD_HTTP" --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
         done
     fi
     if [[ " $servers " == *" express "* ]]; then
-        together "Express" env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
+        "$how" Express env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
     fi
+}
+
+cd "$here"
+if [[ -n "${TOGETHER:-}" ]]; then
+    each together
     exit 0
 fi
-
 echo "| server | middleware | Set-Cookie sent | requests/s | server CPU µs/request | mean latency | p99 | errors | RSS before → after |"
 echo "|---|---|---|---|---|---|---|---|---|"
-cd "$here"
 if [[ -n "${PAIRS:-}" ]]; then
-    if [[ " $servers " == *" asgi "* ]]; then
-        for http in ${UVICORN_HTTP:-h11 httptools}; do
-            pairs "uvicorn (ASGI, $http)" env LOAD_HTTP="$http" sh -c 'exec "$0" -m uvicorn app_asgi:app --http "$LOAD_HTTP" --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
-        done
-    fi
-    if [[ " $servers " == *" express "* ]]; then
-        pairs "Express" env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
-    fi
+    each pairs
     exit 0
 fi
 # Each round runs the server without then with the middleware, one after the other, so that a
 # change of the machine's load hits both rows of a round alike.
 for _ in $(seq 1 "$rounds"); do
-    if [[ " $servers " == *" asgi "* ]]; then
-        for http in ${UVICORN_HTTP:-h11 httptools}; do
-            for with in 0 1; do
-                run "uvicorn (ASGI, $http)" "$with" env LOAD_HTTP="$http" sh -c 'exec "$0" -m uvicorn app_asgi:app --http "$LOAD_HTTP" --host 127.0.0.1 --port "$LOAD_PORT" --no-access-log --log-level warning' "$python"
-            done
-        done
-    fi
-    if [[ " $servers " == *" express "* ]]; then
-        for with in 0 ${EXPRESS_EXTRA:-} 1; do
-            run "Express" "$with" env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
-        done
-    fi
+    each run
 done
