@@ -298,8 +298,8 @@ fn respond(policy: &Policy, lines: &str, now: u64, purge: bool, gpc: &str) -> St
     let consent = policy
         .consent_from_cookie_header(cookie_header)
         .with_gpc(!gpc.is_empty() && gpc_enabled([gpc]));
-    // The codes, then the texts: one allocation each for what most responses need.
-    let mut codes = String::with_capacity(lines.size_hint().0 + 64);
+    // One code per header, then the texts: room for a response's usual few headers at once.
+    let mut codes = String::with_capacity(64);
     let mut texts = String::new();
     for header in lines {
         let filtered = policy.filter_set_cookies(std::iter::once(header), &consent, now);

@@ -171,10 +171,9 @@ fn unix_now() -> u64 {
 fn read(path: &Path) -> Result<String, String> {
     let bytes =
         std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    match Policy::text_of(&bytes) {
-        Ok(_) => String::from_utf8(bytes).map_err(|e| e.to_string()),
-        Err(e) => Err(format!("{}: error[{}]: {e}", path.display(), e.code())),
-    }
+    Policy::text_of(&bytes)
+        .map(str::to_owned)
+        .map_err(|e| format!("{}: error[{}]: {e}", path.display(), e.code()))
 }
 
 fn parse(path: &Path, text: &str) -> Result<Policy, cookie_charter::Error> {
