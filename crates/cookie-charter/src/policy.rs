@@ -167,9 +167,11 @@ impl Policy {
     ///
     /// ```
     /// # use cookie_charter::{ErrorKind, Policy};
+    /// assert_eq!(Policy::text_of("[site]\nname = \"Café\"".as_bytes())?, "[site]\nname = \"Café\"");
     /// let error = Policy::text_of(b"[site]\nname = \"Caf\xe9\"").unwrap_err();
     /// assert_eq!(error.kind(), ErrorKind::Syntax);
     /// assert_eq!(error.to_string(), "line 2, column 12: the file is not UTF-8 (byte 0xe9 at offset 18)");
+    /// # Ok::<(), cookie_charter::Error>(())
     /// ```
     pub fn text_of(bytes: &[u8]) -> Result<&str> {
         std::str::from_utf8(bytes).map_err(|e| {
