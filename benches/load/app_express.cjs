@@ -3,28 +3,41 @@
 // statistics, one third-party marketing) and answers `ok`. With LOAD_MIDDLEWARE=1 the binding's
 // middleware runs first, with the policy named by LOAD_POLICY (LOAD_MIDDLEWARE=noop: a middleware
 // that does nothing, to see what a layer costs). Port: LOAD_PORT.
-// Run by benches/load/run.sh (NODE_PATH points at the Node binding's node_modules). CommonJS
-// (.cjs): benches/package.json makes .js files ES modules.
+// Run by benches/load/run.sh (NODE_PATH points at the Node binding's node_modules); required by
+// inprocess_express.cjs for `application`. CommonJS (.cjs): benches/package.json makes .js files
+// ES modules.
 
 const path = require('node:path')
 const express = require('express')
 
-const app = express()
-app.disable('x-powered-by')
-app.disable('etag')
-if (process.env.LOAD_MIDDLEWARE === '1') {
-  const { Policy, middleware } = require(path.join(__dirname, '..', '..', 'bindings', 'node'))
-  app.use(middleware(Policy.load(process.env.LOAD_POLICY)))
-} else if (process.env.LOAD_MIDDLEWARE === 'noop') {
-  // For diagnosis only (not in the table): what any middleware layer costs in Express.
-  app.use((req, res, next) => next())
+/** The application; `layer` is `'1'` (the middleware, with `policy`), `'noop'` or nothing. */
+function application(layer, policy) {
+  const app = express()
+  app.disable('x-powered-by')
+  app.disable('etag')
+  if (layer === '1') {
+    const { middleware } = require(path.join(__dirname, '..', '..', 'bindings', 'node'))
+    app.use(middleware(policy))
+  } else if (layer === 'noop') {
+    // For diagnosis only (not in the table): what any middleware layer costs in Express.
+    app.use((req, res, next) => next())
+  }
+  app.get('/', (req, res) => {
+    res.append('Set-Cookie', [
+      'sessionid=abc; Path=/; HttpOnly',
+      '_ga=GA1.2.3; Path=/; Max-Age=3600',
+      'ads=xyz; Path=/; Domain=.doubleclick.net',
+    ])
+    res.type('text/plain').send('ok')
+  })
+  return app
 }
-app.get('/', (req, res) => {
-  res.append('Set-Cookie', [
-    'sessionid=abc; Path=/; HttpOnly',
-    '_ga=GA1.2.3; Path=/; Max-Age=3600',
-    'ads=xyz; Path=/; Domain=.doubleclick.net',
-  ])
-  res.type('text/plain').send('ok')
-})
-app.listen(Number(process.env.LOAD_PORT), '127.0.0.1')
+
+if (require.main === module) {
+  const { Policy } = require(path.join(__dirname, '..', '..', 'bindings', 'node'))
+  const layer = process.env.LOAD_MIDDLEWARE
+  const policy = layer === '1' ? Policy.load(process.env.LOAD_POLICY) : undefined
+  application(layer, policy).listen(Number(process.env.LOAD_PORT), '127.0.0.1')
+}
+
+module.exports = { application }

@@ -16,23 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app_asgi import bare  # the load run's application, beside this file
 from cookie_charter import Policy
 from cookie_charter.asgi import ConsentMiddleware
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADERS = [
-    (b"content-type", b"text/plain"),
-    (b"set-cookie", b"sessionid=abc; Path=/; HttpOnly"),
-    (b"set-cookie", b"_ga=GA1.2.3; Path=/; Max-Age=3600"),
-    (b"set-cookie", b"ads=xyz; Path=/; Domain=.doubleclick.net"),
-]
-
-
-async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] != "http":
-        return
-    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-    await send({"type": "http.response.body", "body": b"ok"})
 
 
 def main() -> None:

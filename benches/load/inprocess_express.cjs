@@ -13,25 +13,12 @@
 const path = require('node:path')
 const http = require('node:http')
 const { Duplex } = require('node:stream')
-const express = require('express')
-const { Policy, middleware } = require(path.join(__dirname, '..', '..', 'bindings', 'node'))
+const { Policy } = require(path.join(__dirname, '..', '..', 'bindings', 'node'))
+const { application } = require('./app_express.cjs')
 
 const policy = Policy.load(path.join(__dirname, '..', '..', 'tests', 'hostile', 'policy.toml'))
 const now = Math.floor(Date.now() / 1000)
 const cookie = `consent=v=1&rev=1&at=${now - 60}&statistics=1&marketing=0; _ga=GA1.2.3`
-const THREE = ['sessionid=abc; Path=/; HttpOnly', '_ga=GA1.2.3; Path=/; Max-Age=3600', 'ads=xyz; Path=/; Domain=.doubleclick.net']
-
-function application(withMiddleware) {
-  const app = express()
-  app.disable('x-powered-by')
-  app.disable('etag')
-  if (withMiddleware) app.use(middleware(policy))
-  app.get('/', (req, res) => {
-    res.append('Set-Cookie', THREE)
-    res.type('text/plain').send('ok')
-  })
-  return app
-}
 
 class Discard extends Duplex {
   _read() {}
@@ -55,7 +42,7 @@ function request(app) {
   return res
 }
 
-const apps = { bare: application(false), middleware: application(true) }
+const apps = { bare: application(undefined), middleware: application('1', policy) }
 const sent = request(apps.middleware).getHeader('set-cookie')
 if (!Array.isArray(sent) || sent.length !== 2) throw new Error(`the middleware did not run: ${sent}`)
 
