@@ -352,18 +352,10 @@ const policyStatics = {
       throw typeError(`\`path\` must be a string or a file URL, not ${describe(file)}`)
     }
     const name = file instanceof URL ? file.pathname : file
-    let text
-    try {
-      // Fatal: a file that is not UTF-8 is refused, as in every other language, rather than
-      // read with replacement characters.
-      text = new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(file))
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error
-      const refused = new Error(`\`${name}\` is not UTF-8`)
-      refused.code = 'syntax'
-      throw refused
-    }
-    return path.extname(name).toLowerCase() === '.json' ? Policy.fromJson(text) : Policy.fromToml(text)
+    // The core reads the bytes: a file that is not UTF-8 is a `syntax` error at its first bad
+    // byte, as in every other language, never read with replacement characters.
+    const json = path.extname(name).toLowerCase() === '.json'
+    return callNative(Policy, Policy._fromFile, [fs.readFileSync(file), json])
   },
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use cookie_charter::{Format, Policy as CorePolicy};
 use napi::Env;
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::{Buffer, Object};
 use napi_derive::napi;
 
 use crate::codes::{pack, state_index};
@@ -103,6 +103,24 @@ impl Policy {
     #[napi(factory, js_name = "_fromJson", skip_typescript, catch_unwind)]
     pub fn from_json(env: Env, text: String) -> napi::Result<Self> {
         CorePolicy::from_json(&text)
+            .map(|inner| Self {
+                inner: Arc::new(inner),
+            })
+            .map_err(|e| core_error(&env, &e))
+    }
+
+    /// Loads a policy file's bytes: JSON when `json`, TOML otherwise; bytes that are not UTF-8
+    /// are a `syntax` error at the first bad byte (`Policy::text_of`).
+    #[napi(factory, js_name = "_fromFile", skip_typescript, catch_unwind)]
+    pub fn from_file(env: Env, bytes: Buffer, json: bool) -> napi::Result<Self> {
+        CorePolicy::text_of(&bytes)
+            .and_then(|text| {
+                if json {
+                    CorePolicy::from_json(text)
+                } else {
+                    CorePolicy::from_toml(text)
+                }
+            })
             .map(|inner| Self {
                 inner: Arc::new(inner),
             })

@@ -112,8 +112,19 @@ test('hostile policy files load or fail with the corpus error', () => {
         fs.writeFileSync(file, raw(c))
       }
       if (c.utf8 === false) {
-        // Not UTF-8: refused with a `syntax` error, as in every other language; never a crash.
-        assert.throws(() => Policy.load(file), { code: 'syntax', message: /is not UTF-8/ }, c.id)
+        // Not UTF-8: refused with a `syntax` error at the first bad byte, as in every other
+        // language; never a crash.
+        assert.throws(
+          () => Policy.load(file),
+          (e) => {
+            assert.equal(e.code, 'syntax', c.id)
+            assert.match(e.message, /is not UTF-8 \(byte 0x[0-9a-f]{2} at offset \d+\)/, c.id)
+            assert.equal(typeof e.line, 'number', c.id)
+            assert.equal(typeof e.column, 'number', c.id)
+            return true
+          },
+          c.id,
+        )
         continue
       }
       if (c.ok) {
