@@ -56,6 +56,31 @@ function onHeaders(res, listener) {
   }
 }
 
+/** A response that is not a ServerResponse: a plain class with its own header store, whose
+ * `writeHead` tells `onWrite(status, setCookies)` what it would send. */
+function fakeResponse(onWrite) {
+  class Fake {
+    constructor() {
+      this.headers = new Map()
+      this.headersSent = false
+    }
+    setHeader(name, value) {
+      this.headers.set(name.toLowerCase(), value)
+    }
+    getHeader(name) {
+      return this.headers.get(name.toLowerCase())
+    }
+    removeHeader(name) {
+      this.headers.delete(name.toLowerCase())
+    }
+    writeHead(status) {
+      onWrite(status, this.getHeader('set-cookie'))
+      this.headersSent = true
+    }
+  }
+  return new Fake()
+}
+
 async function withServer(server, body) {
   const base = await listen(server)
   try {
@@ -191,26 +216,7 @@ test('express: no property is added to its request or response; replacing res.lo
 test('a fake response (not a ServerResponse) is filtered through its own writeHead', () => {
   const mw = middleware(policy, { now: () => NOW })
   const written = []
-  class Fake {
-    constructor() {
-      this.headers = new Map()
-      this.headersSent = false
-    }
-    setHeader(name, value) {
-      this.headers.set(name.toLowerCase(), value)
-    }
-    getHeader(name) {
-      return this.headers.get(name.toLowerCase())
-    }
-    removeHeader(name) {
-      this.headers.delete(name.toLowerCase())
-    }
-    writeHead(status) {
-      written.push([status, this.getHeader('set-cookie')])
-      this.headersSent = true
-    }
-  }
-  const res = new Fake()
+  const res = fakeResponse((status, setCookies) => written.push([status, setCookies]))
   mw({ headers: { cookie: `consent=${marketing.toCookie()}; _ga=1` } }, res)
   res.setHeader('Set-Cookie', THREE)
   res.writeHead(200)
@@ -366,22 +372,7 @@ test('purge: false sends no deletions; an empty filter result removes the header
 test('values that cannot cross in one string (line breaks, from a fake request or response) are still judged', () => {
   const mw = middleware(policy, { now: () => NOW })
   const written = []
-  const res = {
-    headers: new Map(),
-    headersSent: false,
-    setHeader(name, value) {
-      this.headers.set(name.toLowerCase(), value)
-    },
-    getHeader(name) {
-      return this.headers.get(name.toLowerCase())
-    },
-    removeHeader(name) {
-      this.headers.delete(name.toLowerCase())
-    },
-    writeHead(status) {
-      written.push(this.getHeader('set-cookie'))
-    },
-  }
+  const res = fakeResponse((status, setCookies) => written.push(setCookies))
   mw({ headers: { cookie: `consent=${statistics.toCookie()}; _ads=1\nx=2` } }, res)
   res.setHeader('Set-Cookie', ['_ga=1', '_ads=2\nsessionid=3', 'sessionid=4'])
   res.writeHead(200)
