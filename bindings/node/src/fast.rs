@@ -18,12 +18,13 @@
 //!   filter of the response's `Set-Cookie` headers, and the deletions of `purge`, one string in
 //!   and one out, see [`respond`].
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use cookie_charter::{Consent, Policy, gpc_enabled};
+use cookie_charter::{Consent, Policy, Verdict, gpc_enabled};
 use napi::bindgen_prelude::{FnArgs, Function, JsObjectValue, Object};
 use napi::{Env, Status};
 
@@ -245,18 +246,17 @@ fn filter_codes(
     rewritten.clear();
     let mut out = Vec::with_capacity(headers.len());
     for header in headers {
-        let filtered = policy.filter_set_cookies(std::iter::once(header.as_str()), consent, now);
-        if let Some(kept) = filtered.kept.into_iter().next() {
-            if kept == header.as_str() {
+        let dropped = match policy.filter_set_cookie(header, consent, now) {
+            Verdict::Kept(Cow::Borrowed(_)) => {
                 out.push(KEPT);
-            } else {
-                rewritten.push(kept.into_owned());
-                out.push(KEPT | REWRITTEN);
+                continue;
             }
-            continue;
-        }
-        let Some(dropped) = filtered.dropped.first() else {
-            continue;
+            Verdict::Kept(Cow::Owned(kept)) => {
+                rewritten.push(kept);
+                out.push(KEPT | REWRITTEN);
+                continue;
+            }
+            Verdict::Dropped(dropped) => dropped,
         };
         let problem = dropped.problem.map_or(0, |p| match p {
             cookie_charter::HeaderProblem::ControlCharacter => 1,
@@ -302,15 +302,14 @@ fn respond(policy: &Policy, lines: &str, now: u64, purge: bool, gpc: &str) -> St
     let mut codes = String::with_capacity(64);
     let mut texts = String::new();
     for header in lines {
-        let filtered = policy.filter_set_cookies(std::iter::once(header), &consent, now);
-        codes.push(match filtered.kept.into_iter().next() {
-            Some(kept) if kept == header => '1',
-            Some(kept) => {
+        codes.push(match policy.filter_set_cookie(header, &consent, now) {
+            Verdict::Kept(Cow::Borrowed(_)) => '1',
+            Verdict::Kept(Cow::Owned(kept)) => {
                 texts.push('\n');
                 texts.push_str(&kept);
                 '2'
             }
-            None => '0',
+            Verdict::Dropped(_) => '0',
         });
     }
     if purge && !cookie_header.is_empty() {

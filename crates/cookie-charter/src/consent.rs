@@ -9,7 +9,8 @@ use std::fmt;
 use crate::error::{Error, ErrorKind, Result};
 use crate::lifetime::DAY;
 use crate::limits::MAX_CONSENT_BYTES;
-use crate::purpose::{PurposeId, is_purpose_id};
+use crate::purpose::PurposeId;
+use crate::split;
 
 /// The only consent cookie format version.
 pub const CONSENT_VERSION: u64 = 1;
@@ -337,11 +338,19 @@ impl FromIterator<(PurposeId, Choice)> for Consent {
     }
 }
 
+/// Digits only (no sign, no space) as a `u64`; `None` when empty, not digits, or too large.
 fn number(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.is_empty() {
         return None;
     }
-    text.parse().ok()
+    // One pass: `str::parse` would check the digits again and accept a leading `+`.
+    text.bytes().try_fold(0_u64, |n, b| {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 fn parse(value: &str) -> Result<Consent, Problem> {
@@ -355,8 +364,8 @@ fn parse(value: &str) -> Result<Consent, Problem> {
     let (mut version, mut revision, mut at) = (None, None, None);
     let mut purposes: Vec<(&str, &str)> = Vec::new();
     let mut repeated = false;
-    for part in value.split('&') {
-        let Some((key, val)) = part.split_once('=') else {
+    for part in split::split(value, b'&') {
+        let Some((key, val)) = split::split_once(part, b'=') else {
             return Err(Problem::Malformed("a part has no `=`"));
         };
         let slot = match key {
@@ -393,16 +402,12 @@ fn parse(value: &str) -> Result<Consent, Problem> {
     let at = number(at).ok_or(Problem::Malformed("`at` is not a unix time"))?;
     let mut choices = Vec::with_capacity(purposes.len());
     for (key, value) in purposes {
-        if !is_purpose_id(key) {
-            return Err(Problem::Malformed("a key is not a purpose id"));
-        }
+        let id = PurposeId::checked(key).ok_or(Problem::Malformed("a key is not a purpose id"))?;
         let choice = match value {
             "1" => Choice::Granted,
             "0" => Choice::Denied,
             _ => return Err(Problem::Malformed("a purpose's value is not 1 or 0")),
         };
-        let id =
-            PurposeId::new(key).map_err(|_| Problem::Malformed("a key is not a purpose id"))?;
         // Sorted and unique already: the invariant of `choices` holds.
         choices.push((id, choice));
     }
@@ -418,6 +423,20 @@ fn parse(value: &str) -> Result<Consent, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `number` accepts exactly the digit strings that fit a `u64`.
+        #[test]
+        fn number_reads_digits_only(text in "[0-9+ -]{0,22}|[0-9]{18,21}") {
+            let expected = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+                text.parse::<u64>().ok()
+            } else {
+                None
+            };
+            prop_assert_eq!(number(&text), expected);
+        }
+    }
 
     #[test]
     fn reads_a_valid_cookie() {

@@ -3,6 +3,7 @@
 use crate::consent::{Consent, Problem};
 use crate::policy::Policy;
 use crate::set_cookie::trim_wsp;
+use crate::split::{self, Split};
 
 /// One cookie of a `Cookie` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,14 +20,14 @@ pub struct CookiePair<'a> {
 /// value alone). Nothing is decoded or validated: names may hold any byte the header held.
 pub fn parse_cookie_header(header: &str) -> CookiePairs<'_> {
     CookiePairs {
-        pieces: header.split(';'),
+        pieces: split::split(header, b';'),
     }
 }
 
 /// The cookies of a `Cookie` header, from [`parse_cookie_header`].
 #[derive(Debug, Clone)]
 pub struct CookiePairs<'a> {
-    pieces: std::str::Split<'a, char>,
+    pieces: Split<'a>,
 }
 
 impl<'a> Iterator for CookiePairs<'a> {
@@ -38,7 +39,7 @@ impl<'a> Iterator for CookiePairs<'a> {
             if piece.is_empty() {
                 continue;
             }
-            let (name, value) = match piece.split_once('=') {
+            let (name, value) = match split::split_once(piece, b'=') {
                 Some((name, value)) => (trim_wsp(name), trim_wsp(value)),
                 None => ("", piece),
             };

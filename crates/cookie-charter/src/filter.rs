@@ -13,6 +13,7 @@ use crate::lifetime::Lifetime;
 use crate::limits::MAX_BROWSER_LIFETIME_SECS;
 use crate::policy::Policy;
 use crate::set_cookie::{HeaderProblem, SetCookie, stored_name};
+use crate::split;
 
 /// What [`Policy::filter_set_cookies`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,15 @@ pub struct Filtered<'h, 'p> {
     pub kept: Vec<Cow<'h, str>>,
     /// The headers removed, in their order, each with the decision that removed it.
     pub dropped: Vec<Dropped<'h, 'p>>,
+}
+
+/// What the filter does with one `Set-Cookie` header ([`Policy::filter_set_cookie`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict<'h, 'p> {
+    /// Sent: borrowed when unchanged, owned when its lifetime was clamped.
+    Kept(Cow<'h, str>),
+    /// Removed, with the decision that removed it.
+    Dropped(Dropped<'h, 'p>),
 }
 
 /// A `Set-Cookie` header the filter removed.
@@ -94,35 +104,67 @@ impl Policy {
             dropped: Vec::new(),
         };
         for header in headers {
-            let name = match stored_name(header) {
-                Ok(name) => name,
-                Err(problem) => {
-                    filtered.dropped.push(unnamed(header, problem));
-                    continue;
-                }
-            };
-            let decision = self.decide(name, consent, now);
-            if !decision.allowed && !is_deletion(header, now) {
-                filtered.dropped.push(Dropped {
-                    header,
-                    cookie: Some(name),
-                    decision,
-                    problem: None,
-                });
-                continue;
+            match self.filter_set_cookie(header, consent, now) {
+                Verdict::Kept(kept) => filtered.kept.push(kept),
+                Verdict::Dropped(dropped) => filtered.dropped.push(dropped),
             }
-            let clamped =
-                if self.site.clamp_lifetimes && decision.allowed && may_have_lifetime(header) {
-                    SetCookie::parse(header)
-                        .ok()
-                        .and_then(|cookie| self.clamp_lifetime(&cookie, now))
-                } else {
-                    None
-                };
-            let kept = clamped.map_or(Cow::Borrowed(header), Cow::Owned);
-            filtered.kept.push(kept);
         }
         filtered
+    }
+
+    /// [`filter_set_cookies`](Policy::filter_set_cookies) of one header, with nothing to
+    /// allocate unless its lifetime is clamped: for callers that handle headers one by one.
+    ///
+    /// ```
+    /// # use cookie_charter::{Consent, Policy, Verdict};
+    /// # let policy = Policy::from_toml(r#"
+    /// #     [site]
+    /// #     name = "Example"
+    /// #     url = "https://www.example.com"
+    /// #     consent_cookie = "consent"
+    /// #     [[cookies]]
+    /// #     name = "_ga"
+    /// #     provider = "Google"
+    /// #     service = "Analytics"
+    /// #     purpose = "statistics"
+    /// #     description = "Counts visits"
+    /// #     lifetime = "13 months"
+    /// # "#)?;
+    /// let refused = Consent::from_cookie("v=1&rev=1&at=1700000000&statistics=0");
+    /// match policy.filter_set_cookie("_ga=GA1.2; Path=/", &refused, 1_700_000_100) {
+    ///     Verdict::Dropped(dropped) => assert_eq!(dropped.cookie, Some("_ga")),
+    ///     Verdict::Kept(kept) => panic!("{kept} was kept"),
+    /// }
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
+    pub fn filter_set_cookie<'h>(
+        &self,
+        header: &'h str,
+        consent: &Consent,
+        now: u64,
+    ) -> Verdict<'h, '_> {
+        let name = match stored_name(header) {
+            Ok(name) => name,
+            Err(problem) => return Verdict::Dropped(unnamed(header, problem)),
+        };
+        let decision = self.decide(name, consent, now);
+        if !decision.allowed && !is_deletion(header, now) {
+            return Verdict::Dropped(Dropped {
+                header,
+                cookie: Some(name),
+                decision,
+                problem: None,
+            });
+        }
+        let clamped = if self.site.clamp_lifetimes && decision.allowed && may_have_lifetime(header)
+        {
+            SetCookie::parse(header)
+                .ok()
+                .and_then(|cookie| self.clamp_lifetime(&cookie, now))
+        } else {
+            None
+        };
+        Verdict::Kept(clamped.map_or(Cow::Borrowed(header), Cow::Owned))
     }
 
     /// The header of `cookie` rewritten to the lifetime its declaration allows, capped at the
@@ -262,8 +304,7 @@ const WSP: [char; 2] = [' ', '\t'];
 
 /// The attributes of a `Set-Cookie` value (what follows each `;`), leading spaces and tabs cut.
 fn attributes(header: &str) -> impl Iterator<Item = &str> {
-    header
-        .split(';')
+    split::split(header, b';')
         .skip(1)
         .map(|attribute| attribute.trim_start_matches(WSP))
 }

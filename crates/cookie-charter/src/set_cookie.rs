@@ -13,6 +13,7 @@
 use std::fmt;
 
 use crate::cookie_date::parse_cookie_date;
+use crate::split;
 
 /// Browsers ignore a cookie whose name and value together exceed 4096 bytes.
 pub const MAX_NAME_VALUE_BYTES: usize = 4096;
@@ -111,7 +112,7 @@ impl<'a> SetCookie<'a> {
         let before = header.get(..stop).unwrap_or_default();
         let (name, value, pair_end) = if bytes.get(stop) == Some(&b'=') {
             let rest = header.get(stop + 1..).unwrap_or_default();
-            let value_len = rest.find(';').unwrap_or(rest.len());
+            let value_len = split::find(rest, b';').unwrap_or(rest.len());
             let value = rest.get(..value_len).unwrap_or_default();
             (trim_wsp(before), trim_wsp(value), stop + 1 + value_len)
         } else {
@@ -302,10 +303,10 @@ impl<'a> Iterator for Attributes<'a> {
     fn next(&mut self) -> Option<Attribute<'a>> {
         let start = self.position.checked_add(1)?;
         let rest = self.header.get(start..)?;
-        let len = rest.find(';').unwrap_or(rest.len());
+        let len = split::find(rest, b';').unwrap_or(rest.len());
         let text = rest.get(..len).unwrap_or_default();
         self.position = start + len;
-        let (name, value) = match text.split_once('=') {
+        let (name, value) = match split::split_once(text, b'=') {
             Some((name, value)) => (trim_wsp(name), trim_wsp(value)),
             None => (trim_wsp(text), ""),
         };
