@@ -86,6 +86,28 @@ impl PyPolicy {
         })
     }
 
+    /// The core's policy.
+    pub(crate) fn core(&self) -> &Policy {
+        &self.inner
+    }
+
+    /// A dropped header as the `DroppedCookie` Python sees.
+    pub(crate) fn dropped(
+        &self,
+        py: Python<'_>,
+        dropped: &cookie_charter::Dropped<'_, '_>,
+    ) -> PyResult<Py<PyDropped>> {
+        Py::new(
+            py,
+            PyDropped {
+                header: dropped.header.to_owned(),
+                cookie: dropped.cookie.map(str::to_owned),
+                decision: self.table.get(py, &dropped.decision)?,
+                problem: dropped.problem.map(|p| p.as_str()),
+            },
+        )
+    }
+
     fn purpose_id(&self, py: Python<'_>, id: &str) -> Py<PyString> {
         self.inner
             .purposes()
@@ -316,17 +338,7 @@ impl PyPolicy {
             let dropped = filtered
                 .dropped
                 .iter()
-                .map(|d| {
-                    Py::new(
-                        py,
-                        PyDropped {
-                            header: d.header.to_owned(),
-                            cookie: d.cookie.map(str::to_owned),
-                            decision: self.table.get(py, &d.decision)?,
-                            problem: d.problem.map(|p| p.as_str()),
-                        },
-                    )
-                })
+                .map(|d| self.dropped(py, d))
                 .collect::<PyResult<_>>()?;
             Ok(PyFiltered {
                 kept: filtered.kept.into_iter().map(|k| k.into_owned()).collect(),
@@ -365,28 +377,20 @@ impl PyPolicy {
         })
     }
 
-    /// For `cookie_charter.asgi`: a response's raw header list filtered and purged in one call
-    /// (see `crate::asgi`), or None when nothing changes.
-    #[pyo3(name = "_asgi_headers", signature = (headers, cookie_header, consent, now, purge))]
-    fn asgi_headers<'py>(
-        &self,
-        py: Python<'py>,
-        headers: &Bound<'py, PyAny>,
-        cookie_header: Option<&str>,
-        consent: PyRef<'_, PyConsent>,
-        now: u64,
+    /// For `cookie_charter.asgi`: the application called for an HTTP scope, with the consent in
+    /// a copy of the scope and a `send` that filters the response's headers (see `crate::asgi`).
+    #[pyo3(name = "_asgi_call", signature = (app, scope, receive, send, purge, on_dropped))]
+    fn asgi_call<'py>(
+        slf: &Bound<'py, Self>,
+        app: &Bound<'py, PyAny>,
+        scope: &Bound<'py, PyAny>,
+        receive: &Bound<'py, PyAny>,
+        send: &Bound<'py, PyAny>,
         purge: bool,
-    ) -> PyResult<Option<Bound<'py, pyo3::types::PyList>>> {
-        guard(py, || {
-            crate::asgi::response_headers(
-                py,
-                &self.inner,
-                headers,
-                cookie_header,
-                &consent.inner,
-                now,
-                purge,
-            )
+        on_dropped: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(slf.py(), || {
+            crate::asgi::call(slf, app, scope, receive, send, purge, on_dropped)
         })
     }
 
