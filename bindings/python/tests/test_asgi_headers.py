@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from cookie_charter import Consent, Policy, asgi
 from test_api import POLICY_TOML
 
@@ -117,9 +119,21 @@ def test_options_purge_and_on_dropped() -> None:
     assert [d.cookie for d in dropped[0]] == ["_ga", "tracker"]
 
 
-def test_the_native_header_pass_and_the_python_one_agree() -> None:
-    # Without `on_dropped` the headers go through one native call; with it, through the
-    # Python calls that give the dropped headers' details. Both send the same headers.
+def expected_headers(headers: list[Any], cookie: str | None) -> list[tuple[bytes, bytes]]:
+    """What the middleware should send, from the public calls: the other headers in order, then
+    the kept Set-Cookie values, then the deletions of the withdrawn cookies."""
+    consent = POLICY.consent_from_cookie_header(cookie)
+    others = [(bytes(n), bytes(v)) for n, v in headers if bytes(n).lower() != b"set-cookie"]
+    values = [bytes(v).decode("latin-1") for n, v in headers if bytes(n).lower() == b"set-cookie"]
+    kept = POLICY.filter_set_cookies(values, consent).kept
+    deletions = [h for p in POLICY.purge(cookie, consent) for h in p.headers] if cookie else []
+    return others + [(b"set-cookie", v.encode("latin-1")) for v in kept + deletions]
+
+
+def test_the_middleware_sends_what_the_public_calls_give() -> None:
+    # The middleware's native pass (with and without `on_dropped`) against filter_set_cookies
+    # and purge, on tuples and lists, several spellings, a clamped lifetime, a nameless value
+    # and latin-1 bytes.
     header_lists: list[list[Any]] = [
         [(b"set-cookie", b"_ga=1"), (b"content-type", b"text/plain"), (b"set-cookie", b"_ad_x=2")],
         [[b"Set-Cookie", b"tracker=1"], [b"x-a", b"b"]],
@@ -131,6 +145,45 @@ def test_the_native_header_pass_and_the_python_one_agree() -> None:
     for headers in header_lists:
         for cookie in cookies:
             request = [] if cookie is None else [(b"cookie", cookie.encode("latin-1"))]
-            _, native = run(list(headers), request)
-            _, python = run(list(headers), request, on_dropped=lambda dropped: None)
-            assert [tuple(h) for h in native[0]["headers"]] == [tuple(h) for h in python[0]["headers"]]
+            expected = expected_headers(headers, cookie)
+            reported: list[Any] = []
+            for options in ({}, {"on_dropped": reported.extend}):
+                _, sent = run(list(headers), request, **options)
+                assert [(bytes(n), bytes(v)) for n, v in sent[0]["headers"]] == expected, (headers, cookie)
+            values = [bytes(v).decode("latin-1") for n, v in headers if bytes(n).lower() == b"set-cookie"]
+            dropped = POLICY.filter_set_cookies(values, POLICY.consent_from_cookie_header(cookie)).dropped
+            assert [(d.header, d.cookie, d.problem) for d in reported] == [
+                (d.header, d.cookie, d.problem) for d in dropped
+            ]
+
+
+def test_kept_headers_are_the_pairs_the_application_gave() -> None:
+    kept = (b"set-cookie", b"_ga=1; Path=/")
+    other = [b"x-list", b"pair"]
+    headers: list[Any] = [kept, (b"set-cookie", b"_ad_x=2"), other]
+    _, sent = run(headers, [(b"cookie", f"consent={GRANTED.to_cookie()}".encode())])
+    assert len(sent[0]["headers"]) == 2
+    assert sent[0]["headers"][0] is other and sent[0]["headers"][1] is kept
+    assert headers == [kept, (b"set-cookie", b"_ad_x=2"), other]  # the application's list is untouched
+
+
+def test_request_headers_that_are_not_bytes_are_not_cookies() -> None:
+    # A server gives bytes; a name of another type is no Cookie header, and does not fail.
+    headers = [(b"set-cookie", b"_ga=1")]
+    granted = f"consent={GRANTED.to_cookie()}".encode()
+    _, sent = run(list(headers), [("cookie", granted), (b"x", b"y")])  # type: ignore[list-item]
+    assert set_cookies(sent[0]) == []
+    _, sent = run(list(headers), [[b"cookie", granted]])
+    assert set_cookies(sent[0]) == ["_ga=1"]
+
+
+def test_a_message_without_a_type_is_an_error_of_the_application() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"status": 200})
+
+    async def send(message: Any) -> None:
+        raise AssertionError("not sent")
+
+    middleware = asgi.ConsentMiddleware(app, POLICY)
+    with pytest.raises(KeyError, match="type"):
+        asyncio.run(middleware({"type": "http", "headers": []}, None, send))  # type: ignore[arg-type]
