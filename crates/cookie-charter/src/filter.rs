@@ -137,6 +137,7 @@ impl Policy {
     /// }
     /// # Ok::<(), cookie_charter::Error>(())
     /// ```
+    #[inline]
     pub fn filter_set_cookie<'h>(
         &self,
         header: &'h str,
