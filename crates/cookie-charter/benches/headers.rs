@@ -1,6 +1,6 @@
 //! Headers: `filter_set_cookies` on a response's 10 `Set-Cookie` headers beside a naive filter
 //! (split at the first `=`, look the name up in a `HashMap`), `Cookie` header parsing beside a
-//! naive split, and `purge`.
+//! naive split, reading the consent cookie from a `Cookie` header, and `purge`.
 //!
 //! Run: `cargo bench -p cookie-charter --bench headers`
 
@@ -121,6 +121,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| naive_cookie_header(black_box(COOKIE_HEADER)));
     });
     group.finish();
+
+    // The same header holding the consent cookie (named `cookies_preferences` in the inventory).
+    let with_consent = COOKIE_HEADER.replace(
+        "cookies_preferences=v%3D1",
+        &format!("cookies_preferences={CONSENT}"),
+    );
+    assert_eq!(policy.consent_from_cookie_header(&with_consent), consent);
+    c.bench_function("consent from a 10-cookie Cookie header", |b| {
+        b.iter(|| policy.consent_from_cookie_header(black_box(&with_consent)));
+    });
 
     let purged = policy.purge(COOKIE_HEADER, &consent, NOW);
     assert_eq!(purged.len(), 3, "the purge bench purges three cookies");
