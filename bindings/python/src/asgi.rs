@@ -210,26 +210,16 @@ impl ConsentSend {
         let nobody = Consent::default();
         let consent = recorded.map_or(&nobody, |c| &c.get().inner);
         let mut dropped = self.on_dropped.as_ref().map(|_| Vec::new());
-        let rewritten = match headers {
-            Some(headers) => response_headers(
-                py,
-                self.policy.get(),
-                &headers,
-                self.cookie_header.as_deref(),
-                consent,
-                unix_now(),
-                dropped.as_mut(),
-            )?,
-            None => response_headers(
-                py,
-                self.policy.get(),
-                PyTuple::empty(py).as_any(),
-                self.cookie_header.as_deref(),
-                consent,
-                unix_now(),
-                dropped.as_mut(),
-            )?,
-        };
+        let headers = headers.unwrap_or_else(|| PyTuple::empty(py).into_any());
+        let rewritten = response_headers(
+            py,
+            self.policy.get(),
+            &headers,
+            self.cookie_header.as_deref(),
+            consent,
+            unix_now(),
+            dropped.as_mut(),
+        )?;
         if let (Some(on_dropped), Some(dropped)) = (&self.on_dropped, dropped)
             && !dropped.is_empty()
         {
