@@ -1,4 +1,6 @@
-"""What the WSGI and ASGI middleware share: reading the consent and rewriting Set-Cookie headers.
+"""What the WSGI and ASGI middleware share (the keys they store under, the `on_dropped` type), and
+the WSGI middleware's header work: reading the consent and rewriting Set-Cookie headers. The ASGI
+middleware does its header work natively (`Policy._asgi_call`).
 
 The decisions are the Rust core's (`Policy.filter_set_cookies`, `Policy.purge`); this module only
 moves header values between the server's representation and those calls.
