@@ -254,7 +254,7 @@ export declare function gpcEnabled(value: string | readonly string[] | undefined
 
 /** The options of `middleware`. */
 export interface MiddlewareOptions {
-  /** The clock, in unix seconds (default: `Date.now()`). */
+  /** The clock, in unix seconds (default: the system clock, read once per second). */
   now?: () => number
   /** Called with the `Set-Cookie` values removed from a response. */
   onDropped?: (dropped: DroppedSetCookie[], req: IncomingMessage) => void

@@ -424,3 +424,50 @@ test('with onDropped, a handler learns what was withheld as it sets cookies, bef
     assert.deepEqual(setNames(none.setCookies), [])
   })
 })
+
+test('the default clock: the current second, read again once the second is over', async () => {
+  const { nowSeconds } = require('../lib/middleware.js')
+  const before = Math.floor(Date.now() / 1000)
+  const first = nowSeconds()
+  assert.ok(first >= before && first <= Math.floor(Date.now() / 1000), `${first} is not the current second`)
+  // Once the second is over it reads the clock again, with a timer of its own that never keeps
+  // the process alive, and which fake timers installed afterwards on the global do not replace.
+  const realSetTimeout = globalThis.setTimeout
+  await new Promise((resolve) => setTimeout(resolve, 1100 - (Date.now() % 1000)))
+  let faked = 0
+  globalThis.setTimeout = (...args) => {
+    faked += 1
+    return realSetTimeout(...args)
+  }
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+  const active = timers()
+  let later
+  try {
+    later = nowSeconds()
+  } finally {
+    globalThis.setTimeout = realSetTimeout
+  }
+  assert.ok(later > first, `${later} did not move on from ${first}`)
+  assert.equal(later, Math.floor(Date.now() / 1000))
+  assert.equal(faked, 0, 'the clock used the global setTimeout')
+  assert.equal(timers(), active, 'the clock keeps the process alive')
+})
+
+test('the default clock judges responses: a clamped Expires counts from the current second', async () => {
+  const app = express()
+  app.use(middleware(policy))
+  app.get('/', (req, res) => {
+    res.append('Set-Cookie', '_ga=g1; Path=/; Expires=Fri, 01 Jan 2100 00:00:00 GMT')
+    res.send('ok')
+  })
+  await withServer(http.createServer(app), async (base) => {
+    const before = Math.floor(Date.now() / 1000)
+    const given = new Consent({ statistics: 'granted' }, { revision: 1, at: before })
+    const { setCookies } = await get(base, '/', `consent=${given.toCookie()}`)
+    const after = Math.floor(Date.now() / 1000)
+    assert.equal(setCookies.length, 1)
+    const expires = Date.parse(/Expires=([^;]+)/.exec(setCookies[0])[1]) / 1000
+    // The day of lifetime counts from the request, not from when the consent was given.
+    assert.ok(expires >= before + 86_400 && expires <= after + 86_400, `${setCookies[0]} is not a day from now`)
+  })
+})
