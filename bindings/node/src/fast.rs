@@ -293,7 +293,7 @@ fn filter_codes(
 /// a `\n`, the texts of the rewritten values in order, then the deletion headers of `purge` of the
 /// `Cookie` header (when `purge`).
 fn respond(policy: &Policy, lines: &str, now: u64, purge: bool, gpc: &str) -> String {
-    let mut lines = lines.split('\n');
+    let mut lines = split_lines(lines);
     let cookie_header = lines.next().unwrap_or_default();
     let consent = policy
         .consent_from_cookie_header(cookie_header)
@@ -322,6 +322,20 @@ fn respond(policy: &Policy, lines: &str, now: u64, purge: bool, gpc: &str) -> St
     }
     codes.push_str(&texts);
     codes
+}
+
+/// The lines of `text`, split at each `\n` (as `str::split('\n')`, which checks every match
+/// with a `memcmp` call: a tenth of a `respond` call; `memchr` finds the byte alone).
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let end = ends.next()?;
+        // `\n` is one byte: a char boundary on both sides.
+        let line = text.get(start..end);
+        start = end + 1;
+        line
+    })
 }
 
 /// `purge` of a `Cookie` header as one flat list: for each cookie to delete, its name, its

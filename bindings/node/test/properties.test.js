@@ -272,3 +272,59 @@ test('purge (strings across Node-API) says exactly what the core says', () => {
   )
   assert.ok(purgedSeen > 0)
 })
+
+test("respond (the middleware's one call, lines across Node-API) says what filterSetCookies and purge say", () => {
+  const doc = policyObject({
+    purposes: { statistics: { label: 'S' }, marketing: { label: 'M', gpc: true } },
+    cookies: [
+      cookie('sid', 'necessary'),
+      cookie('_ga', 'statistics', { lifetime: '1 day' }),
+      cookie('ad_*', 'marketing'),
+    ],
+    site: { clamp_lifetimes: true },
+  })
+  const policy = Policy.fromJson(JSON.stringify(doc))
+  const fast = policy._fast()
+  const piece = fc.constantFrom('sid', '_ga', 'ad_1', 'x', ' ', '=', ';', 'Max-Age=99999999', 'Path=/', '\r', '\u0001', 'é', '😀', '')
+  const setCookie = fc.oneof(
+    fc.array(piece, { maxLength: 6 }).map((parts) => parts.join('')),
+    fc
+      .tuple(fc.constantFrom('sid', '_ga', 'ad_1'), fc.integer({ min: 0, max: 1e9 }))
+      .map(([name, age]) => `${name}=v; Max-Age=${age}; Path=/`),
+  )
+  const pair = fc.oneof(
+    fc.tuple(fc.constantFrom('sid', '_ga', 'ad_1', 'x', 'é', ''), fc.constantFrom('1', '', 'é')).map(([n, v]) => `${n}=${v}`),
+    arbConsent.map((c) => `consent=${makeConsent(c).toCookie()}`),
+  )
+  const cookieHeader = fc.array(pair, { maxLength: 5 }).map((pairs) => pairs.join('; '))
+  const seen = { codes: new Set(), purged: 0 }
+  fc.assert(
+    fc.property(cookieHeader, fc.array(setCookie, { maxLength: 5 }), fc.boolean(), fc.constantFrom('', '1'), (header, list, purge, gpc) => {
+      const answer = fast.respond([header, ...list].join('\n'), NOW, purge, gpc)
+      let consent = policy.consentFromCookieHeader(header)
+      if (gpc === '1') consent = consent.withGpc(true)
+      const { kept } = policy.filterSetCookies(list, consent, NOW)
+      let codes = ''
+      const texts = []
+      let k = 0
+      for (const value of list) {
+        if (kept[k] === value) {
+          codes += '1'
+          k++
+        } else if (k < kept.length && policy.filterSetCookies([value], consent, NOW).kept[0] === kept[k]) {
+          codes += '2'
+          texts.push(kept[k++])
+        } else codes += '0'
+      }
+      if (purge && header !== '') {
+        for (const p of policy.purge(header, consent, NOW)) texts.push(...p.headers)
+        seen.purged += texts.length
+      }
+      assert.equal(answer, codes + texts.map((t) => `\n${t}`).join(''))
+      for (const c of codes) seen.codes.add(c)
+    }),
+    { numRuns: RUNS * 4 },
+  )
+  assert.deepEqual([...seen.codes].sort(), ['0', '1', '2'])
+  assert.ok(seen.purged > 0)
+})
