@@ -3,8 +3,8 @@
 // the load run (app_express.cjs: one route setting three cookies) driven through `app.handle`
 // with Node's own request and response objects over a socket that discards what it is given,
 // bare, with a layer that only calls `next()` (what any middleware costs) and with the
-// middleware, rounds in turn; median of 15 rounds, quartiles beside, and each one's difference
-// from bare.
+// middleware (by default, and with `{ locals: false }`), rounds in turn; median of 15 rounds,
+// quartiles beside, and each one's difference from bare.
 //
 //   NODE_PATH=bindings/node/node_modules node benches/load/inprocess_express.cjs
 //
@@ -44,12 +44,17 @@ function request(app) {
   return res
 }
 
-const apps = { bare: application(undefined), noop: application('noop'), middleware: application('1', policy) }
+const apps = {
+  bare: application(undefined),
+  noop: application('noop'),
+  middleware: application('1', policy),
+  'middleware, locals: false': application('1', policy, { locals: false }),
+}
 const sent = request(apps.middleware).getHeader('set-cookie')
 if (!Array.isArray(sent) || sent.length !== 2) throw new Error(`the middleware did not run: ${sent}`)
 
 const N = Number(process.env.N ?? 20000)
-const times = { bare: [], noop: [], middleware: [] }
+const times = Object.fromEntries(Object.keys(apps).map((name) => [name, []]))
 for (let round = 0; round < 15; round++) {
   for (const [name, app] of Object.entries(apps)) {
     const start = process.hrtime.bigint()
@@ -62,7 +67,7 @@ const quartiles = (list) => {
   return [sorted[3], sorted[7], sorted[11]].map((t) => t.toFixed(2))
 }
 const difference = (name) => [`${name} − bare`, times.bare.map((t, i) => times[name][i] - t)]
-for (const [name, list] of [...Object.entries(times), difference('noop'), difference('middleware')]) {
+for (const [name, list] of [...Object.entries(times), ...Object.keys(apps).slice(1).map(difference)]) {
   const [low, median, high] = quartiles(list)
   console.log(`${name}: ${median} µs per request (${low}–${high})`)
 }

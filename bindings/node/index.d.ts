@@ -260,6 +260,12 @@ export interface MiddlewareOptions {
   onDropped?: (dropped: DroppedSetCookie[], req: IncomingMessage) => void
   /** Whether to append the deletion headers of `purge` (default `true`). */
   purge?: boolean
+  /**
+   * Whether Express's `res.locals.consent` is defined, for templates (default `true`). An
+   * application that does not read it there (an API) saves an accessor per response: handlers
+   * still have `req.consent`.
+   */
+  locals?: boolean
 }
 
 /**

@@ -3,9 +3,9 @@
 // a plain `http` server.
 //
 // - The visitor's consent (read from the policy's consent cookie, with the request's Global
-//   Privacy Control signal, `Sec-GPC`) is on `req.consent` (and
-//   Express's `res.locals.consent`), read from the `Cookie` header the first time a handler asks
-//   for it. A handler may replace it (a banner's endpoint recording a new choice): the response
+//   Privacy Control signal, `Sec-GPC`) is on `req.consent` (and Express's `res.locals.consent`,
+//   unless `options.locals` is `false`), read from the `Cookie` header the first time a handler
+//   asks for it. A handler may replace it (a banner's endpoint recording a new choice): the response
 //   is then judged with the new one.
 // - When the headers are written (`writeHead`, called by Node itself on the first `write` or
 //   `end`), the response's `Set-Cookie` headers, however they were set (`setHeader`,
@@ -65,6 +65,8 @@ class Config {
     this.clock = options?.now ?? nowSeconds
     this.onDropped = options?.onDropped
     this.purge = options?.purge ?? true
+    /** Whether `res.locals.consent` is defined (see `middleware`). */
+    this.locals = options?.locals ?? true
     // Plain native functions over the policy, with their own consent table (src/fast.rs).
     this.fast = policy._fast()
   }
@@ -213,6 +215,11 @@ function middleware(policy, options, helpers) {
   if (config.onDropped !== undefined && typeof config.onDropped !== 'function') {
     throw typeError('`options.onDropped` must be a function')
   }
+  for (const name of ['purge', 'locals']) {
+    if (typeof config[name] !== 'boolean') {
+      throw typeError(`\`options.${name}\` must be a boolean, not ${helpers.describe(config[name])}`)
+    }
+  }
   // Before any request: a wrapper that another middleware puts on a response captures the
   // hooked `writeHead`.
   hookOwner(http.ServerResponse.prototype)
@@ -254,7 +261,9 @@ function middleware(policy, options, helpers) {
     if (!requestsHooked || !(req instanceof http.IncomingMessage) || Object.hasOwn(req, 'consent')) {
       Object.defineProperty(req, 'consent', instanceAccessor)
     }
-    if (hasLocals) Object.defineProperty(locals, 'consent', localsAccessor)
+    // An accessor made for each response: about 3% of the throughput of a minimal Express route
+    // under load (BENCHMARKS.md), hence `options.locals`.
+    if (hasLocals && config.locals) Object.defineProperty(locals, 'consent', localsAccessor)
     const proto = Object.getPrototypeOf(res)
     if (!hookedClasses.has(proto)) {
       if (res.writeHead[kHook] !== true) hookResponse(res)

@@ -304,6 +304,44 @@ test('the consent is read when asked, equal on req and res.locals; a handler may
   })
 })
 
+test('locals: false leaves res.locals alone; req.consent still reads and replaces the consent', async () => {
+  const app = express()
+  app.use(middleware(policy, { now: () => NOW, locals: false }))
+  app.get('/read', (req, res) => {
+    res.set('Set-Cookie', THREE)
+    res.json({ locals: Object.keys(res.locals), consent: res.locals.consent, cookie: req.consent.toCookie() })
+  })
+  app.get('/replace', (req, res) => {
+    req.consent = marketing
+    res.set('Set-Cookie', THREE)
+    res.send(String(res.locals.consent))
+  })
+  await withServer(http.createServer(app), async (base) => {
+    const header = `consent=${statistics.toCookie()}; _ga=1; _ads=1`
+    const read = await get(base, '/read', header)
+    assert.deepEqual(JSON.parse(read.body), { locals: [], cookie: statistics.toCookie() })
+    assert.deepEqual(setNames(read.setCookies), ['sessionid', '_ga'])
+    assert.deepEqual(deletedNames(read.setCookies), ['_ads'])
+    const replaced = await get(base, '/replace', header)
+    assert.equal(replaced.body, 'undefined')
+    assert.deepEqual(setNames(replaced.setCookies), ['sessionid', '_ads'])
+    assert.deepEqual(deletedNames(replaced.setCookies), ['_ga'])
+  })
+})
+
+test('options purge and locals must be booleans', () => {
+  for (const name of ['purge', 'locals']) {
+    for (const value of [0, 'false', {}]) {
+      assert.throws(
+        () => middleware(policy, { [name]: value }),
+        (error) => error instanceof TypeError && error.message.startsWith(`\`options.${name}\` must be a boolean, not`),
+        `${name}: ${String(value)}`,
+      )
+    }
+    assert.equal(typeof middleware(policy, { [name]: false }), 'function')
+  }
+})
+
 test('nothing is reused from one request to the next: each Cookie header is judged on its own', async () => {
   const app = express()
   app.use(middleware(policy, { now: () => NOW }))
