@@ -2,8 +2,8 @@
 // The Express application of the load run: one route that sets three cookies (one necessary, one
 // statistics, one third-party marketing) and answers `ok`. With LOAD_MIDDLEWARE=1 the binding's
 // middleware runs first, with the policy named by LOAD_POLICY (LOAD_MIDDLEWARE=noop: a middleware
-// that does nothing, to see what a layer costs). LOAD_LOCALS=0: the middleware with
-// `{ locals: false }` (no `res.locals.consent`). Port: LOAD_PORT.
+// that does nothing, to see what a layer costs). LOAD_LOCALS=1: the middleware with
+// `{ locals: true }` (`res.locals.consent` too). Port: LOAD_PORT.
 // Run by benches/load/run.sh (NODE_PATH points at the Node binding's node_modules); required by
 // inprocess_express.cjs for `application`. CommonJS (.cjs): benches/package.json makes .js files
 // ES modules.
@@ -39,7 +39,7 @@ if (require.main === module) {
   const { Policy } = require(path.join(__dirname, '..', '..', 'bindings', 'node'))
   const layer = process.env.LOAD_MIDDLEWARE
   const policy = layer === '1' ? Policy.load(process.env.LOAD_POLICY) : undefined
-  const options = { locals: process.env.LOAD_LOCALS !== '0' }
+  const options = { locals: process.env.LOAD_LOCALS === '1' }
   application(layer, policy, options).listen(Number(process.env.LOAD_PORT), '127.0.0.1')
 }
 

@@ -12,7 +12,7 @@
 #   SERVERS=express EXPRESS_EXTRA=noop bash benches/load/run.sh  # and an Express middleware doing nothing
 #   PAIRS=6 DURATION=8 bash benches/load/run.sh   # both servers side by side, driven in alternation
 #   TOGETHER=5 bash benches/load/run.sh   # both servers side by side, driven at the same time
-#   LOAD_LOCALS=0 SERVERS=express TOGETHER=5 bash benches/load/run.sh   # the middleware with { locals: false }
+#   LOAD_LOCALS=1 SERVERS=express TOGETHER=5 bash benches/load/run.sh   # the middleware with { locals: true }
 #
 # uvicorn runs with each of its HTTP implementations (UVICORN_HTTP="h11 httptools" by default):
 # h11, the pure-Python one a plain `pip install uvicorn` gives, and httptools, the C parser of

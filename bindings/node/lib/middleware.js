@@ -3,9 +3,9 @@
 // a plain `http` server.
 //
 // - The visitor's consent (read from the policy's consent cookie, with the request's Global
-//   Privacy Control signal, `Sec-GPC`) is on `req.consent` (and Express's `res.locals.consent`,
-//   unless `options.locals` is `false`), read from the `Cookie` header the first time a handler
-//   asks for it. A handler may replace it (a banner's endpoint recording a new choice): the response
+//   Privacy Control signal, `Sec-GPC`) is on `req.consent` (and, with `options.locals`, on
+//   Express's `res.locals.consent` for templates), read from the `Cookie` header the first time a
+//   handler asks for it. A handler may replace it (a banner's endpoint recording a new choice): the response
 //   is then judged with the new one.
 // - When the headers are written (`writeHead`, called by Node itself on the first `write` or
 //   `end`), the response's `Set-Cookie` headers, however they were set (`setHeader`,
@@ -66,7 +66,7 @@ class Config {
     this.onDropped = options?.onDropped
     this.purge = options?.purge ?? true
     /** Whether `res.locals.consent` is defined (see `middleware`). */
-    this.locals = options?.locals ?? true
+    this.locals = options?.locals ?? false
     // Plain native functions over the policy, with their own consent table (src/fast.rs).
     this.fast = policy._fast()
   }
@@ -262,7 +262,7 @@ function middleware(policy, options, helpers) {
       Object.defineProperty(req, 'consent', instanceAccessor)
     }
     // An accessor made for each response: about 3% of the throughput of a minimal Express route
-    // under load (BENCHMARKS.md), hence `options.locals`.
+    // under load (BENCHMARKS.md), so only when `options.locals` asks for it.
     if (hasLocals && config.locals) Object.defineProperty(locals, 'consent', localsAccessor)
     const proto = Object.getPrototypeOf(res)
     if (!hookedClasses.has(proto)) {

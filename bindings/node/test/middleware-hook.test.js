@@ -159,7 +159,7 @@ test('a response class that overrides writeHead, and one whose writeHead was wra
 
 test('express: no property is added to its request or response; replacing res.locals or req.headers loses nothing', async () => {
   const app = express()
-  app.use(middleware(policy, { now: () => NOW }))
+  app.use(middleware(policy, { now: () => NOW, locals: true }))
   let own = null
   app.get('/own', (req, res) => {
     // Express gives each request and response a new prototype; V8 then makes a new hidden class
@@ -240,7 +240,7 @@ test('servers without the middleware are untouched', async () => {
 
 test('the consent is read when asked, equal on req and res.locals; a handler may replace it', async () => {
   const app = express()
-  app.use(middleware(policy, { now: () => NOW }))
+  app.use(middleware(policy, { now: () => NOW, locals: true }))
   app.get('/read', (req, res) => {
     const consent = req.consent
     res.set('Set-Cookie', THREE)
@@ -304,9 +304,9 @@ test('the consent is read when asked, equal on req and res.locals; a handler may
   })
 })
 
-test('locals: false leaves res.locals alone; req.consent still reads and replaces the consent', async () => {
+test('by default (locals: false) res.locals is left alone; req.consent still reads and replaces the consent', async () => {
   const app = express()
-  app.use(middleware(policy, { now: () => NOW, locals: false }))
+  app.use(middleware(policy, { now: () => NOW }))
   app.get('/read', (req, res) => {
     res.set('Set-Cookie', THREE)
     res.json({ locals: Object.keys(res.locals), consent: res.locals.consent, cookie: req.consent.toCookie() })

@@ -49,7 +49,11 @@ const THREE = ['sessionid=s1; Path=/', '_ga=g1; Path=/', '_ads=a1; Path=/']
 
 function routes(handler) {
   const dropped = []
-  const mw = middleware(policy, { now: () => NOW, onDropped: (d) => dropped.push(...d.map((x) => x.cookie)) })
+  const mw = middleware(policy, {
+    now: () => NOW,
+    locals: true,
+    onDropped: (d) => dropped.push(...d.map((x) => x.cookie)),
+  })
   return { mw, dropped, handler }
 }
 
