@@ -5,8 +5,8 @@
 // - The visitor's consent (read from the policy's consent cookie, with the request's Global
 //   Privacy Control signal, `Sec-GPC`) is on `req.consent` (and, with `options.locals`, on
 //   Express's `res.locals.consent` for templates), read from the `Cookie` header the first time a
-//   handler asks for it. A handler may replace it (a banner's endpoint recording a new choice): the response
-//   is then judged with the new one.
+//   handler asks for it. A handler may replace it (a banner's endpoint recording a new choice):
+//   the response is then judged with the new one.
 // - When the headers are written (`writeHead`, called by Node itself on the first `write` or
 //   `end`), the response's `Set-Cookie` headers, however they were set (`setHeader`,
 //   `appendHeader`, `setHeaders`, `writeHead` with an object or a flat array, Express's
