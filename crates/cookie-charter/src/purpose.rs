@@ -47,10 +47,11 @@ impl PurposeId {
     /// `id` when it is valid ([`is_purpose_id`]): the consent parser's check, without the
     /// error message it does not need.
     pub(crate) fn checked(id: &str) -> Option<Self> {
-        // A valid id fits: `is_purpose_id` allows at most `MAX_ID_BYTES` bytes.
-        is_purpose_id(id)
-            .then(|| ArrayString::from(id).ok().map(Self))
-            .flatten()
+        if !is_purpose_id(id) {
+            return None;
+        }
+        // Always fits: `is_purpose_id` allows at most `MAX_ID_BYTES` bytes.
+        ArrayString::from(id).ok().map(Self)
     }
 
     /// The id as text.
@@ -177,7 +178,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Ids compare, hash and print as their text: a consent keeps its choices sorted by id.
+        /// Ids compare and print as their text, and are equal when their texts are: a consent
+        /// keeps its choices sorted by id.
         #[test]
         fn ids_behave_as_their_text(a in "[a-z][a-z0-9_-]{0,31}", b in "[a-z][a-z0-9_-]{0,31}") {
             proptest::prop_assume!(is_purpose_id(&a) && is_purpose_id(&b));
