@@ -11,6 +11,7 @@
 #   SERVERS=express ROUNDS=3 bash benches/load/run.sh   # one server, three rounds of both rows
 #   SERVERS=express EXPRESS_EXTRA=noop bash benches/load/run.sh  # and an Express middleware doing nothing
 #   PAIRS=6 DURATION=8 bash benches/load/run.sh   # both servers side by side, driven in alternation
+#   PIN=1 PAIRS=10 bash benches/load/run.sh   # the same, the servers on core 0 and wrk on core 1
 #   TOGETHER=5 bash benches/load/run.sh   # both servers side by side, driven at the same time
 #   LOAD_LOCALS=1 SERVERS=express TOGETHER=5 bash benches/load/run.sh   # the middleware with { locals: true }
 #
@@ -110,7 +111,9 @@ drive() {
     local before after out cpu_before cpu_after
     before="$(rss_kib "$pid")"
     cpu_before="$(cpu_ticks "$pid")"
-    out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port/")"
+    local generator=(wrk -t"$threads")
+    [[ "${PIN:-0}" == 1 ]] && generator=(taskset -c 1 wrk -t1)
+    out="$("${generator[@]}" -c"$connections" -d"${seconds}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port/")"
     cpu_after="$(cpu_ticks "$pid")"
     after="$(rss_kib "$pid")"
     local latency p99
@@ -159,18 +162,32 @@ summary() {
 }
 
 # pairs NAME COMMAND...: the server without and with the middleware running side by side, driven
-# in alternation (PAIRS pairs of DURATION seconds each), so that the machine's load hits both
-# alike; then the median of the pairs' differences.
+# in alternation (PAIRS pairs of DURATION seconds each, the bare one first in odd pairs and second
+# in even ones, so that what follows a run hits both alike); then the median of the pairs'
+# differences. With PIN=1 both servers run on core 0 and wrk (one thread) on core 1: the server
+# has its core to itself instead of sharing both with wrk's threads.
 pairs() {
     local name="$1"
     shift
     both "$@"
-    local differences=() bare_rps
-    for _ in $(seq 1 "$PAIRS"); do
-        drive "$name" 0 "$bare_pid" "$bare_port" "$duration"
-        bare_rps="$last_rps"
-        drive "$name" 1 "$with_pid" "$with_port" "$duration"
-        differences+=("$(difference "$bare_rps" "$last_rps")")
+    if [[ "${PIN:-0}" == 1 ]]; then
+        taskset -pc 0 "$bare_pid" > /dev/null
+        taskset -pc 0 "$with_pid" > /dev/null
+    fi
+    local differences=() bare_rps with_rps pair
+    for pair in $(seq 1 "$PAIRS"); do
+        if ((pair % 2)); then
+            drive "$name" 0 "$bare_pid" "$bare_port" "$duration"
+            bare_rps="$last_rps"
+            drive "$name" 1 "$with_pid" "$with_port" "$duration"
+            with_rps="$last_rps"
+        else
+            drive "$name" 1 "$with_pid" "$with_port" "$duration"
+            with_rps="$last_rps"
+            drive "$name" 0 "$bare_pid" "$bare_port" "$duration"
+            bare_rps="$last_rps"
+        fi
+        differences+=("$(difference "$bare_rps" "$with_rps")")
     done
     summary "$name" pair "${differences[@]}"
 }

@@ -213,6 +213,67 @@ test('express: no property is added to its request or response; replacing res.lo
   })
 })
 
+test("the request's headers are the ones its class or an earlier middleware gives", async () => {
+  const granted = `consent=${marketing.toCookie()}`
+  // A request class whose `headers` getter rewrites the Cookie header (as a proxy layer might).
+  class Request extends http.IncomingMessage {
+    get headers() {
+      return { ...super.headers, cookie: granted }
+    }
+  }
+  const mw = middleware(policy, { now: () => NOW })
+  const server = http.createServer({ IncomingMessage: Request }, (req, res) => {
+    mw(req, res)
+    res.setHeader('Set-Cookie', THREE)
+    res.end('ok')
+  })
+  await withServer(server, async (base) => {
+    for (let i = 0; i < 2; i++) {
+      const r = await get(base, '/', `consent=${statistics.toCookie()}; _ga=1`)
+      assert.deepEqual(setNames(r.setCookies), ['sessionid', '_ads'])
+      assert.deepEqual(deletedNames(r.setCookies), [])
+    }
+  })
+  // Express, with a middleware before it that gives the request headers of its own.
+  const app = express()
+  app.use((req, res, next) => {
+    Object.defineProperty(req, 'headers', { value: { ...req.headers, cookie: granted }, enumerable: true })
+    next()
+  })
+  app.use(mw)
+  app.get('/', (req, res) => {
+    res.set('Set-Cookie', THREE)
+    res.send(req.consent.toCookie())
+  })
+  await withServer(http.createServer(app), async (base) => {
+    const r = await get(base, '/', `consent=${statistics.toCookie()}; _ga=1`)
+    assert.equal(r.body, marketing.toCookie())
+    assert.deepEqual(setNames(r.setCookies), ['sessionid', '_ads'])
+  })
+})
+
+test('writing the headers twice fails as Node does, after one filter', async () => {
+  const mw = middleware(policy, { now: () => NOW })
+  let error = null
+  const server = http.createServer((req, res) => {
+    mw(req, res)
+    res.setHeader('Set-Cookie', THREE)
+    res.writeHead(200)
+    try {
+      res.writeHead(201, { 'Set-Cookie': '_ads=again' })
+    } catch (e) {
+      error = e
+    }
+    res.end('ok')
+  })
+  await withServer(server, async (base) => {
+    const r = await get(base, '/', `consent=${statistics.toCookie()}`)
+    assert.equal(r.status, 200)
+    assert.deepEqual(setNames(r.setCookies), ['sessionid', '_ga'])
+    assert.equal(error?.code, 'ERR_HTTP_HEADERS_SENT')
+  })
+})
+
 test('a fake response (not a ServerResponse) is filtered through its own writeHead', () => {
   const mw = middleware(policy, { now: () => NOW })
   const written = []
