@@ -21,6 +21,9 @@ pub(crate) struct Node<'a> {
 pub(crate) enum Value<'a> {
     String(Cow<'a, str>),
     Integer(i64),
+    /// An integer past the `i64` range, as written: an error once a field reads it, which can
+    /// then say which field.
+    IntegerOutOfRange(Cow<'a, str>),
     Float,
     Bool(bool),
     Null,
@@ -42,7 +45,7 @@ impl Value<'_> {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "a string",
-            Value::Integer(_) => "an integer",
+            Value::Integer(_) | Value::IntegerOutOfRange(_) => "an integer",
             Value::Float => "a float",
             Value::Bool(_) => "a boolean",
             Value::Null => "null",
@@ -193,13 +196,7 @@ fn toml_node<'a>(
             let parsed = i64::from_str_radix(&i.as_str().replace('_', ""), i.radix());
             match parsed {
                 Ok(n) => Value::Integer(n),
-                Err(_) => {
-                    return Err(Error::new(
-                        ErrorKind::InvalidValue,
-                        format!("integer `{i}` is out of range"),
-                    )
-                    .with_location(source.location(span.start)));
-                }
+                Err(_) => Value::IntegerOutOfRange(Cow::Owned(i.to_string())),
             }
         }
         DeValue::Float(_) => Value::Float,
@@ -239,13 +236,7 @@ fn json_node<'a>(
         J::NumberLit(n) => match n.value.parse::<i64>() {
             Ok(i) => Value::Integer(i),
             Err(_) if n.value.contains(['.', 'e', 'E']) => Value::Float,
-            Err(_) => {
-                return Err(Error::new(
-                    ErrorKind::InvalidValue,
-                    format!("integer `{}` is out of range", n.value),
-                )
-                .with_location(source.location(span.start)));
-            }
+            Err(_) => Value::IntegerOutOfRange(Cow::Borrowed(n.value)),
         },
         J::BooleanLit(b) => Value::Bool(b.value),
         J::NullKeyword(_) => Value::Null,

@@ -44,7 +44,8 @@ impl Lifetime {
         if !count.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
-        let count: u64 = count.parse().map_err(|_| invalid())?;
+        // Digits only, so `parse` fails only past `u64::MAX`: longer than any limit below.
+        let count: u64 = count.parse().unwrap_or(u64::MAX);
         let unit_secs = match unit.strip_suffix('s').unwrap_or(unit) {
             "second" => 1,
             "minute" => 60,
@@ -146,6 +147,29 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn counts_past_any_integer_are_too_long_not_malformed() {
+        for long in [
+            "11 years",
+            "18446744073709551615 seconds",
+            "18446744073709551616 seconds",
+            "99999999999999999999999 days",
+        ] {
+            let error = Lifetime::parse(long).unwrap_err();
+            assert_eq!(error.code(), "invalid_lifetime", "{long}");
+            assert!(
+                error.message().ends_with("is longer than 10 years"),
+                "{long}: {error}"
+            );
+        }
+        assert!(
+            Lifetime::parse("99999999999999999999999 fortnights")
+                .unwrap_err()
+                .message()
+                .contains("is not `session`")
+        );
     }
 
     #[test]

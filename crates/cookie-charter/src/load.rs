@@ -156,6 +156,12 @@ impl<'a> Loader<'a> {
     fn integer(&self, node: &Node<'a>, path: &str) -> Result<i64> {
         match &node.value {
             Value::Integer(i) => Ok(*i),
+            Value::IntegerOutOfRange(text) => Err(self.error(
+                ErrorKind::InvalidValue,
+                path,
+                &node.span,
+                format!("integer `{text}` is out of range"),
+            )),
             other => Err(self.wrong_type(path, node, "an integer", other)),
         }
     }

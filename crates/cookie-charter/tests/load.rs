@@ -179,6 +179,20 @@ fn each_spec_error_names_field_and_location() {
             "revision =",
         ),
         (
+            format!("{SITE}revision = 99999999999999999999\n"),
+            ErrorKind::InvalidValue,
+            "site.revision",
+            "revision = 9",
+        ),
+        (
+            format!(
+                "{SITE}revision = 2\n[purposes.ads]\nlabel = \"Ads\"\nrevision = 0x1_0000_0000_0000_0000\n"
+            ),
+            ErrorKind::InvalidValue,
+            "purposes.ads.revision",
+            "revision = 0x",
+        ),
+        (
             format!("{SITE}profile = \"strict\"\n"),
             ErrorKind::InvalidValue,
             "site.profile",
