@@ -8,7 +8,6 @@
 // cookie. Every decision still comes from the core: JS only remembers and combines its answers.
 
 const fs = require('node:fs')
-const path = require('node:path')
 const native = require('./native.cjs')
 const { middleware } = require('./lib/middleware.js')
 
@@ -352,10 +351,10 @@ const policyStatics = {
       throw typeError(`\`path\` must be a string or a file URL, not ${describe(file)}`)
     }
     const name = file instanceof URL ? file.pathname : file
-    // The core reads the bytes: a file that is not UTF-8 is a `syntax` error at its first bad
-    // byte, as in every other language, never read with replacement characters.
-    const json = path.extname(name).toLowerCase() === '.json'
-    return callNative(Policy, Policy._fromFile, [fs.readFileSync(file), json])
+    // The core reads the bytes and tells the format by the name: a file that is not UTF-8 is a
+    // `syntax` error at its first bad byte, as in every other language, never read with
+    // replacement characters.
+    return callNative(Policy, Policy._fromFile, [fs.readFileSync(file), name])
   },
 }
 

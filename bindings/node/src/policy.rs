@@ -1,8 +1,9 @@
 //! The `Policy` class: a loaded policy and the calls that decide with it.
 
+use std::path::Path;
 use std::sync::Arc;
 
-use cookie_charter::{Format, Policy as CorePolicy};
+use cookie_charter::{Format, Policy as CorePolicy, PolicyFormat};
 use napi::Env;
 use napi::bindgen_prelude::{Buffer, Object};
 use napi_derive::napi;
@@ -109,18 +110,12 @@ impl Policy {
             .map_err(|e| core_error(&env, &e))
     }
 
-    /// Loads a policy file's bytes: JSON when `json`, TOML otherwise; bytes that are not UTF-8
-    /// are a `syntax` error at the first bad byte (`Policy::text_of`).
+    /// Loads the bytes of the policy file named `name`, in the format its name tells
+    /// (`PolicyFormat::of_path`); bytes that are not UTF-8 are a `syntax` error at the first bad
+    /// byte (`Policy::text_of`).
     #[napi(factory, js_name = "_fromFile", skip_typescript, catch_unwind)]
-    pub fn from_file(env: Env, bytes: Buffer, json: bool) -> napi::Result<Self> {
-        CorePolicy::text_of(&bytes)
-            .and_then(|text| {
-                if json {
-                    CorePolicy::from_json(text)
-                } else {
-                    CorePolicy::from_toml(text)
-                }
-            })
+    pub fn from_file(env: Env, bytes: Buffer, name: String) -> napi::Result<Self> {
+        CorePolicy::from_file_bytes(&bytes, PolicyFormat::of_path(Path::new(&name)))
             .map(|inner| Self {
                 inner: Arc::new(inner),
             })

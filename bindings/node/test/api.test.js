@@ -7,6 +7,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const url = require('node:url')
 const { Policy, Consent, DecisionTable } = require('..')
 const { examplePolicy, policyObject, cookie } = require('./helpers')
 
@@ -40,6 +41,12 @@ test('Policy.fromToml, fromJson and load give the same decisions', () => {
     assert.deepEqual(a.decide(name, consent, NOW), b.decide(name, consent, NOW))
   }
   assert.deepEqual(c.decide('_ga', consent, NOW), policy.decide('_ga', consent, NOW))
+  // The format is told by the name's extension, in any case, for a path or a file URL.
+  const upper = path.join(dir, 'POLICY.JSON')
+  fs.writeFileSync(upper, JSON.stringify(doc))
+  for (const file of [upper, url.pathToFileURL(upper)]) {
+    assert.deepEqual(Policy.load(file).decide('_ga', consent, NOW), policy.decide('_ga', consent, NOW))
+  }
   assert.deepEqual(b.purposes, a.purposes)
   assert.equal(a.site.consentCookie, 'cookies_preferences')
   assert.throws(() => Policy.load(path.join(dir, 'missing.toml')), { code: 'ENOENT' })

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use cookie_charter::{Format, GtagCommand, Policy, Warning};
+use cookie_charter::{Format, GtagCommand, Policy, PolicyFormat, Warning};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyString};
@@ -146,17 +146,8 @@ impl PyPolicy {
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         guard(py, || {
             let bytes = std::fs::read(&path)?;
-            let is_json = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            let loaded = py.detach(|| {
-                let text = Policy::text_of(&bytes)?;
-                if is_json {
-                    Policy::from_json(text)
-                } else {
-                    Policy::from_toml(text)
-                }
-            });
+            let format = PolicyFormat::of_path(&path);
+            let loaded = py.detach(|| Policy::from_file_bytes(&bytes, format));
             Self::wrap(py, loaded)
         })
     }

@@ -210,6 +210,10 @@ def test_load_reads_toml_and_json(tmp_path: Path, policy: Policy) -> None:
     json_file.write_text(json.dumps(tomllib.loads(POLICY_TOML)), encoding="utf-8")
     loaded = Policy.load(json_file)
     assert loaded.purposes == policy.purposes == ["necessary", "statistics", "marketing"]
+    # The format is told by the extension, in any case.
+    upper = tmp_path / "POLICY.JSON"
+    upper.write_text(json_file.read_text(encoding="utf-8"), encoding="utf-8")
+    assert Policy.load(upper).purposes == loaded.purposes
     with pytest.raises(FileNotFoundError):
         Policy.load(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
-use cookie_charter::{Consent, Decision, Policy, Problem};
+use cookie_charter::{Consent, Decision, Policy, PolicyFormat, Problem};
 
 /// Check a cookie policy, decide cookies for a consent, filter headers, render the charter.
 #[derive(Debug, Parser)]
@@ -177,13 +177,9 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 fn parse(path: &Path, text: &str) -> Result<Policy, cookie_charter::Error> {
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if is_json {
-        Policy::from_json(text)
-    } else {
-        Policy::from_toml(text)
+    match PolicyFormat::of_path(path) {
+        PolicyFormat::Toml => Policy::from_toml(text),
+        PolicyFormat::Json => Policy::from_json(text),
     }
 }
 

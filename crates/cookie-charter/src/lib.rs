@@ -61,6 +61,7 @@ mod load;
 mod matcher;
 pub mod party;
 mod policy;
+mod policy_format;
 mod purge;
 mod purpose;
 mod set_cookie;
@@ -84,6 +85,7 @@ pub use policy::{
     CNIL_MAX_STATISTICS_LIFETIME, CookieDecl, DEFAULT_CONSENT_MAX_AGE, Policy, Profile, Site,
     Warning,
 };
+pub use policy_format::PolicyFormat;
 pub use purge::Purged;
 pub use purpose::{
     MAX_TCF_PURPOSE, NECESSARY, Purpose, PurposeId, RESERVED_IDS, STATISTICS, is_purpose_id,

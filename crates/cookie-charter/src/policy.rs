@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind, Location, Result};
 use crate::lifetime::{Lifetime, MONTH};
 use crate::matcher::Matcher;
 use crate::party::Party;
+use crate::policy_format::PolicyFormat;
 use crate::purpose::{Purpose, PurposeId};
 use crate::text::Text;
 
@@ -185,6 +186,28 @@ impl Policy {
             )
             .with_location(Location::of_offset(prefix, valid))
         })
+    }
+
+    /// Loads a policy file's bytes written in `format`: its text (see
+    /// [`text_of`](Self::text_of)), then [`from_toml`](Self::from_toml) or
+    /// [`from_json`](Self::from_json).
+    ///
+    /// ```
+    /// # use cookie_charter::{ErrorKind, Policy, PolicyFormat};
+    /// # use std::path::Path;
+    /// let json = br#"{"site": {"name": "x", "url": "https://example.com", "consent_cookie": "c"}}"#;
+    /// let policy = Policy::from_file_bytes(json, PolicyFormat::of_path(Path::new("cookies.json")))?;
+    /// assert_eq!(policy.site().consent_cookie, "c");
+    /// let error = Policy::from_file_bytes(json, PolicyFormat::Toml).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::Syntax);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
+    pub fn from_file_bytes(bytes: &[u8], format: PolicyFormat) -> Result<Self> {
+        let text = Self::text_of(bytes)?;
+        match format {
+            PolicyFormat::Toml => Self::from_toml(text),
+            PolicyFormat::Json => Self::from_json(text),
+        }
     }
 
     /// The `[site]` table.
