@@ -224,8 +224,8 @@ function headersOf(req) {
   if (direct === undefined) {
     let owner = proto
     while (owner !== null && !Object.hasOwn(owner, 'headers')) owner = Object.getPrototypeOf(owner)
-    direct =
-      owner !== null && nodeHeaders !== undefined && Object.getOwnPropertyDescriptor(owner, 'headers').get === nodeHeaders
+    const getter = owner === null ? undefined : Object.getOwnPropertyDescriptor(owner, 'headers')?.get
+    direct = getter !== undefined && getter === nodeHeaders
     if (proto !== null) headersGetters.set(proto, direct)
   }
   return direct && !Object.hasOwn(req, 'headers') ? nodeHeaders.call(req) : req.headers
