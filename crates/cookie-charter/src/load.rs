@@ -280,7 +280,12 @@ impl<'a> Loader<'a> {
             });
         }
         self.consent_cookie_warnings(&site, &cookies, &matcher, root);
+        let deletion_domains = crate::purge::deletion_domains(&site.host)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         Ok(Policy {
+            deletion_domains,
             site,
             purposes,
             needs_consent,

@@ -150,6 +150,9 @@ pub struct Policy {
     pub(crate) compiled: Vec<Compiled>,
     pub(crate) matcher: Matcher,
     pub(crate) warnings: Vec<Warning>,
+    /// The `Domain` values a deletion of `purge` is sent for (see `purge::deletion_domains`),
+    /// found once: the Public Suffix List is not looked up on every request.
+    pub(crate) deletion_domains: Vec<String>,
 }
 
 impl Policy {

@@ -70,7 +70,6 @@ impl Policy {
         now: u64,
     ) -> Vec<Purged<'h, '_>> {
         let mut purged: Vec<Purged<'h, '_>> = Vec::new();
-        let mut domains: Option<Vec<&str>> = None;
         // The names purged so far. A set, not a scan of `purged`: a hostile header of 100,000
         // names stays linear. Allowed names are not kept (a repeated one is decided again, the
         // same way), so the set allocates only when something is purged, not on every request.
@@ -84,7 +83,6 @@ impl Policy {
             if decision.allowed || !seen.insert(name) {
                 continue;
             }
-            let domains = domains.get_or_insert_with(|| deletion_domains(&self.site.host));
             let path = self
                 .declaration(name)
                 .and_then(|d| d.path.as_deref())
@@ -93,7 +91,7 @@ impl Policy {
             purged.push(Purged {
                 cookie: name,
                 decision,
-                headers: deletion_headers(name, path, domains),
+                headers: deletion_headers(name, path, &self.deletion_domains),
             });
         }
         purged
@@ -120,7 +118,7 @@ fn has_prefix(name: &str, prefix: &str) -> bool {
 
 /// The site host and its parent domains down to the registrable domain; empty for an IP
 /// address or a host that is a public suffix (only host-only cookies exist there).
-fn deletion_domains(host: &str) -> Vec<&str> {
+pub(crate) fn deletion_domains(host: &str) -> Vec<&str> {
     if host.is_empty()
         || host.parse::<IpAddr>().is_ok()
         || party::is_public_suffix(host)
@@ -144,7 +142,7 @@ fn deletion_domains(host: &str) -> Vec<&str> {
 }
 
 /// The deletion headers of `name` for host-only and each domain, each for `path` and `/`.
-fn deletion_headers(name: &str, path: &str, domains: &[&str]) -> Vec<String> {
+fn deletion_headers(name: &str, path: &str, domains: &[impl AsRef<str>]) -> Vec<String> {
     if has_prefix(name, "__Host-") {
         return vec![format!("{name}=; Max-Age=0; Path=/; Secure")];
     }
@@ -159,6 +157,7 @@ fn deletion_headers(name: &str, path: &str, domains: &[&str]) -> Vec<String> {
         headers.push(format!("{name}=; Max-Age=0; Path={path}{secure}"));
     }
     for domain in domains {
+        let domain = domain.as_ref();
         for path in paths {
             headers.push(format!(
                 "{name}=; Max-Age=0; Path={path}; Domain={domain}{secure}"
