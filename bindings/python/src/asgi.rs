@@ -147,8 +147,8 @@ pub(crate) fn call<'py>(
         .core()
         .consent_from_cookie_header(cookie_header.as_deref().unwrap_or_default())
         .with_gpc(gpc);
-    scope.set_item(CONSENT_KEY, PyConsent { inner: consent })?;
-    scope.set_item(POLICY_KEY, policy)?;
+    scope.set_item(intern!(py, CONSENT_KEY), PyConsent { inner: consent })?;
+    scope.set_item(intern!(py, POLICY_KEY), policy)?;
     let purge = purge && cookie_header.as_deref().is_some_and(|h| !h.is_empty());
     let sender = ConsentSend {
         send: send.clone().unbind(),
@@ -205,7 +205,7 @@ impl ConsentSend {
         let headers = get(&message, intern!(py, "headers"))?;
         // The handler may have recorded a new choice in the scope (a consent banner's
         // endpoint): the response is then judged with it. Anything else there is no consent.
-        let recorded = self.scope.bind(py).get_item(CONSENT_KEY)?;
+        let recorded = self.scope.bind(py).get_item(intern!(py, CONSENT_KEY))?;
         let recorded = recorded.as_ref().and_then(|c| c.cast::<PyConsent>().ok());
         let nobody = Consent::default();
         let consent = recorded.map_or(&nobody, |c| &c.get().inner);
