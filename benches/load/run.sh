@@ -10,6 +10,8 @@
 #   DURATION=10 CONNECTIONS=64 bash benches/load/run.sh
 #   SERVERS=express ROUNDS=3 bash benches/load/run.sh   # one server, three rounds of both rows
 #   SERVERS=express EXPRESS_EXTRA=noop bash benches/load/run.sh  # and an Express middleware doing nothing
+#   WITH=floor SERVERS=asgi PAIRS=6 bash benches/load/run.sh   # pairs against the least an ASGI
+#                                                              # middleware rewriting headers does
 #   PAIRS=6 DURATION=8 bash benches/load/run.sh   # both servers side by side, driven in alternation
 #   PIN=1 PAIRS=10 bash benches/load/run.sh   # the same, the servers on core 0 and wrk on core 1
 #   TOGETHER=5 bash benches/load/run.sh   # both servers side by side, driven at the same time
@@ -141,12 +143,13 @@ run() {
     done
 }
 
-# both COMMAND...: starts the server without and with the middleware, side by side; sets
-# `bare_pid`, `bare_port`, `with_pid` and `with_port`.
+# both COMMAND...: starts the server without and with the middleware (or WITH's layer: `floor`,
+# the diagnostic middleware of app_asgi.py), side by side; sets `bare_pid`, `bare_port`,
+# `with_pid` and `with_port`.
 both() {
     start 0 "$@"
     bare_pid="$pid" bare_port="$port"
-    start 1 "$@"
+    start "${WITH:-1}" "$@"
     with_pid="$pid" with_port="$port"
 }
 
@@ -157,7 +160,7 @@ summary() {
     stop "$bare_pid"
     stop "$with_pid"
     echo
-    echo "$name: with the middleware vs bare, per $what: $* %; median $(printf '%s\n' "$@" | median) %"
+    echo "$name: with ${WITH:-the middleware} vs bare, per $what: $* %; median $(printf '%s\n' "$@" | median) %"
     echo
 }
 
@@ -179,10 +182,10 @@ pairs() {
         if ((pair % 2)); then
             drive "$name" 0 "$bare_pid" "$bare_port" "$duration"
             bare_rps="$last_rps"
-            drive "$name" 1 "$with_pid" "$with_port" "$duration"
+            drive "$name" "${WITH:-1}" "$with_pid" "$with_port" "$duration"
             with_rps="$last_rps"
         else
-            drive "$name" 1 "$with_pid" "$with_port" "$duration"
+            drive "$name" "${WITH:-1}" "$with_pid" "$with_port" "$duration"
             with_rps="$last_rps"
             drive "$name" 0 "$bare_pid" "$bare_port" "$duration"
             bare_rps="$last_rps"
