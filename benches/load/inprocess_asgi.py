@@ -101,6 +101,8 @@ def main() -> None:
         name, requests = count
         if name not in apps:
             parser.error(f"APP is one of {', '.join(apps)}, not {name!r}")
+        if not requests.isdecimal():
+            parser.error(f"REQUESTS is a number of requests, not {requests!r}")
         asyncio.run(run(apps[name], int(requests)))
 
 
