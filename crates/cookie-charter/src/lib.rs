@@ -64,6 +64,7 @@ mod policy;
 mod policy_format;
 mod purge;
 mod purpose;
+mod respond;
 mod set_cookie;
 mod split;
 pub mod tcf;
@@ -90,6 +91,7 @@ pub use purge::Purged;
 pub use purpose::{
     MAX_TCF_PURPOSE, NECESSARY, Purpose, PurposeId, RESERVED_IDS, STATISTICS, is_purpose_id,
 };
+pub use respond::{Handled, Purge, Request, Response};
 pub use set_cookie::{
     Attribute, Attributes, HeaderProblem, MAX_ATTRIBUTE_VALUE_BYTES, MAX_NAME_VALUE_BYTES,
     SetCookie,

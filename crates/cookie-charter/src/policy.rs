@@ -228,6 +228,23 @@ impl Policy {
         self.purposes.iter().find(|p| p.id.as_str() == id)
     }
 
+    /// Whether the purpose `id` has at least one cookie whose rule needs consent (`third_party`
+    /// or `consent`): the purposes a banner asks about. `false` for `necessary`, for a purpose
+    /// whose cookies are all exempt, and for an unknown id.
+    pub fn needs_consent(&self, id: &str) -> bool {
+        self.purposes
+            .iter()
+            .zip(&self.needs_consent)
+            .any(|(purpose, needs)| *needs && !purpose.is_necessary() && purpose.id.as_str() == id)
+    }
+
+    /// The cookie declarations of the purpose `id`, in the file's order.
+    pub fn cookies_of<'p>(&'p self, id: &'p str) -> impl Iterator<Item = &'p CookieDecl> + 'p {
+        self.cookies
+            .iter()
+            .filter(move |c| c.purpose.as_str() == id)
+    }
+
     /// The cookie declarations, in the file's order.
     pub fn cookies(&self) -> &[CookieDecl] {
         &self.cookies

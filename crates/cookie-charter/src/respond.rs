@@ -1,0 +1,377 @@
+//! The response path: what every middleware does with one request and its response (SPEC §6).
+//!
+//! A middleware reads the visitor's consent when the request arrives
+//! ([`Policy::request_consent`]), lets the application handle it, then asks the core for the
+//! answer to the response ([`Policy::respond`]): which `Set-Cookie` headers to keep, which to
+//! drop and why, and the deletions of the cookies the visitor holds but no longer allows. Reading
+//! the consent, choosing the consent that judges and purging are written here once; a binding
+//! only moves header values between its host's representation and these two calls.
+
+use std::borrow::Cow;
+
+use crate::consent::{Consent, Problem};
+use crate::filter::{Dropped, Verdict};
+use crate::gpc::gpc_enabled;
+use crate::policy::Policy;
+use crate::purge::Purged;
+
+/// What a middleware saw of a request: its `Cookie` header fields and its `Sec-GPC` signal.
+///
+/// ```
+/// # use cookie_charter::Request;
+/// let request = Request::new().with_cookie("a=1").with_cookie("b=2").with_sec_gpc("1");
+/// assert_eq!(request.cookie_header(), "a=1; b=2");
+/// assert!(request.gpc());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// The `Cookie` fields, joined with `; ` (HTTP/2 and HTTP/3 may send one field per cookie).
+    cookie: Option<Cow<'a, str>>,
+    /// Whether a `Sec-GPC` value asks for Global Privacy Control.
+    gpc: bool,
+}
+
+impl<'a> Request<'a> {
+    /// A request without a `Cookie` or `Sec-GPC` header.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The request with one more `Cookie` header field (joined to earlier ones with `; `).
+    #[must_use]
+    pub fn with_cookie(mut self, value: &'a str) -> Self {
+        self.add_cookie(value);
+        self
+    }
+
+    /// The request with one more `Sec-GPC` header value (see [`gpc_enabled`]).
+    #[must_use]
+    pub fn with_sec_gpc(mut self, value: impl AsRef<[u8]>) -> Self {
+        self.add_sec_gpc(value);
+        self
+    }
+
+    /// Adds a `Cookie` header field, joined to earlier ones with `; `.
+    pub fn add_cookie(&mut self, value: &'a str) {
+        self.cookie = Some(match self.cookie.take() {
+            None => Cow::Borrowed(value),
+            Some(joined) => Cow::Owned(format!("{joined}; {value}")),
+        });
+    }
+
+    /// Adds a `Sec-GPC` header value: any value that is exactly `1` (or holds such a
+    /// comma-separated element) asks for Global Privacy Control.
+    pub fn add_sec_gpc(&mut self, value: impl AsRef<[u8]>) {
+        self.gpc |= gpc_enabled([value]);
+    }
+
+    /// The request from its header `(name, value)` pairs: the `Cookie` and `Sec-GPC` ones,
+    /// names compared in any case; the others are ignored.
+    ///
+    /// ```
+    /// # use cookie_charter::Request;
+    /// let request = Request::from_headers([("Host", "x"), ("cookie", "a=1"), ("SEC-GPC", "1")]);
+    /// assert_eq!(request.cookie_header(), "a=1");
+    /// assert!(request.gpc());
+    /// ```
+    pub fn from_headers<I>(headers: I) -> Self
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let mut request = Self::new();
+        for (name, value) in headers {
+            if name.eq_ignore_ascii_case("cookie") {
+                request.add_cookie(value);
+            } else if name.eq_ignore_ascii_case("sec-gpc") {
+                request.add_sec_gpc(value);
+            }
+        }
+        request
+    }
+
+    /// The `Cookie` header value (its fields joined with `; `); empty when there is none.
+    pub fn cookie_header(&self) -> &str {
+        self.cookie.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the request asks for Global Privacy Control.
+    pub fn gpc(&self) -> bool {
+        self.gpc
+    }
+}
+
+/// What the request's handler did with the consent the middleware gave it.
+#[derive(Debug, Clone, Copy)]
+pub enum Handled<'c> {
+    /// Left it: the request's consent judges the response.
+    Unchanged,
+    /// Replaced it with a consent (a banner's endpoint recording a new choice): that consent
+    /// judges the response and the purge. The request's Global Privacy Control signal applies
+    /// to it too.
+    Replaced(&'c Consent),
+    /// Stored a value that is not a consent: the response is judged with no consent (every
+    /// purpose `unset`, the consent's problem `malformed`), so that a mistake fails closed.
+    NotAConsent,
+}
+
+/// Whether [`Policy::respond`] deletes the cookies the visitor holds but does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Purge {
+    /// Append their deletions (the middleware's default).
+    #[default]
+    On,
+    /// Only filter the response's own `Set-Cookie` headers.
+    Off,
+}
+
+/// The answer to one response ([`Policy::respond`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response<'a, 'p> {
+    /// The consent that judged the response.
+    pub consent: Consent,
+    /// What happens to each of the response's `Set-Cookie` values, in their order.
+    pub verdicts: Vec<Verdict<'a, 'p>>,
+    /// The cookies of the request's `Cookie` header that the visitor does not allow, with their
+    /// deletions (none when purging is off or the request sent no `Cookie` header).
+    pub purged: Vec<Purged<'a, 'p>>,
+}
+
+impl<'a, 'p> Response<'a, 'p> {
+    /// The `Set-Cookie` values to send: the kept ones in order (each as given, or rewritten when
+    /// its lifetime was clamped), then the deletions.
+    pub fn set_cookies(&self) -> impl Iterator<Item = &str> {
+        let kept = self.verdicts.iter().filter_map(|v| match v {
+            Verdict::Kept(header) => Some(header.as_ref()),
+            Verdict::Dropped(_) => None,
+        });
+        let deletions = self
+            .purged
+            .iter()
+            .flat_map(|p| p.headers.iter().map(String::as_str));
+        kept.chain(deletions)
+    }
+
+    /// The dropped `Set-Cookie` values, in order, each with the decision that dropped it.
+    pub fn dropped(&self) -> impl Iterator<Item = &Dropped<'a, 'p>> {
+        self.verdicts.iter().filter_map(|v| match v {
+            Verdict::Dropped(dropped) => Some(dropped),
+            Verdict::Kept(_) => None,
+        })
+    }
+
+    /// Whether the response's `Set-Cookie` values go out exactly as they came: every one kept as
+    /// given and nothing purged.
+    pub fn is_unchanged(&self) -> bool {
+        self.purged.is_empty()
+            && self
+                .verdicts
+                .iter()
+                .all(|v| matches!(v, Verdict::Kept(Cow::Borrowed(_))))
+    }
+}
+
+/// The problem of the consent that judges a response whose handler stored a value that is not
+/// a consent.
+const NOT_A_CONSENT: Problem =
+    Problem::Malformed("the request handler stored a value that is not a consent");
+
+impl Policy {
+    /// The visitor's consent for a request: read from its `Cookie` header as
+    /// [`consent_from_cookie_header`](Self::consent_from_cookie_header) does, with the
+    /// request's Global Privacy Control signal.
+    ///
+    /// ```
+    /// # use cookie_charter::{Policy, Request};
+    /// let policy = Policy::from_toml(
+    ///     "[site]\nname = \"x\"\nurl = \"https://example.com\"\nconsent_cookie = \"cc\"\n",
+    /// )?;
+    /// let request = Request::new().with_cookie("cc=v=1&rev=1&at=5&statistics=1").with_sec_gpc("1");
+    /// let consent = policy.request_consent(&request);
+    /// assert!(consent.gpc());
+    /// assert_eq!(consent.problem(), None);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
+    pub fn request_consent(&self, request: &Request<'_>) -> Consent {
+        self.consent_from_cookie_header(request.cookie_header())
+            .with_gpc(request.gpc())
+    }
+
+    /// The answer to a response: its `Set-Cookie` values filtered with the consent that judges
+    /// it (see [`Handled`]), then, with [`Purge::On`], the deletions of the cookies of the
+    /// request's `Cookie` header that this consent does not allow (see
+    /// [`filter_set_cookies`](Self::filter_set_cookies) and [`purge`](Self::purge)).
+    ///
+    /// ```
+    /// # use cookie_charter::{Consent, Handled, Policy, Purge, Request};
+    /// let policy = Policy::from_toml(r#"
+    ///     [site]
+    ///     name = "Example"
+    ///     url = "https://www.example.com"
+    ///     consent_cookie = "consent"
+    ///     [[cookies]]
+    ///     name = "consent"
+    ///     provider = "Example"
+    ///     service = "Consent banner"
+    ///     purpose = "necessary"
+    ///     description = "Remembers your choice"
+    ///     lifetime = "6 months"
+    ///     [[cookies]]
+    ///     name = "_ga"
+    ///     provider = "Google"
+    ///     service = "Analytics"
+    ///     purpose = "statistics"
+    ///     description = "Counts visits"
+    ///     lifetime = "13 months"
+    /// "#)?;
+    /// let request = Request::new().with_cookie("consent=v=1&rev=1&at=1700000000&statistics=1; _ga=1");
+    /// // The visitor withdraws their consent on the banner's endpoint.
+    /// let withdrawn = Consent::from_cookie("v=1&rev=1&at=1700000050&statistics=0");
+    /// let headers = ["consent=v=1&rev=1&at=1700000050&statistics=0; Path=/", "_ga=2; Path=/"];
+    /// let response = policy.respond(&request, Handled::Replaced(&withdrawn), headers, Purge::On, 1_700_000_100);
+    /// assert_eq!(response.dropped().count(), 1); // the new `_ga`
+    /// assert_eq!(response.set_cookies().collect::<Vec<_>>(), [
+    ///     "consent=v=1&rev=1&at=1700000050&statistics=0; Path=/",
+    ///     "_ga=; Max-Age=0; Path=/",
+    ///     "_ga=; Max-Age=0; Path=/; Domain=www.example.com",
+    ///     "_ga=; Max-Age=0; Path=/; Domain=example.com",
+    /// ]);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
+    pub fn respond<'a, I>(
+        &self,
+        request: &'a Request<'_>,
+        handled: Handled<'_>,
+        set_cookies: I,
+        purge: Purge,
+        now: u64,
+    ) -> Response<'a, '_>
+    where
+        I: IntoIterator<Item = &'a str>,
+    {
+        let consent = match handled {
+            Handled::Unchanged => self.request_consent(request),
+            Handled::Replaced(consent) => {
+                let gpc = consent.gpc() || request.gpc();
+                consent.clone().with_gpc(gpc)
+            }
+            Handled::NotAConsent => Consent::unusable(NOT_A_CONSENT).with_gpc(request.gpc()),
+        };
+        let verdicts = set_cookies
+            .into_iter()
+            .map(|header| self.filter_set_cookie(header, &consent, now))
+            .collect();
+        let cookie_header = request.cookie_header();
+        let purged = if purge == Purge::On && !cookie_header.is_empty() {
+            self.purge(cookie_header, &consent, now)
+        } else {
+            Vec::new()
+        };
+        Response {
+            consent,
+            verdicts,
+            purged,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::Choice;
+
+    fn example() -> Policy {
+        Policy::from_toml(
+            r#"
+            [site]
+            name = "x"
+            url = "https://example.com"
+            consent_cookie = "cc"
+            [purposes.marketing]
+            label = "Marketing"
+            gpc = true
+            [[cookies]]
+            name = "cc"
+            provider = "x"
+            service = "x"
+            purpose = "necessary"
+            description = "x"
+            lifetime = "6 months"
+            [[cookies]]
+            name = "ad"
+            provider = "x"
+            service = "x"
+            purpose = "marketing"
+            description = "x"
+            lifetime = "1 month"
+            "#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn cookie_fields_join_and_any_gpc_one_counts() {
+        let request = Request::from_headers([
+            ("Cookie", "a=1"),
+            ("sec-gpc", "0"),
+            ("COOKIE", "b=2"),
+            ("Sec-GPC", "1"),
+        ]);
+        assert_eq!(request.cookie_header(), "a=1; b=2");
+        assert!(request.gpc());
+        assert!(!Request::from_headers([("sec-gpc", "0")]).gpc());
+        assert_eq!(Request::new().cookie_header(), "");
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_consent_judges_as_no_consent_and_purges() {
+        let request = Request::new().with_cookie("cc=v=1&rev=1&at=5&marketing=1; ad=1");
+        let policy = example();
+        let response = policy.respond(&request, Handled::NotAConsent, ["ad=2"], Purge::On, 10);
+        assert_eq!(response.consent.choices().count(), 0);
+        assert_eq!(
+            response.consent.problem().map(Problem::code),
+            Some("malformed")
+        );
+        assert_eq!(response.dropped().count(), 1);
+        assert_eq!(response.purged.len(), 1);
+        // Left unchanged, the request's consent grants both.
+        let unchanged = policy.respond(&request, Handled::Unchanged, ["ad=2"], Purge::On, 10);
+        assert!(unchanged.is_unchanged());
+        assert_eq!(unchanged.set_cookies().collect::<Vec<_>>(), ["ad=2"]);
+    }
+
+    #[test]
+    fn the_request_gpc_applies_to_a_replaced_consent() {
+        let request = Request::new().with_sec_gpc("1");
+        let replaced = Consent::new(1, 5);
+        let policy = example();
+        let response = policy.respond(&request, Handled::Replaced(&replaced), [], Purge::On, 10);
+        assert!(response.consent.gpc());
+        let granted = Consent::new(1, 5)
+            .with("marketing", Choice::Granted)
+            .unwrap();
+        let response = policy.respond(
+            &request,
+            Handled::Replaced(&granted),
+            ["ad=1"],
+            Purge::Off,
+            10,
+        );
+        assert!(response.is_unchanged(), "an explicit choice wins over GPC");
+    }
+
+    #[test]
+    fn purge_off_or_no_cookie_header_purges_nothing() {
+        let request = Request::new().with_cookie("ad=1");
+        let policy = example();
+        let off = policy.respond(&request, Handled::Unchanged, [], Purge::Off, 10);
+        assert!(off.purged.is_empty() && off.is_unchanged());
+        let on = policy.respond(&request, Handled::Unchanged, [], Purge::On, 10);
+        assert_eq!(on.purged.len(), 1);
+        assert!(!on.is_unchanged());
+        let empty = Request::new();
+        let none = policy.respond(&empty, Handled::Unchanged, ["x=1"], Purge::On, 10);
+        assert!(none.purged.is_empty());
+        assert!(!none.is_unchanged(), "the undeclared `x` is dropped");
+    }
+}
