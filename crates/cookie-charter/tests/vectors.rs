@@ -199,6 +199,11 @@ fn run_case(policy: &Policy, case: &Value, at: &At<'_>, tally: &mut Tally) -> Re
                 tally.fail(at, difference);
             }
         }
+        "respond" => {
+            for difference in headers_vectors::run_respond(policy, case)? {
+                tally.fail(at, difference);
+            }
+        }
         other => return Err(format!("unknown case kind `{other}`")),
     }
     *tally.cases.entry(kind.to_owned()).or_default() += 1;
@@ -348,7 +353,7 @@ fn the_corpus_passes() {
         "{} vector failures:\n{report}",
         tally.failures.len()
     );
-    for kind in ["decide", "filter", "purge", "tc_decode"] {
+    for kind in ["decide", "filter", "purge", "respond", "tc_decode"] {
         assert!(
             tally.cases.contains_key(kind),
             "the corpus holds no `{kind}` case"
