@@ -374,4 +374,46 @@ mod tests {
         assert!(none.purged.is_empty());
         assert!(!none.is_unchanged(), "the undeclared `x` is dropped");
     }
+
+    proptest::proptest! {
+        /// `respond` is the filter of the response's headers then the purge of the request's,
+        /// both with the consent that judges; a value that is not a consent judges as no
+        /// consent, and an unchanged handler as the request's consent.
+        #[test]
+        fn respond_is_filter_then_purge_with_the_judging_consent(
+            held in proptest::collection::vec("(cc|ad|x|_y)=[a-z0-9]{0,3}", 0..5),
+            sent in proptest::collection::vec("(cc|ad|x|_y)?=?[a-z0-9]{0,3}(; Max-Age=0)?", 0..5),
+            granted in proptest::bool::ANY,
+            gpc in proptest::bool::ANY,
+            handled in 0..3u8,
+            purge in proptest::bool::ANY,
+        ) {
+            let policy = example();
+            let cookie = held.join("; ");
+            let mut request = Request::new().with_sec_gpc(if gpc { "1" } else { "0" });
+            if !held.is_empty() {
+                request.add_cookie(&cookie);
+            }
+            let replacement = Consent::new(1, 5)
+                .with("marketing", if granted { Choice::Granted } else { Choice::Denied })
+                .unwrap();
+            let (how, judge) = match handled {
+                0 => (Handled::Unchanged, policy.request_consent(&request)),
+                1 => (Handled::Replaced(&replacement), replacement.clone().with_gpc(gpc)),
+                _ => (Handled::NotAConsent, Consent::default().with_gpc(gpc)),
+            };
+            let purge = if purge { Purge::On } else { Purge::Off };
+            let response = policy.respond(&request, how, sent.iter().map(String::as_str), purge, 10);
+            let filtered = policy.filter_set_cookies(sent.iter().map(String::as_str), &judge, 10);
+            let mut want: Vec<String> = filtered.kept.iter().map(|k| k.to_string()).collect();
+            if purge == Purge::On {
+                want.extend(policy.purge(&cookie, &judge, 10).into_iter().flat_map(|p| p.headers));
+            }
+            let got: Vec<String> = response.set_cookies().map(str::to_owned).collect();
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!(response.dropped().count(), filtered.dropped.len());
+            proptest::prop_assert_eq!(response.consent.gpc(), gpc);
+            proptest::prop_assert_eq!(response.consent.choices().count(), judge.choices().count());
+        }
+    }
 }
