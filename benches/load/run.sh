@@ -16,6 +16,10 @@
 #   PIN=1 PAIRS=10 bash benches/load/run.sh   # the same, the servers on core 0 and wrk on core 1
 #   TOGETHER=5 bash benches/load/run.sh   # both servers side by side, driven at the same time
 #   LOAD_LOCALS=1 SERVERS=express TOGETHER=5 bash benches/load/run.sh   # the middleware with { locals: true }
+#   SERVERS="django express-page" PAIRS=10 bash benches/load/run.sh   # the realistic pages: a
+#       Django view (gunicorn, one worker, four threads) and an Express view (ejs) rendering a 20 KB
+#       product listing from a template (benches/load/page/), the Django one through the
+#       binding's Django middleware
 #
 # uvicorn runs with each of its HTTP implementations (UVICORN_HTTP="h11 httptools" by default):
 # h11, the pure-Python one a plain `pip install uvicorn` gives, and httptools, the C parser of
@@ -54,6 +58,12 @@ port=18400
 command -v wrk > /dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 if [[ " ${SERVERS:-asgi express} " == *" asgi "* ]] && ! "$python" -c 'import httptools' 2> /dev/null; then
     "$python" -m pip install --quiet --disable-pip-version-check 'httptools==0.9.0'
+fi
+if [[ " ${SERVERS:-asgi express} " == *" django "* ]] && ! "$python" -c 'import gunicorn' 2> /dev/null; then
+    "$python" -m pip install --quiet --disable-pip-version-check 'gunicorn==27.0.1'
+fi
+if [[ " ${SERVERS:-asgi express} " == *" express-page "* ]] && [[ ! -d "$root/benches/node_modules/ejs" ]]; then
+    (cd "$root/benches" && npm ci --no-audit --no-fund)
 fi
 
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
@@ -241,6 +251,13 @@ each() {
     fi
     if [[ " $servers " == *" express "* ]]; then
         "$how" Express env NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
+    fi
+    # The realistic page (about 20 KB rendered from a template per request).
+    if [[ " $servers " == *" django "* ]]; then
+        "$how" "Django page (gunicorn)" sh -c 'exec "$0" -m gunicorn --workers 1 --worker-class gthread --threads 4 --bind "127.0.0.1:$LOAD_PORT" --log-level warning app_django:application' "$python"
+    fi
+    if [[ " $servers " == *" express-page "* ]]; then
+        "$how" "Express page (ejs)" env LOAD_PAGE=1 NODE_PATH="$root/bindings/node/node_modules" node app_express.cjs
     fi
 }
 
