@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-/** The id of the rule of the charter that decided (SPEC §3). */
+/** The id of the rule of the charter that decided (spec §3). */
 export type RuleId = 'undeclared' | 'necessary' | 'third_party' | 'anonymous_statistics' | 'consent'
 /** The visitor's state for one purpose. */
 export type ConsentStateId = 'granted' | 'denied' | 'unset' | 'expired' | 'stale' | 'gpc_denied'

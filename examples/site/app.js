@@ -63,7 +63,7 @@ const REVISION = /^(\s*revision\s*=\s*)(\d+)(\s*(#.*)?)$/
 /**
  * The TOML text of a policy whose purpose `purpose` changed: the site revision goes from N to
  * N + 1, `purpose` gets revision N + 1, and every other `[purposes.*]` table without a revision
- * keeps N, so that consents given for N stay valid for them (SPEC §5: staleness per purpose).
+ * keeps N, so that consents given for N stay valid for them (spec §5: staleness per purpose).
  * Checked afterwards: a consent granted for everything at N must be asked about `purpose` only.
  */
 function bumpPurposeRevision(text, purpose, file = 'the policy') {

@@ -1,4 +1,4 @@
-"""An independent executable model of the cookie-charter SPEC, sections 3 to 5.
+"""An independent executable model of the cookie-charter spec (`docs/spec.md`), sections 3 to 5.
 
 It is written from the specification alone, in plain Python (standard library only), so that it
 can disagree with the engine when one of them is wrong. It knows only what decisions need: the
@@ -271,7 +271,7 @@ class Policy:
         return Consent(rev=self.revision, at=tc["last_updated"] // 10, choices=choices)
 
     def purposes_to_ask(self, consent: "Consent", now: int) -> list[str]:
-        """Sorted: the SPEC gives the set, not an order."""
+        """Sorted: the spec gives the set, not an order."""
         needing = {
             c.purpose for c in self.cookies if self.rule_of(c) in ("third_party", "consent")
         }

@@ -1,9 +1,9 @@
 """Writes the shared vector corpus, tests/vectors/, from the readable tables below.
 
 The expected results of `decide` cases are computed by the independent model
-(charter_model.py); some rows also state what the SPEC says in words (`expect`), and the
+(charter_model.py); some rows also state what the spec says in words (`expect`), and the
 generator stops if the model disagrees with them. The expected errors of load-error vectors are
-written by hand, from the SPEC and the error conventions, never computed.
+written by hand, from the spec and the error conventions, never computed.
 
     python3 tests/model/generate_vectors.py          # (re)write the corpus
     python3 tests/model/generate_vectors.py --check  # fail if the committed corpus differs
@@ -104,7 +104,7 @@ class File:
         tc_error: str | None = None,
         mode: bool = False,
     ) -> None:
-        """Adds a case; `expect` maps names to (rule, allowed, state) as the SPEC says them.
+        """Adds a case; `expect` maps names to (rule, allowed, state) as the spec says them.
 
         `gpc`: the request carries Sec-GPC: 1. `tc_string`: the consent is this TC string
         (decoded by the model's own decoder), or must be refused with `tc_error`. `mode`: add

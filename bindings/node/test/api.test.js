@@ -1,5 +1,5 @@
 'use strict'
-// The API of SPEC §8 in camelCase: loading, consents, decisions, filtering, purging, rendering,
+// The API of spec §8 in camelCase: loading, consents, decisions, filtering, purging, rendering,
 // and its errors (codes of the core, TypeError for wrong types, panics caught).
 
 const test = require('node:test')

@@ -1,5 +1,5 @@
 'use strict'
-// SPEC §3's invariants, property-tested through the binding with fast-check: random policies,
+// spec §3's invariants, property-tested through the binding with fast-check: random policies,
 // consents and names, every invariant checked on the decisions the package returns.
 
 const test = require('node:test')

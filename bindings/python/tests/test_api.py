@@ -1,4 +1,4 @@
-"""The Python API of SPEC §8: types, values, errors."""
+"""The Python API of spec §8: types, values, errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Differential test: the binding (the Rust core) against the independent Python model of SPEC
+"""Differential test: the binding (the Rust core) against the independent Python model of spec
 §3–5 in tests/model/charter_model.py, on random policies, consents and names."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Property tests of SPEC §3's invariants, through the binding, on random policies."""
+"""Property tests of spec §3's invariants, through the binding, on random policies."""
 
 from __future__ import annotations
 

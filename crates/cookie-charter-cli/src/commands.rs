@@ -1,4 +1,4 @@
-//! The subcommands of SPEC §9 and what each prints.
+//! The subcommands of spec §9 and what each prints.
 
 mod headers;
 mod signals;
@@ -54,7 +54,7 @@ enum Command {
         /// The Cookie request header value, such as `a=1; _ga=GA1.2`.
         cookie_header: String,
     },
-    /// Print the charter page (SPEC §7).
+    /// Print the charter page (spec §7).
     Render(RenderArgs),
     /// Print the purposes a consent banner must ask about, one per line (none: no banner).
     Ask {

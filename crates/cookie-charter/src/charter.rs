@@ -1,4 +1,4 @@
-//! The charter page (SPEC §7): the policy rendered as the seed's "Charte cookies" document.
+//! The charter page (spec §7): the policy rendered as the seed's "Charte cookies" document.
 //!
 //! The page is first built as a small list of blocks (headings, paragraphs, notes, tables), then
 //! written out as Markdown or HTML. Every text that comes from the policy or the caller is escaped

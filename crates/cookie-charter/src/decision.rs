@@ -1,4 +1,4 @@
-//! Decisions: whether a cookie is allowed, and which rule of the charter said so (SPEC §3).
+//! Decisions: whether a cookie is allowed, and which rule of the charter said so (spec §3).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Filtering `Set-Cookie` response headers against a visitor's consent (SPEC §6).
+//! Filtering `Set-Cookie` response headers against a visitor's consent (spec §6).
 //!
 //! Kept headers come back unchanged and borrowed, in order; dropped ones come back with the
 //! decision that dropped them. With `site.clamp_lifetimes`, a kept header that would live longer

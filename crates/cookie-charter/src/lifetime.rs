@@ -6,9 +6,9 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Seconds in a day.
 pub const DAY: u64 = 86_400;
-/// A month counts 30 days (SPEC §3).
+/// A month counts 30 days (spec §3).
 pub const MONTH: u64 = 30 * DAY;
-/// A year counts 365 days (SPEC §3).
+/// A year counts 365 days (spec §3).
 pub const YEAR: u64 = 365 * DAY;
 
 /// How long a cookie lives.

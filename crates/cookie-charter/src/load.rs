@@ -999,7 +999,7 @@ fn exemption_failure(cookie: &CookieDecl, profile: Profile) -> Option<String> {
     None
 }
 
-/// The rule that decides a declared cookie (SPEC §3, rules 2 to 5).
+/// The rule that decides a declared cookie (spec §3, rules 2 to 5).
 fn rule_for(cookie: &CookieDecl, profile: Profile) -> Rule {
     if cookie.purpose.as_str() == NECESSARY {
         Rule::Necessary

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-/// The syntax of a policy file; both hold the same structure (SPEC §4).
+/// The syntax of a policy file; both hold the same structure (spec §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolicyFormat {
     /// TOML, the format of the spec's examples.

@@ -1,5 +1,5 @@
 //! Purging: the `Set-Cookie` headers that delete the cookies a visitor holds but no longer
-//! allows (SPEC §6).
+//! allows (spec §6).
 //!
 //! A browser keys a cookie by name, domain (host-only or `Domain=`) and path, and a deletion
 //! only removes the cookie with the same key. The request does not say which key the visitor's

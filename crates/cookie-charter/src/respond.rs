@@ -1,4 +1,4 @@
-//! The response path: what every middleware does with one request and its response (SPEC §6).
+//! The response path: what every middleware does with one request and its response (spec §6).
 //!
 //! A middleware reads the visitor's consent when the request arrives
 //! ([`Policy::request_consent`]), lets the application handle it, then asks the core for the

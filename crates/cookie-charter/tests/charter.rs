@@ -1,4 +1,4 @@
-//! The charter page (SPEC §7): the golden test against the origin document, both formats, both
+//! The charter page (spec §7): the golden test against the origin document, both formats, both
 //! languages, the visible fallbacks, and escaping of hostile texts.
 //!
 //! `seed/` holds a copy of the origin charter ("Charte cookies") and its README; its table rows

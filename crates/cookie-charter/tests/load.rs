@@ -1,4 +1,4 @@
-//! Loading policies: every error of SPEC §4 with its field and location, warnings, limits, and
+//! Loading policies: every error of spec §4 with its field and location, warnings, limits, and
 //! TOML/JSON parity.
 
 // Test helpers stop loudly on a broken fixture, as tests do.

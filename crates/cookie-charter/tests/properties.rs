@@ -1,4 +1,4 @@
-//! Property tests of the invariants of SPEC §3, the consent cookie codec of §5 and the name
+//! Property tests of the invariants of spec §3, the consent cookie codec of §5 and the name
 //! matching of §4, on random policies written as TOML and JSON text.
 #![allow(
     clippy::unwrap_used,
@@ -313,7 +313,7 @@ fn load(spec: &PolicySpec) -> Policy {
     Policy::from_toml(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
-/// The rule SPEC §3 gives a declared cookie, from its declaration alone.
+/// The rule spec §3 gives a declared cookie, from its declaration alone.
 fn expected_rule(policy: &Policy, name: &str) -> Rule {
     let Some(decl) = policy.declaration(name) else {
         return Rule::Undeclared;
@@ -341,7 +341,7 @@ proptest! {
     #![proptest_config(config())]
 
     /// Necessary ⇒ allowed; undeclared ⇒ denied; third party, not necessary, not granted ⇒
-    /// denied; the rule is the first of SPEC §3 that applies; purpose and state are null only
+    /// denied; the rule is the first of spec §3 that applies; purpose and state are null only
     /// for `undeclared`, and `necessary` always reports `granted`.
     #[test]
     fn decisions_follow_the_rules(spec in policy_spec(), c in consent_spec()) {
@@ -542,7 +542,7 @@ proptest! {
 }
 
 /// A purpose id: `[a-z][a-z0-9_-]{0,31}`.
-/// Valid purpose ids: the grammar of SPEC §2 less the consent cookie's own keys.
+/// Valid purpose ids: the grammar of spec §2 less the consent cookie's own keys.
 fn purpose_id() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9_-]{0,31}".prop_filter("reserved by the consent cookie", |id| {
         !cookie_charter::RESERVED_IDS.contains(&id.as_str())
@@ -572,7 +572,7 @@ proptest! {
         let text = c.to_cookie();
         prop_assert!(text.bytes().all(is_cookie_octet), "{}", text);
         let parsed = Consent::from_cookie(&text);
-        prop_assert_eq!(parsed, c, "SPEC §5: parse(format(c)) == c for `{}`", text);
+        prop_assert_eq!(parsed, c, "spec §5: parse(format(c)) == c for `{}`", text);
     }
 
     /// Reading any string never panics, and an unusable value gives no choice at all.
@@ -640,7 +640,7 @@ fn naive_match<'a>(declared: &'a [String], name: &str) -> Option<&'a str> {
     best.map(String::as_str)
 }
 
-/// Whether two declared patterns of equal length both match `name` (SPEC §4: a load error).
+/// Whether two declared patterns of equal length both match `name` (spec §4: a load error).
 fn ambiguous_at(declared: &[String], name: &str) -> bool {
     let matching: Vec<&String> = declared
         .iter()

@@ -166,7 +166,7 @@ fn run_decide(policy: &Policy, case: &Value, at: &At<'_>, tally: &mut Tally) -> 
             .into_iter()
             .map(|p| p.as_str())
             .collect();
-        // The SPEC gives a set: compare without order.
+        // The spec gives a set: compare without order.
         want.sort_unstable();
         got.sort_unstable();
         if want != got {

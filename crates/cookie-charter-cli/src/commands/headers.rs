@@ -1,4 +1,4 @@
-//! `filter` and `purge`: the header commands of SPEC §9.
+//! `filter` and `purge`: the header commands of spec §9.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
