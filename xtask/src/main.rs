@@ -58,6 +58,7 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
 }
 
 fn ci() -> Result<(), String> {
+    check_spec_citations()?;
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     run(
         "cargo",
@@ -135,4 +136,107 @@ fn demo() -> Result<(), String> {
         cli(&args)?;
     }
     Ok(())
+}
+
+/// Every "spec §N" citation in the repository's files names a section of `docs/spec.md`, and
+/// none still cites the product spec outside the repository ("SPEC §N").
+fn check_spec_citations() -> Result<(), String> {
+    println!("\n==> spec citations");
+    let spec = std::fs::read_to_string(root().join("docs/spec.md"))
+        .map_err(|e| format!("cannot read docs/spec.md: {e}"))?;
+    let sections = spec_sections(&spec);
+    let listed = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot list the repository's files: {e}"))?;
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for path in listed.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        let path = String::from_utf8_lossy(path);
+        // The spec itself, and this file, which speaks of citations.
+        if path == "docs/spec.md" || path == "xtask/src/main.rs" {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(root().join(path.as_ref())) else {
+            continue; // binary, or removed from the work tree
+        };
+        for (line, number) in citations(&text) {
+            count += 1;
+            match number {
+                Ok(n) if sections.contains(&n) => {}
+                Ok(n) => problems.push(format!(
+                    "{path}:{line}: spec §{n} is no section of docs/spec.md"
+                )),
+                Err(what) => problems.push(format!("{path}:{line}: {what}")),
+            }
+        }
+    }
+    if problems.is_empty() {
+        println!("<== spec citations: {count} resolve to docs/spec.md");
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// The numbers of the `## N.` headings of the spec.
+fn spec_sections(spec: &str) -> Vec<u32> {
+    spec.lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .filter_map(|l| l.split_once('.').and_then(|(n, _)| n.parse().ok()))
+        .collect()
+}
+
+/// The citations of a text, with their line numbers: the section number of "spec §N", or what
+/// is wrong with the citation.
+fn citations(text: &str) -> Vec<(usize, Result<u32, &'static str>)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        for (at, _) in line.match_indices("§") {
+            let before = line.get(..at).unwrap_or_default();
+            let digits: String = line
+                .get(at + "§".len()..)
+                .unwrap_or_default()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if before.ends_with("SPEC ") {
+                out.push((i + 1, Err("cites the product SPEC, not the project's spec")));
+            } else if before.ends_with("spec ") {
+                out.push((i + 1, digits.parse().map_err(|_| "spec § without a number")));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn citations_are_found_with_their_sections() {
+        let text = "a (spec §3) and spec §12, x\nSPEC §4 §5\nno citation";
+        assert_eq!(
+            citations(text),
+            vec![
+                (1, Ok(3)),
+                (1, Ok(12)),
+                (2, Err("cites the product SPEC, not the project's spec"))
+            ]
+        );
+        assert_eq!(
+            citations("the spec § is"),
+            vec![(1, Err("spec § without a number"))]
+        );
+    }
+
+    #[test]
+    fn sections_are_the_numbered_level_two_headings() {
+        assert_eq!(
+            spec_sections("# T\n## 1. A\n### x\n## 12. B\n## Notes"),
+            vec![1, 12]
+        );
+    }
 }
