@@ -360,6 +360,38 @@ typedef uint32_t cookie_charter_gtag_command;
 #endif // __cplusplus
 
 /**
+ * What the request's handler did with the consent it was given (the `handled` argument of
+ * `cookie_charter_respond`).
+ */
+enum cookie_charter_handled
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Left it: the request's consent judges the response.
+   */
+  COOKIE_CHARTER_HANDLED_UNCHANGED = 1,
+  /**
+   * Replaced it with a consent (a banner's endpoint recording a choice): that consent judges
+   * the response and the purge, with the request's Global Privacy Control signal.
+   */
+  COOKIE_CHARTER_HANDLED_REPLACED = 2,
+  /**
+   * Stored a value that is not a consent: the response is judged with no consent (every
+   * purpose `unset`, the problem `malformed`), so that a mistake fails closed.
+   */
+  COOKIE_CHARTER_HANDLED_NOT_A_CONSENT = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cookie_charter_handled cookie_charter_handled;
+#else
+typedef uint32_t cookie_charter_handled;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A visitor's consent: the policy revision and time it was given, a choice per purpose, and the
  * problem of the cookie it was read from. Created by `cookie_charter_consent_new` or
  * `cookie_charter_consent_from_cookie`, released by `cookie_charter_consent_free`. Calls that
@@ -398,6 +430,14 @@ typedef struct cookie_charter_policy cookie_charter_policy;
  * `cookie_charter_purged_free`. It copies what it needs from the input.
  */
 typedef struct cookie_charter_purged cookie_charter_purged;
+
+/**
+ * The answer to one response (`cookie_charter_respond`): the consent that judged it, the
+ * `Set-Cookie` values to send, and the dropped ones with their decisions. Owned by the caller:
+ * release it with `cookie_charter_response_free`. It copies what it needs: the request and the
+ * response's headers may be freed once the call returns. Immutable: threads may share it.
+ */
+typedef struct cookie_charter_response cookie_charter_response;
 
 /**
  * A list of strings this library allocated, such as the purposes a banner must ask about.
@@ -499,8 +539,9 @@ typedef struct cookie_charter_kept {
 } cookie_charter_kept;
 
 /**
- * A `Set-Cookie` header the filter dropped. Borrowed from the `cookie_charter_filtered` it came
- * from (and `decision.purpose` from the policy): valid until `cookie_charter_filtered_free`.
+ * A `Set-Cookie` header that was dropped. Borrowed from the `cookie_charter_filtered` or
+ * `cookie_charter_response` it came from (and `decision.purpose` from the policy): valid until
+ * that result is freed.
  */
 typedef struct cookie_charter_dropped {
   /**
@@ -550,6 +591,79 @@ typedef struct cookie_charter_purged_entry {
    */
   size_t header_count;
 } cookie_charter_purged_entry;
+
+/**
+ * One purpose of a policy, as `cookie_charter_policy_purpose` writes it. Plain data whose
+ * strings are borrowed from the policy (not NUL-terminated): valid while the policy lives;
+ * nothing to free.
+ */
+typedef struct cookie_charter_purpose {
+  /**
+   * The purpose id, such as `statistics` (the key of the consent cookie).
+   */
+  struct cookie_charter_str id;
+  /**
+   * The label in the language asked for, else in the first of the site's `languages` that
+   * has it, else in the first language given.
+   */
+  struct cookie_charter_str label;
+  /**
+   * The language `label` is really in: differs from the one asked for when it fell back.
+   */
+  struct cookie_charter_str label_lang;
+  /**
+   * The description, picked like `label`; `data` is NULL (and `len` 0) when the purpose has
+   * none.
+   */
+  struct cookie_charter_str description;
+  /**
+   * The language `description` is really in; `data` is NULL when there is no description.
+   */
+  struct cookie_charter_str description_lang;
+  /**
+   * The purpose's revision: a consent given for an older revision is `stale` for it.
+   */
+  uint64_t revision;
+  /**
+   * Whether a banner asks about it: at least one of its cookies needs consent (false for
+   * `necessary` and for a purpose whose cookies are all exempt).
+   */
+  bool needs_consent;
+  /**
+   * How many cookie declarations it has (see `cookie_charter_policy_purpose_cookie`).
+   */
+  size_t cookie_count;
+} cookie_charter_purpose;
+
+/**
+ * What a server saw of a request: its `Cookie` header fields and its `Sec-GPC` header values,
+ * as arrays of `cookie_charter_str` (without the header names). Plain data the caller owns; the
+ * calls read it and keep nothing from it.
+ *
+ * The `Cookie` fields are joined with `"; "` in order (HTTP/2 and HTTP/3 may send one field per
+ * cookie); no field means the request sent no `Cookie` header. Bytes that are not UTF-8 are read
+ * as U+FFFD, and a cookie name holding one is never purged. Any `Sec-GPC` value that is exactly
+ * `1` (spaces and tabs around it aside, or one comma-separated element so) asks for Global
+ * Privacy Control. An array may be NULL when its count is 0.
+ */
+typedef struct cookie_charter_request {
+  /**
+   * The `Cookie` header fields, in order.
+   */
+  const struct cookie_charter_str *cookie;
+  /**
+   * How many `Cookie` fields `cookie` holds.
+   */
+  size_t cookie_count;
+  /**
+   * The `Sec-GPC` header values.
+   */
+  const struct cookie_charter_str *sec_gpc;
+  /**
+   * How many values `sec_gpc` holds.
+   */
+  size_t sec_gpc_count;
+} cookie_charter_request;
 
 /**
  * The state of every Google Consent Mode v2 signal for one visitor, written by
@@ -1030,6 +1144,52 @@ cookie_charter_status cookie_charter_policy_warning(const struct cookie_charter_
 void cookie_charter_policy_free(struct cookie_charter_policy *policy);
 
 /**
+ * The number of purposes of `policy`, `necessary` included, in the policy's order; 0 if
+ * `policy` is NULL.
+ *
+ * # Safety
+ *
+ * `policy` is NULL or a live policy from this library.
+ */
+size_t cookie_charter_policy_purpose_count(const struct cookie_charter_policy *policy);
+
+/**
+ * Writes purpose number `index` of `policy` to `*purpose_out`, its label and description in the
+ * language that is the `lang_len` bytes at `lang` (such as `"fr"`; `""` for the site's first
+ * language), falling back as `cookie_charter_purpose.label` says. Its strings are borrowed from
+ * `policy`.
+ *
+ * Fails with `OUT_OF_RANGE` when `index` is not below `cookie_charter_policy_purpose_count`,
+ * `INVALID_UTF8`, or `NULL_POINTER` (`lang` too: pass `""` with a length of 0), leaving
+ * `*purpose_out` untouched.
+ *
+ * # Safety
+ *
+ * `policy` is NULL or a live policy from this library; `lang` is NULL or points to `lang_len`
+ * readable bytes; `purpose_out` is NULL or writable.
+ */
+cookie_charter_status cookie_charter_policy_purpose(const struct cookie_charter_policy *policy,
+                                                    size_t index,
+                                                    const char *lang,
+                                                    size_t lang_len,
+                                                    struct cookie_charter_purpose *purpose_out);
+
+/**
+ * Writes the name of cookie declaration number `cookie` of purpose number `index` to
+ * `*name_out`: an exact cookie name or a pattern with one `*` (such as `_ga_*`), in the policy's
+ * order, borrowed from `policy`. `OUT_OF_RANGE` when `index` is not below
+ * `cookie_charter_policy_purpose_count` or `cookie` not below the purpose's `cookie_count`.
+ *
+ * # Safety
+ *
+ * `policy` is NULL or a live policy from this library; `name_out` is NULL or writable.
+ */
+cookie_charter_status cookie_charter_policy_purpose_cookie(const struct cookie_charter_policy *policy,
+                                                           size_t index,
+                                                           size_t cookie,
+                                                           struct cookie_charter_str *name_out);
+
+/**
  * Renders the charter page of `policy` in the language whose tag is the `lang_len` bytes at
  * `lang` (such as `"fr"`), in `format` (a `cookie_charter_format` value).
  *
@@ -1048,6 +1208,144 @@ cookie_charter_status cookie_charter_render(const struct cookie_charter_policy *
                                             size_t lang_len,
                                             uint32_t format,
                                             struct cookie_charter_string *page_out);
+
+/**
+ * Writes to `*consent_out` the visitor's consent for `request`: read from its `Cookie` fields
+ * (the policy's consent cookie; none, or copies that disagree, give a consent with a problem and
+ * every purpose `unset`), with its Global Privacy Control signal. This is the consent a server
+ * hands to the request's handler. The consent is owned by the caller (release it with
+ * `cookie_charter_consent_free`).
+ *
+ * Never fails on content; fails with `NULL_POINTER` (also for a NULL array with a non-zero count,
+ * or an element whose `data` is NULL) and leaves `*consent_out` untouched.
+ *
+ * # Safety
+ *
+ * `policy` is NULL or a live policy; `request` is NULL or points to a `cookie_charter_request`
+ * whose arrays hold their counts of readable `cookie_charter_str`, each pointing to `len`
+ * readable bytes; `consent_out` is NULL or points to a writable pointer.
+ */
+cookie_charter_status cookie_charter_request_consent(const struct cookie_charter_policy *policy,
+                                                     const struct cookie_charter_request *request,
+                                                     struct cookie_charter_consent **consent_out);
+
+/**
+ * Answers a response the way every middleware does (SPEC §6): filters its `set_cookie_count`
+ * `Set-Cookie` values (`set_cookies[0]` to `set_cookies[set_cookie_count - 1]`, each one cookie,
+ * without the `Set-Cookie:` prefix) with the consent that judges it at `now` (unix seconds),
+ * then, when `purge` is true and the request sent a `Cookie` header, appends the deletions of
+ * the cookies the visitor holds but that consent does not allow.
+ *
+ * The consent that judges: `handled` is a `cookie_charter_handled` value. With
+ * `COOKIE_CHARTER_HANDLED_UNCHANGED` it is the request's (as `cookie_charter_request_consent`
+ * gives it); with `COOKIE_CHARTER_HANDLED_REPLACED` it is `replacement` (the consent the handler
+ * stored) with the request's Global Privacy Control signal; with
+ * `COOKIE_CHARTER_HANDLED_NOT_A_CONSENT` it is no consent at all (fail closed). `replacement` is
+ * required with `REPLACED` (else `NULL_POINTER`) and must be NULL otherwise (else
+ * `INVALID_ARGUMENT`); an unknown `handled` is `INVALID_ARGUMENT`.
+ *
+ * Writes to `*response_out` a new result owned by the caller (release it with
+ * `cookie_charter_response_free`). Never fails on content: a `Set-Cookie` value that is not
+ * UTF-8, has no name, holds a control character or is too large is dropped. Fails with
+ * `NULL_POINTER` (also for a NULL array with a non-zero count, or an element whose `data` is
+ * NULL), or `INVALID_ARGUMENT`, and leaves `*response_out` untouched: the caller should then send
+ * none of the response's `Set-Cookie` values.
+ *
+ * # Safety
+ *
+ * `policy` and `replacement` are NULL or live objects from this library; `request` is NULL or
+ * points to a `cookie_charter_request` as for `cookie_charter_request_consent`; `set_cookies`
+ * points to `set_cookie_count` readable `cookie_charter_str`, each pointing to `len` readable
+ * bytes; `response_out` is NULL or points to a writable pointer.
+ */
+cookie_charter_status cookie_charter_respond(const struct cookie_charter_policy *policy,
+                                             const struct cookie_charter_request *request,
+                                             uint32_t handled,
+                                             const struct cookie_charter_consent *replacement,
+                                             const struct cookie_charter_str *set_cookies,
+                                             size_t set_cookie_count,
+                                             bool purge,
+                                             uint64_t now,
+                                             struct cookie_charter_response **response_out);
+
+/**
+ * The consent that judged the response (see `cookie_charter_respond`), for its problem
+ * (`cookie_charter_consent_problem`), its GPC signal or more decisions. Borrowed from
+ * `response`: valid until `cookie_charter_response_free`; never free it. NULL if `response` is
+ * NULL.
+ *
+ * # Safety
+ *
+ * `response` is NULL or a live response from this library.
+ */
+const struct cookie_charter_consent *cookie_charter_response_consent(const struct cookie_charter_response *response);
+
+/**
+ * Whether the response's `Set-Cookie` values go out exactly as they came: every one kept byte
+ * for byte and nothing to delete (then the caller may leave the response alone). False if
+ * `response` is NULL.
+ *
+ * # Safety
+ *
+ * `response` is NULL or a live response from this library.
+ */
+bool cookie_charter_response_is_unchanged(const struct cookie_charter_response *response);
+
+/**
+ * The number of `Set-Cookie` values to send; 0 if `response` is NULL.
+ *
+ * # Safety
+ *
+ * `response` is NULL or a live response from this library.
+ */
+size_t cookie_charter_response_send_len(const struct cookie_charter_response *response);
+
+/**
+ * Writes `Set-Cookie` value number `index` to send to `*header_out`: the kept values in the
+ * response's order (each as given, or rewritten when the policy clamps its lifetime), then the
+ * deletions. Borrowed from `response`, not NUL-terminated. `OUT_OF_RANGE` when `index` is not
+ * below `cookie_charter_response_send_len`.
+ *
+ * # Safety
+ *
+ * `response` is NULL or a live response from this library; `header_out` is NULL or writable.
+ */
+cookie_charter_status cookie_charter_response_send_get(const struct cookie_charter_response *response,
+                                                       size_t index,
+                                                       struct cookie_charter_str *header_out);
+
+/**
+ * The number of dropped `Set-Cookie` values; 0 if `response` is NULL.
+ *
+ * # Safety
+ *
+ * `response` is NULL or a live response from this library.
+ */
+size_t cookie_charter_response_dropped_len(const struct cookie_charter_response *response);
+
+/**
+ * Writes dropped value number `index` (in the response's order) to `*dropped_out`, with the
+ * decision that dropped it; its `index` is its position in `set_cookies`. Its strings are
+ * borrowed from `response` (the decision's purpose from the policy). `OUT_OF_RANGE` when
+ * `index` is not below `cookie_charter_response_dropped_len`.
+ *
+ * # Safety
+ *
+ * `response` is NULL or a live response from this library; `dropped_out` is NULL or writable.
+ */
+cookie_charter_status cookie_charter_response_dropped_get(const struct cookie_charter_response *response,
+                                                          size_t index,
+                                                          struct cookie_charter_dropped *dropped_out);
+
+/**
+ * Releases a response, and the consent `cookie_charter_response_consent` lent. NULL is allowed
+ * and does nothing.
+ *
+ * # Safety
+ *
+ * `response` is NULL or a response this library returned, freed only once.
+ */
+void cookie_charter_response_free(struct cookie_charter_response *response);
 
 /**
  * Whether one `Sec-GPC` request header value, the `len` bytes at `value`, asks for Global

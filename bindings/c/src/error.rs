@@ -1,10 +1,10 @@
 //! Statuses and error objects: what a failed call tells its C caller.
 
-use std::ffi::{CString, c_char};
+use std::ffi::{CStr, CString, c_char};
 
 use engine::{Error, ErrorKind};
 
-use crate::ffi::{borrow, guard_void};
+use crate::ffi::{guard_void, read_or};
 
 /// The outcome of a fallible call. `COOKIE_CHARTER_STATUS_OK` is 0; the numbers are stable and
 /// never reused. 1–99 mirror the error codes of the core library (the same ids in every
@@ -127,7 +127,7 @@ impl cookie_charter_status {
     }
 
     /// The stable id, NUL-terminated: the core's error code, or the C library's own.
-    pub const fn name(self) -> &'static std::ffi::CStr {
+    pub const fn name(self) -> &'static CStr {
         match self {
             Self::Ok => c"ok",
             Self::Syntax => c"syntax",
@@ -268,14 +268,8 @@ pub extern "C" fn cookie_charter_status_name(status: u32) -> *const c_char {
 pub unsafe extern "C" fn cookie_charter_error_status(
     error: *const cookie_charter_error,
 ) -> cookie_charter_status {
-    let mut status = cookie_charter_status::NullPointer;
-    guard_void(|| {
-        // SAFETY: the caller's promise, passed on; NULL is checked.
-        if let Ok(error) = unsafe { borrow(error) } {
-            status = error.status;
-        }
-    });
-    status
+    // SAFETY: the caller's promise, passed on; NULL is checked.
+    unsafe { read_or(error, cookie_charter_status::NullPointer, |e| e.status) }
 }
 
 /// The whole message, NUL-terminated, such as `"line 3, column 11: cookies[0].purpose: unknown
@@ -289,14 +283,8 @@ pub unsafe extern "C" fn cookie_charter_error_status(
 pub unsafe extern "C" fn cookie_charter_error_message(
     error: *const cookie_charter_error,
 ) -> *const c_char {
-    let mut message = std::ptr::null();
-    guard_void(|| {
-        // SAFETY: the caller's promise, passed on; NULL is checked.
-        if let Ok(error) = unsafe { borrow(error) } {
-            message = error.message.as_ptr();
-        }
-    });
-    message
+    // SAFETY: the caller's promise, passed on; NULL is checked.
+    unsafe { read_or(error, std::ptr::null(), |e| e.message.as_ptr()) }
 }
 
 /// The stable error code, NUL-terminated and static (never free it); the same as
@@ -309,14 +297,8 @@ pub unsafe extern "C" fn cookie_charter_error_message(
 pub unsafe extern "C" fn cookie_charter_error_code(
     error: *const cookie_charter_error,
 ) -> *const c_char {
-    let mut code = std::ptr::null();
-    guard_void(|| {
-        // SAFETY: the caller's promise, passed on; NULL is checked.
-        if let Ok(error) = unsafe { borrow(error) } {
-            code = error.status.name().as_ptr();
-        }
-    });
-    code
+    // SAFETY: the caller's promise, passed on; NULL is checked.
+    unsafe { read_or(error, std::ptr::null(), |e| e.status.name().as_ptr()) }
 }
 
 /// The policy field the error is about (a dotted path such as `"cookies[2].purpose"`),
@@ -329,17 +311,12 @@ pub unsafe extern "C" fn cookie_charter_error_code(
 pub unsafe extern "C" fn cookie_charter_error_field(
     error: *const cookie_charter_error,
 ) -> *const c_char {
-    let mut field = std::ptr::null();
-    guard_void(|| {
-        // SAFETY: the caller's promise, passed on; NULL is checked.
-        if let Ok(error) = unsafe { borrow(error) } {
-            field = error
-                .field
-                .as_ref()
-                .map_or(std::ptr::null(), |f| f.as_ptr());
-        }
-    });
-    field
+    // SAFETY: the caller's promise, passed on; NULL is checked.
+    unsafe {
+        read_or(error, std::ptr::null(), |e| {
+            e.field.as_deref().map_or(std::ptr::null(), CStr::as_ptr)
+        })
+    }
 }
 
 /// The 1-based line of the error in the policy text; 0 when it has no location or `error` is NULL.
@@ -349,14 +326,8 @@ pub unsafe extern "C" fn cookie_charter_error_field(
 /// `error` is NULL or an error this library returned and that was not freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cookie_charter_error_line(error: *const cookie_charter_error) -> usize {
-    let mut line = 0;
-    guard_void(|| {
-        // SAFETY: the caller's promise, passed on; NULL is checked.
-        if let Ok(error) = unsafe { borrow(error) } {
-            line = error.line;
-        }
-    });
-    line
+    // SAFETY: the caller's promise, passed on; NULL is checked.
+    unsafe { read_or(error, 0, |e| e.line) }
 }
 
 /// The 1-based column (in characters) of the error in the policy text; 0 when it has no location
@@ -367,14 +338,8 @@ pub unsafe extern "C" fn cookie_charter_error_line(error: *const cookie_charter_
 /// `error` is NULL or an error this library returned and that was not freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cookie_charter_error_column(error: *const cookie_charter_error) -> usize {
-    let mut column = 0;
-    guard_void(|| {
-        // SAFETY: the caller's promise, passed on; NULL is checked.
-        if let Ok(error) = unsafe { borrow(error) } {
-            column = error.column;
-        }
-    });
-    column
+    // SAFETY: the caller's promise, passed on; NULL is checked.
+    unsafe { read_or(error, 0, |e| e.column) }
 }
 
 /// Releases an error and its strings. NULL is allowed and does nothing.

@@ -5,6 +5,7 @@ use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::{Failure, cookie_charter_error, cookie_charter_status};
+use crate::strings::cookie_charter_str;
 
 /// Runs `body` behind a panic boundary: its status, or `PANIC` if it panicked.
 #[inline]
@@ -70,6 +71,24 @@ pub(crate) unsafe fn borrow_mut<'a, T>(ptr: *mut T) -> Result<&'a mut T, cookie_
     unsafe { ptr.as_mut() }.ok_or(cookie_charter_status::NullPointer)
 }
 
+/// Reads a value of the object behind a `const` pointer for a getter that cannot fail:
+/// `read(object)`, or `absent` when the pointer is NULL or the read panics.
+///
+/// # Safety
+///
+/// As for [`borrow`], for the duration of the call.
+#[inline]
+pub(crate) unsafe fn read_or<T, U>(ptr: *const T, absent: U, read: impl FnOnce(&T) -> U) -> U {
+    let mut value = None;
+    guard_void(|| {
+        // SAFETY: the caller's promise, passed on; NULL is checked.
+        if let Ok(object) = unsafe { borrow(ptr) } {
+            value = Some(read(object));
+        }
+    });
+    value.unwrap_or(absent)
+}
+
 /// Checks that an out-parameter is not NULL.
 #[inline]
 pub(crate) fn out<T>(ptr: *mut T) -> Result<OutParam<T>, cookie_charter_status> {
@@ -116,6 +135,38 @@ pub(crate) unsafe fn bytes<'a>(
     // SAFETY: not NULL, `len` fits an isize, and the caller promises `len` readable bytes that
     // stay unchanged while borrowed.
     Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
+}
+
+/// The byte strings of an array argument of `count` [`cookie_charter_str`]: empty when `count`
+/// is 0 (then `ptr` may be NULL); `NULL_POINTER` for a NULL array with a non-zero `count` or an
+/// element whose `data` is NULL; `INVALID_ARGUMENT` for a `count` no array can have.
+///
+/// # Safety
+///
+/// `ptr` is NULL or points to `count` readable elements, each pointing to `len` readable bytes,
+/// all unchanged for `'a`.
+pub(crate) unsafe fn str_array<'a>(
+    ptr: *const cookie_charter_str,
+    count: usize,
+) -> Result<Vec<&'a [u8]>, cookie_charter_status> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if ptr.is_null() {
+        return Err(cookie_charter_status::NullPointer);
+    }
+    if count > isize::MAX as usize / size_of::<cookie_charter_str>() {
+        return Err(cookie_charter_status::InvalidArgument);
+    }
+    // SAFETY: not NULL, the size fits an isize, and the caller promises `count` readable elements
+    // that stay unchanged for `'a`.
+    let items = unsafe { std::slice::from_raw_parts(ptr, count) };
+    items
+        .iter()
+        // SAFETY: the caller promises each element points to `len` readable bytes; NULL is
+        // checked.
+        .map(|item| unsafe { bytes(item.data, item.len) })
+        .collect()
 }
 
 /// A pointer + length argument as UTF-8 text, or `NULL_POINTER` / `INVALID_UTF8`.

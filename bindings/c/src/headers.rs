@@ -8,7 +8,7 @@ use engine::{Decision, HeaderProblem};
 use crate::consent::cookie_charter_consent;
 use crate::decide::cookie_charter_decision;
 use crate::error::cookie_charter_status;
-use crate::ffi::{borrow, bytes, guard, guard_void, out};
+use crate::ffi::{borrow, bytes, guard, guard_void, out, str_array};
 use crate::policy::cookie_charter_policy;
 use crate::strings::cookie_charter_str;
 
@@ -25,8 +25,9 @@ pub struct cookie_charter_kept {
     pub rewritten: bool,
 }
 
-/// A `Set-Cookie` header the filter dropped. Borrowed from the `cookie_charter_filtered` it came
-/// from (and `decision.purpose` from the policy): valid until `cookie_charter_filtered_free`.
+/// A `Set-Cookie` header that was dropped. Borrowed from the `cookie_charter_filtered` or
+/// `cookie_charter_response` it came from (and `decision.purpose` from the policy): valid until
+/// that result is freed.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct cookie_charter_dropped {
@@ -53,12 +54,62 @@ struct Kept {
     rewritten: bool,
 }
 
-struct Dropped {
+/// A dropped `Set-Cookie` value, copied out of the core's answer (by the filter and by
+/// `cookie_charter_respond`).
+pub(crate) struct Dropped {
     index: usize,
     header: Box<[u8]>,
     cookie: Option<Box<str>>,
     decision: cookie_charter_decision,
     problem: Option<&'static CStr>,
+}
+
+impl Dropped {
+    /// The copy of the core's dropped value number `index` of the input.
+    pub(crate) fn of(index: usize, dropped: &engine::Dropped<'_, '_>) -> Self {
+        Self {
+            index,
+            header: dropped.header.as_bytes().into(),
+            cookie: dropped.cookie.map(Box::from),
+            decision: cookie_charter_decision::of(&dropped.decision),
+            problem: dropped.problem.map(header_problem),
+        }
+    }
+
+    /// Value number `index` of the input, dropped because it is not UTF-8 (fail closed).
+    pub(crate) fn not_utf8(index: usize, header: &[u8]) -> Self {
+        Self {
+            index,
+            header: header.into(),
+            cookie: None,
+            decision: cookie_charter_decision::of(&Decision::UNDECLARED),
+            problem: Some(c"invalid_utf8"),
+        }
+    }
+
+    /// Its position in the input.
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The C view, borrowed from `self`.
+    pub(crate) fn view(&self) -> cookie_charter_dropped {
+        let (cookie, cookie_len) = self
+            .cookie
+            .as_ref()
+            .map_or((std::ptr::null(), 0), |c| (c.as_ptr().cast(), c.len()));
+        cookie_charter_dropped {
+            header: cookie_charter_str {
+                data: self.header.as_ptr().cast(),
+                len: self.header.len(),
+            },
+            index: self.index,
+            cookie,
+            cookie_len,
+            decision: self.decision,
+            problem: self.problem.map_or(std::ptr::null(), CStr::as_ptr),
+        }
+    }
 }
 
 /// The result of `cookie_charter_filter_set_cookies`: the kept headers and the dropped ones, each
@@ -108,25 +159,8 @@ pub unsafe extern "C" fn cookie_charter_filter_set_cookies(
         // SAFETY: the caller's promise, passed on; NULL is checked.
         let consent = unsafe { borrow(consent) }?;
         let filtered_out = out(filtered_out)?;
-        let headers: &[cookie_charter_str] = if count == 0 {
-            &[]
-        } else {
-            if headers.is_null() {
-                return Err(cookie_charter_status::NullPointer);
-            }
-            if count > isize::MAX as usize / size_of::<cookie_charter_str>() {
-                return Err(cookie_charter_status::InvalidArgument);
-            }
-            // SAFETY: not NULL, the size fits an isize, and the caller promises `count` readable
-            // elements that stay unchanged during the call.
-            unsafe { std::slice::from_raw_parts(headers, count) }
-        };
-        let mut inputs: Vec<&[u8]> = Vec::with_capacity(headers.len());
-        for header in headers {
-            // SAFETY: the caller promises each header points to `len` readable bytes; NULL is
-            // checked.
-            inputs.push(unsafe { bytes(header.data, header.len) }?);
-        }
+        // SAFETY: the caller's promise, passed on; NULL is checked.
+        let inputs = unsafe { str_array(headers, count) }?;
         let result = filter(policy, &inputs, consent, now);
         // SAFETY: not NULL, writable (the caller's promise).
         unsafe { filtered_out.write(Box::into_raw(Box::new(result))) };
@@ -149,13 +183,7 @@ fn filter(
     for (index, input) in inputs.iter().enumerate() {
         match std::str::from_utf8(input) {
             Ok(text) => texts.push((index, text)),
-            Err(_) => result.dropped.push(Dropped {
-                index,
-                header: (*input).into(),
-                cookie: None,
-                decision: cookie_charter_decision::of(&Decision::UNDECLARED),
-                problem: Some(c"invalid_utf8"),
-            }),
+            Err(_) => result.dropped.push(Dropped::not_utf8(index, input)),
         }
     }
     let filtered =
@@ -172,13 +200,7 @@ fn filter(
         });
         if is_next_dropped {
             if let Some(d) = dropped.next() {
-                result.dropped.push(Dropped {
-                    index,
-                    header: d.header.as_bytes().into(),
-                    cookie: d.cookie.map(Box::from),
-                    decision: cookie_charter_decision::of(&d.decision),
-                    problem: d.problem.map(header_problem),
-                });
+                result.dropped.push(Dropped::of(index, &d));
             }
         } else if let Some(k) = kept.next() {
             let rewritten = matches!(k, Cow::Owned(_));
@@ -283,21 +305,7 @@ pub unsafe extern "C" fn cookie_charter_filtered_dropped_get(
             .dropped
             .get(index)
             .ok_or(cookie_charter_status::OutOfRange)?;
-        let (cookie, cookie_len) = dropped
-            .cookie
-            .as_ref()
-            .map_or((std::ptr::null(), 0), |c| (c.as_ptr().cast(), c.len()));
-        let value = cookie_charter_dropped {
-            header: cookie_charter_str {
-                data: dropped.header.as_ptr().cast(),
-                len: dropped.header.len(),
-            },
-            index: dropped.index,
-            cookie,
-            cookie_len,
-            decision: dropped.decision,
-            problem: dropped.problem.map_or(std::ptr::null(), CStr::as_ptr),
-        };
+        let value = dropped.view();
         // SAFETY: not NULL, writable (the caller's promise).
         unsafe { dropped_out.write(value) };
         Ok(())

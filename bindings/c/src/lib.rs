@@ -23,7 +23,9 @@ mod error;
 mod ffi;
 mod headers;
 mod policy;
+mod purposes;
 mod render;
+mod respond;
 mod signals;
 mod strings;
 mod tcf;
@@ -36,7 +38,9 @@ pub use headers::{
     cookie_charter_purged_entry,
 };
 pub use policy::cookie_charter_policy;
+pub use purposes::cookie_charter_purpose;
 pub use render::cookie_charter_format;
+pub use respond::{cookie_charter_handled, cookie_charter_request, cookie_charter_response};
 pub use signals::{
     COOKIE_CHARTER_SIGNAL_COUNT, cookie_charter_gtag_command, cookie_charter_signal,
     cookie_charter_signals,

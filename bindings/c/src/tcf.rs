@@ -33,14 +33,8 @@ unsafe fn field<T: Default>(
     tc: *const cookie_charter_tc_string,
     read: impl FnOnce(&TcString<'static>) -> T,
 ) -> T {
-    let mut value = T::default();
-    guard_void(|| {
-        // SAFETY: the caller's promise, passed on; NULL is checked.
-        if let Ok(tc) = unsafe { borrow(tc) } {
-            value = read(&tc.inner);
-        }
-    });
-    value
+    // SAFETY: the caller's promise, passed on; NULL is checked.
+    unsafe { ffi::read_or(tc, T::default(), |tc| read(&tc.inner)) }
 }
 
 /// Decodes the TC string that is the `len` bytes at `text` (the `euconsent-v2` cookie value or

@@ -4,7 +4,8 @@
  * Fails when it finds no file, on an unknown case kind, and on any difference.
  *
  * Kinds: decide (with the signals fields gpc, tc_string, tc_error and consent_mode), filter,
- * purge, tc_decode (TC strings, no policy), and load-error files.
+ * purge, respond (the one response call), tc_decode (TC strings, no policy), and load-error
+ * files.
  */
 #define _XOPEN_SOURCE 700
 
@@ -338,6 +339,120 @@ static void run_purge(const cookie_charter_policy *policy, const json_value *c, 
     cookie_charter_consent_free(consent);
 }
 
+/* The `cookie_charter_str` array of a JSON array of strings (NULL for an empty one, as a caller
+ * with nothing to pass may give); `*count` its length. Free it with free(). */
+static cookie_charter_str *str_array(const json_value *array, size_t *count) {
+    cookie_charter_str *items;
+    size_t i;
+    *count = 0;
+    CHECK(array != NULL && array->type == JSON_ARRAY);
+    if (array == NULL || array->type != JSON_ARRAY || array->count == 0) {
+        return NULL;
+    }
+    items = calloc(array->count, sizeof *items);
+    CHECK(items != NULL);
+    for (i = 0; items != NULL && i < array->count; i++) {
+        CHECK(array->items[i].type == JSON_STRING);
+        items[i].data = array->items[i].text != NULL ? array->items[i].text : "";
+        items[i].len = array->items[i].len;
+    }
+    *count = items != NULL ? array->count : 0;
+    return items;
+}
+
+/* respond/: the one response call, from the request's Cookie fields and Sec-GPC values, what the
+ * handler did with the consent, the response's Set-Cookie values and purge. */
+static void run_respond(const cookie_charter_policy *policy, const json_value *c, uint64_t now) {
+    const json_value *handled = json_get(c, "handled");
+    const json_value *purge = json_get(c, "purge");
+    const json_value *gpc = json_get(c, "gpc");
+    const json_value *send = json_get(c, "send");
+    const json_value *dropped = json_get(c, "dropped");
+    const json_value *replaced = json_get(handled, "replaced");
+    cookie_charter_request request;
+    cookie_charter_str *cookie, *sec_gpc, *set_cookies;
+    size_t set_cookie_count = 0, i;
+    cookie_charter_consent *replacement = NULL;
+    cookie_charter_consent *request_consent = NULL;
+    cookie_charter_response *response = NULL;
+    const cookie_charter_consent *judge;
+    uint32_t how = 0;
+    const char *code = "unwritten";
+    int unchanged;
+
+    cookie = str_array(json_get(c, "cookie"), &request.cookie_count);
+    sec_gpc = str_array(json_get(c, "sec_gpc"), &request.sec_gpc_count);
+    set_cookies = str_array(json_get(c, "set_cookies"), &set_cookie_count);
+    request.cookie = cookie;
+    request.sec_gpc = sec_gpc;
+    CHECK(purge != NULL && purge->type == JSON_BOOL && gpc != NULL && gpc->type == JSON_BOOL);
+    CHECK(send != NULL && send->type == JSON_ARRAY && dropped != NULL && dropped->type == JSON_ARRAY);
+    if (handled != NULL && handled->type == JSON_STRING && strcmp(handled->text, "unchanged") == 0) {
+        how = COOKIE_CHARTER_HANDLED_UNCHANGED;
+    } else if (handled != NULL && handled->type == JSON_STRING && strcmp(handled->text, "not_a_consent") == 0) {
+        how = COOKIE_CHARTER_HANDLED_NOT_A_CONSENT;
+    } else if (replaced != NULL && replaced->type == JSON_STRING && handled->count == 1) {
+        how = COOKIE_CHARTER_HANDLED_REPLACED;
+        CHECK_STATUS(cookie_charter_consent_from_cookie(replaced->text, replaced->len, &replacement), COOKIE_CHARTER_STATUS_OK);
+    } else {
+        CHECK(!"handled is \"unchanged\", \"not_a_consent\" or {\"replaced\": value}");
+    }
+
+    /* The consent a middleware hands to the handler: the judge when the handler leaves it. */
+    CHECK_STATUS(cookie_charter_request_consent(policy, &request, &request_consent), COOKIE_CHARTER_STATUS_OK);
+
+    CHECK_STATUS(cookie_charter_respond(policy, &request, how, replacement, set_cookies, set_cookie_count,
+                                        purge != NULL && purge->type == JSON_BOOL && purge->boolean, now, &response),
+                 COOKIE_CHARTER_STATUS_OK);
+    judge = cookie_charter_response_consent(response);
+    CHECK(judge != NULL);
+    CHECK_STATUS(cookie_charter_consent_problem(judge, now, &code, NULL), COOKIE_CHARTER_STATUS_OK);
+    CHECK(name_matches(code, json_get(c, "consent_problem")));
+    if (!name_matches(code, json_get(c, "consent_problem"))) {
+        fprintf(stderr, "  consent_problem: got %s\n", name_or_null(code));
+    }
+    CHECK(gpc != NULL && cookie_charter_consent_gpc(judge) == (gpc->boolean != 0));
+    if (how == COOKIE_CHARTER_HANDLED_UNCHANGED) {
+        const char *request_code = "unwritten";
+        CHECK_STATUS(cookie_charter_consent_problem(request_consent, now, &request_code, NULL), COOKIE_CHARTER_STATUS_OK);
+        CHECK((request_code == NULL) == (code == NULL) && (code == NULL || strcmp(code, request_code) == 0));
+        CHECK(cookie_charter_consent_gpc(request_consent) == cookie_charter_consent_gpc(judge));
+    }
+
+    CHECK(send != NULL && cookie_charter_response_send_len(response) == send->count);
+    for (i = 0; send != NULL && i < send->count && i < cookie_charter_response_send_len(response); i++) {
+        cookie_charter_str h;
+        CHECK_STATUS(cookie_charter_response_send_get(response, i, &h), COOKIE_CHARTER_STATUS_OK);
+        CHECK(str_matches(h.data, h.len, &send->items[i]));
+        if (!str_matches(h.data, h.len, &send->items[i])) {
+            fprintf(stderr, "  send[%zu]: expected %s, got %.*s\n", i, send->items[i].text, (int)h.len, h.data);
+        }
+    }
+    CHECK(dropped != NULL && cookie_charter_response_dropped_len(response) == dropped->count);
+    for (i = 0; dropped != NULL && i < dropped->count && i < cookie_charter_response_dropped_len(response); i++) {
+        const json_value *e = &dropped->items[i];
+        cookie_charter_dropped d;
+        CHECK_STATUS(cookie_charter_response_dropped_get(response, i, &d), COOKIE_CHARTER_STATUS_OK);
+        CHECK(str_matches(d.header.data, d.header.len, json_get(e, "header")));
+        CHECK(str_matches(d.cookie, d.cookie_len, json_get(e, "cookie")));
+        CHECK(d.index < set_cookie_count && str_matches(set_cookies[d.index].data, set_cookies[d.index].len, json_get(e, "header")));
+        check_decision(&d.decision, e);
+    }
+    /* Unchanged: exactly the given values go out, in order. */
+    unchanged = send != NULL && send->count == set_cookie_count;
+    for (i = 0; unchanged && i < set_cookie_count; i++) {
+        unchanged = str_matches(set_cookies[i].data, set_cookies[i].len, &send->items[i]);
+    }
+    CHECK(cookie_charter_response_is_unchanged(response) == unchanged);
+
+    cookie_charter_response_free(response);
+    cookie_charter_consent_free(request_consent);
+    cookie_charter_consent_free(replacement);
+    free(cookie);
+    free(sec_gpc);
+    free(set_cookies);
+}
+
 /* Whether `expected` is found in `actual`: every key of an expected object (recursively), arrays
  * item by item with the same length, numbers by their text, strings byte for byte. Prints the
  * path of the first difference. */
@@ -611,7 +726,8 @@ static void run_file(const char *path) {
             run_tc_decode(c);
             continue;
         }
-        if (strcmp(k, "decide") != 0 && strcmp(k, "filter") != 0 && strcmp(k, "purge") != 0) {
+        if (strcmp(k, "decide") != 0 && strcmp(k, "filter") != 0 && strcmp(k, "purge") != 0 &&
+            strcmp(k, "respond") != 0) {
             CHECK(!"unknown case kind");
             continue;
         }
@@ -625,6 +741,8 @@ static void run_file(const char *path) {
             run_decide(policy, c, now);
         } else if (strcmp(k, "filter") == 0) {
             run_filter(policy, c, now);
+        } else if (strcmp(k, "respond") == 0) {
+            run_respond(policy, c, now);
         } else {
             run_purge(policy, c, now);
         }
