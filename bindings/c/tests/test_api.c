@@ -1,8 +1,9 @@
 /*
  * The C API's own contract: NULL for every pointer argument, invalid UTF-8, zero lengths,
  * out-parameters untouched on failure, error objects, ownership (every allocation freed, checked
- * by ASan and valgrind), the signals (Global Privacy Control, Google Consent Mode, IAB TCF TC
- * strings), and one policy shared read-only by 8 threads.
+ * by ASan and valgrind), the response call and the request's consent, the purposes, the signals
+ * (Global Privacy Control, Google Consent Mode, IAB TCF TC strings), and one policy shared
+ * read-only by 8 threads.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -997,6 +998,258 @@ static void test_consent_from_tc_string(void) {
 #define THREADS 8
 #define ROUNDS 2000
 
+/* A policy for the purposes: `necessary` built in, `statistics` with an exempt cookie only, texts
+ * missing in a language, a purpose of an older revision, one without cookies. */
+static const char PURPOSES_POLICY[] =
+    "[site]\n"
+    "name = \"Example\"\n"
+    "url = \"https://www.example.com\"\n"
+    "revision = 3\n"
+    "consent_cookie = \"consent\"\n"
+    "languages = [\"fr\", \"en\"]\n"
+    "[purposes.statistics]\n"
+    "label = { fr = \"Statistiques\", en = \"Statistics\" }\n"
+    "revision = 2\n"
+    "[purposes.marketing]\n"
+    "label = { fr = \"Publicité\", en = \"Marketing\" }\n"
+    "description = { en = \"Ads that follow you\" }\n"
+    "[purposes.preferences]\n"
+    "label = { en = \"Preferences\", fr = \"Préférences\" }\n"
+    "[[cookies]]\n"
+    "name = \"consent\"\n"
+    "provider = \"Example\"\n"
+    "service = { fr = \"Bannière\", en = \"Banner\" }\n"
+    "purpose = \"necessary\"\n"
+    "description = { fr = \"Votre choix\", en = \"Your choice\" }\n"
+    "lifetime = \"6 months\"\n"
+    "[[cookies]]\n"
+    "name = \"_pk_id.*\"\n"
+    "provider = \"Matomo\"\n"
+    "service = { fr = \"Mesure\", en = \"Audience\" }\n"
+    "purpose = \"statistics\"\n"
+    "description = { fr = \"Visites\", en = \"Visits\" }\n"
+    "lifetime = \"13 months\"\n"
+    "anonymous = true\n"
+    "[[cookies]]\n"
+    "name = \"ads\"\n"
+    "provider = \"Ads\"\n"
+    "service = { fr = \"Publicité\", en = \"Ads\" }\n"
+    "purpose = \"marketing\"\n"
+    "description = { fr = \"Suivi\", en = \"Tracking\" }\n"
+    "lifetime = \"1 year\"\n"
+    "domain = \".ads.example.net\"\n"
+    "[[cookies]]\n"
+    "name = \"ads_*\"\n"
+    "provider = \"Ads\"\n"
+    "service = { fr = \"Publicité\", en = \"Ads\" }\n"
+    "purpose = \"marketing\"\n"
+    "description = { fr = \"Suivi\", en = \"Tracking\" }\n"
+    "lifetime = \"1 year\"\n";
+
+/* Whether a borrowed string is `text`. */
+static int str_is(cookie_charter_str s, const char *text) {
+    return s.data != NULL && bytes_eq(s.data, s.len, text, strlen(text));
+}
+
+static void test_purposes(void) {
+    cookie_charter_policy *policy = NULL;
+    cookie_charter_purpose p, untouched;
+    cookie_charter_str name;
+    snprintf(check_context, sizeof check_context, "purposes");
+    CHECK_STATUS(cookie_charter_policy_from_toml(S(PURPOSES_POLICY), &policy, NULL), OK);
+    if (policy == NULL) {
+        return;
+    }
+    CHECK(cookie_charter_policy_purpose_count(policy) == 4);
+    CHECK(cookie_charter_policy_purpose_count(NULL) == 0);
+
+    /* `necessary`, built in: its label in the language asked for, no description, no consent. */
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 0, S("en"), &p), OK);
+    CHECK(str_is(p.id, "necessary") && str_is(p.label_lang, "en") && p.label.len > 0);
+    CHECK(p.description.data == NULL && p.description.len == 0 && p.description_lang.data == NULL);
+    CHECK(!p.needs_consent && p.revision == 3 && p.cookie_count == 1);
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(policy, 0, 0, &name), OK);
+    CHECK(str_is(name, "consent"));
+
+    /* `statistics`: an older revision; its only cookie is exempt, so no consent is asked. */
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 1, S("fr"), &p), OK);
+    CHECK(str_is(p.id, "statistics") && str_is(p.label, "Statistiques") && str_is(p.label_lang, "fr"));
+    CHECK(p.revision == 2 && !p.needs_consent && p.cookie_count == 1);
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(policy, 1, 0, &name), OK);
+    CHECK(str_is(name, "_pk_id.*"));
+
+    /* `marketing`: a language the policy lacks falls back to the site's first; the description,
+     * only in English, falls back to it, and says so. */
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 2, S("de"), &p), OK);
+    CHECK(str_is(p.id, "marketing") && str_is(p.label, "Publicité") && str_is(p.label_lang, "fr"));
+    CHECK(str_is(p.description, "Ads that follow you") && str_is(p.description_lang, "en"));
+    CHECK(p.needs_consent && p.revision == 3 && p.cookie_count == 2);
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 2, S("en"), &p), OK);
+    CHECK(str_is(p.label, "Marketing") && str_is(p.label_lang, "en"));
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 2, "", 0, &p), OK);
+    CHECK(str_is(p.label_lang, "fr"));
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(policy, 2, 0, &name), OK);
+    CHECK(str_is(name, "ads"));
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(policy, 2, 1, &name), OK);
+    CHECK(str_is(name, "ads_*"));
+
+    /* `preferences`: no cookie, nothing to ask. */
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 3, S("fr"), &p), OK);
+    CHECK(str_is(p.id, "preferences") && str_is(p.label, "Préférences"));
+    CHECK(!p.needs_consent && p.cookie_count == 0);
+
+    /* Out of range, NULL, invalid UTF-8: the out-parameters are untouched. */
+    memset(&untouched, 0x5a, sizeof untouched);
+    p = untouched;
+    name.data = "x";
+    name.len = 1;
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 4, S("fr"), &p), COOKIE_CHARTER_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, SIZE_MAX, S("fr"), &p), COOKIE_CHARTER_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(cookie_charter_policy_purpose(NULL, 0, S("fr"), &p), NUL_PTR);
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 0, NULL, 0, &p), NUL_PTR);
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 0, S("fr"), NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_policy_purpose(policy, 0, S("f\xff"), &p), BAD_UTF8);
+    CHECK(memcmp(&p, &untouched, sizeof p) == 0);
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(policy, 2, 2, &name), COOKIE_CHARTER_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(policy, 3, 0, &name), COOKIE_CHARTER_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(policy, 4, 0, &name), COOKIE_CHARTER_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(NULL, 0, 0, &name), NUL_PTR);
+    CHECK_STATUS(cookie_charter_policy_purpose_cookie(policy, 0, 0, NULL), NUL_PTR);
+    CHECK(str_is(name, "x"));
+    cookie_charter_policy_free(policy);
+}
+
+/* The Set-Cookie values of `response`, each compared with the NULL-terminated `expected`. */
+static int sends(const cookie_charter_response *response, const char *const *expected) {
+    size_t i, n = cookie_charter_response_send_len(response);
+    for (i = 0; i < n; i++) {
+        cookie_charter_str h;
+        if (expected[i] == NULL || cookie_charter_response_send_get(response, i, &h) != OK || !str_is(h, expected[i])) {
+            return 0;
+        }
+    }
+    return expected[n] == NULL;
+}
+
+static void test_respond(void) {
+    cookie_charter_policy *policy = load();
+    char first[] = "consent=v=1&rev=2&at=1700000000&statistics=1&marketing=0";
+    char second[] = "ads=1; _ga=1";
+    char value[] = "_ga=2; Path=/";
+    cookie_charter_str cookie[2], gpc = {"1", 1}, set_cookies[3], h;
+    cookie_charter_request request;
+    cookie_charter_response *response = NULL, *replaced = NULL, *none = NULL;
+    cookie_charter_consent *request_consent = NULL, *grant = NULL;
+    cookie_charter_purged *purged = NULL;
+    cookie_charter_dropped d;
+    const cookie_charter_consent *judge;
+    const char *code = "unwritten";
+    size_t i, j, n = 0;
+    static const char *const granted[] = {"_ga=2; Path=/", "ads=2; Domain=ads.example.net", NULL};
+    snprintf(check_context, sizeof check_context, "respond");
+    cookie[0].data = first;
+    cookie[0].len = strlen(first);
+    cookie[1].data = second;
+    cookie[1].len = strlen(second);
+    request.cookie = cookie;
+    request.cookie_count = 2;
+    request.sec_gpc = &gpc;
+    request.sec_gpc_count = 1;
+    set_cookies[0].data = value;
+    set_cookies[1].data = "ads=2; Domain=ads.example.net";
+    set_cookies[2].data = "sessionid=1";
+    for (i = 0; i < 3; i++) {
+        set_cookies[i].len = strlen(set_cookies[i].data);
+    }
+
+    /* The request's consent, from both fields, with its GPC signal. */
+    CHECK_STATUS(cookie_charter_request_consent(policy, &request, &request_consent), OK);
+    CHECK_STATUS(cookie_charter_consent_problem(request_consent, NOW, &code, NULL), OK);
+    CHECK(code == NULL && cookie_charter_consent_gpc(request_consent));
+
+    /* Unchanged: `_ga` kept, `ads` (marketing refused) and `sessionid` (undeclared) dropped, then
+     * the deletions of the held `ads`, as cookie_charter_purge gives them. */
+    CHECK_STATUS(cookie_charter_respond(policy, &request, COOKIE_CHARTER_HANDLED_UNCHANGED, NULL, set_cookies, 3, true,
+                                        NOW, &response),
+                 OK);
+    /* The response owns copies: the caller's buffers may change once the call returns. */
+    memset(first, 'x', sizeof first - 1);
+    memset(value, 'x', sizeof value - 1);
+    judge = cookie_charter_response_consent(response);
+    CHECK(judge != NULL && cookie_charter_consent_gpc(judge));
+    CHECK(!cookie_charter_response_is_unchanged(response));
+    CHECK(cookie_charter_response_dropped_len(response) == 2);
+    CHECK_STATUS(cookie_charter_response_dropped_get(response, 0, &d), OK);
+    CHECK(d.index == 1 && bytes_eq(d.cookie, d.cookie_len, "ads", 3) && d.problem == NULL);
+    CHECK(!d.decision.allowed && d.decision.rule == COOKIE_CHARTER_RULE_THIRD_PARTY &&
+          d.decision.consent_state == COOKIE_CHARTER_CONSENT_STATE_DENIED);
+    CHECK(str_is(d.header, "ads=2; Domain=ads.example.net"));
+    CHECK_STATUS(cookie_charter_response_dropped_get(response, 1, &d), OK);
+    CHECK(d.index == 2 && d.decision.rule == COOKIE_CHARTER_RULE_UNDECLARED);
+    CHECK_STATUS(cookie_charter_response_send_get(response, 0, &h), OK);
+    CHECK(str_is(h, "_ga=2; Path=/"));
+    CHECK_STATUS(cookie_charter_purge(policy, S("consent=v=1&rev=2&at=1700000000&statistics=1&marketing=0; ads=1; _ga=1"),
+                                      request_consent, NOW, &purged),
+                 OK);
+    CHECK(cookie_charter_purged_len(purged) == 1);
+    for (i = 0; i < cookie_charter_purged_len(purged); i++) {
+        cookie_charter_purged_entry entry;
+        CHECK_STATUS(cookie_charter_purged_get(purged, i, &entry), OK);
+        for (j = 0; j < entry.header_count; j++) {
+            cookie_charter_str want;
+            n++;
+            CHECK_STATUS(cookie_charter_purged_header(purged, i, j, &want), OK);
+            CHECK_STATUS(cookie_charter_response_send_get(response, n, &h), OK);
+            CHECK(bytes_eq(h.data, h.len, want.data, want.len) && h.len > 4 && memcmp(h.data, "ads=", 4) == 0);
+        }
+    }
+    CHECK(n > 0 && cookie_charter_response_send_len(response) == n + 1);
+    cookie_charter_purged_free(purged);
+
+    /* Getters: out of range, NULL. */
+    CHECK_STATUS(cookie_charter_response_send_get(response, n + 1, &h), COOKIE_CHARTER_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(cookie_charter_response_dropped_get(response, 2, &d), COOKIE_CHARTER_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(cookie_charter_response_send_get(NULL, 0, &h), NUL_PTR);
+    CHECK_STATUS(cookie_charter_response_send_get(response, 0, NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_response_dropped_get(NULL, 0, &d), NUL_PTR);
+    CHECK_STATUS(cookie_charter_response_dropped_get(response, 0, NULL), NUL_PTR);
+    CHECK(cookie_charter_response_send_len(NULL) == 0 && cookie_charter_response_dropped_len(NULL) == 0);
+    CHECK(cookie_charter_response_consent(NULL) == NULL && !cookie_charter_response_is_unchanged(NULL));
+    cookie_charter_response_free(NULL);
+
+    /* Replaced by a consent granting marketing (the banner's endpoint): it judges, with the
+     * request's GPC, which an explicit choice outweighs; the caller's consent is not changed. */
+    CHECK_STATUS(cookie_charter_consent_new(2, NOW - 10, &grant), OK);
+    CHECK_STATUS(cookie_charter_consent_set(grant, S("statistics"), COOKIE_CHARTER_CHOICE_GRANTED, NULL), OK);
+    CHECK_STATUS(cookie_charter_consent_set(grant, S("marketing"), COOKIE_CHARTER_CHOICE_GRANTED, NULL), OK);
+    memcpy(first, "consent=", 8); /* the overwritten field is now a consent cookie that is no consent */
+    memcpy(value, "_ga=2; Path=/", sizeof value);
+    CHECK_STATUS(cookie_charter_respond(policy, &request, COOKIE_CHARTER_HANDLED_REPLACED, grant, set_cookies, 2, true,
+                                        NOW, &replaced),
+                 OK);
+    CHECK(cookie_charter_consent_gpc(cookie_charter_response_consent(replaced)) && !cookie_charter_consent_gpc(grant));
+    CHECK(cookie_charter_response_dropped_len(replaced) == 0);
+    /* Both kept as given, and the held `ads` and `_ga` are now allowed: nothing to rewrite. */
+    CHECK(sends(replaced, granted));
+    CHECK(cookie_charter_response_is_unchanged(replaced));
+
+    /* Not a consent: judged with none (malformed), even `_ga` dropped; purge off. */
+    CHECK_STATUS(cookie_charter_respond(policy, &request, COOKIE_CHARTER_HANDLED_NOT_A_CONSENT, NULL, set_cookies, 1,
+                                        false, NOW, &none),
+                 OK);
+    code = NULL;
+    CHECK_STATUS(cookie_charter_consent_problem(cookie_charter_response_consent(none), NOW, &code, NULL), OK);
+    CHECK(code != NULL && strcmp(code, "malformed") == 0);
+    CHECK(cookie_charter_response_send_len(none) == 0 && cookie_charter_response_dropped_len(none) == 1);
+
+    cookie_charter_response_free(none);
+    cookie_charter_response_free(replaced);
+    cookie_charter_response_free(response);
+    cookie_charter_consent_free(grant);
+    cookie_charter_consent_free(request_consent);
+    cookie_charter_policy_free(policy);
+}
+
 typedef struct {
     const cookie_charter_policy *policy;
     const cookie_charter_consent *consent;
@@ -1086,6 +1339,8 @@ int main(void) {
     test_consent();
     test_decide();
     test_headers();
+    test_respond();
+    test_purposes();
     test_render();
     test_gpc();
     test_consent_mode();

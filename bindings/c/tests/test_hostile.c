@@ -7,6 +7,10 @@
  * The C API takes bytes: a Set-Cookie value that is not UTF-8 is dropped (`invalid_utf8`), a
  * Cookie-header name holding an invalid byte is never purged, and a policy that is not UTF-8 is
  * refused. Those cases (`input_hex`, `utf8: false`) are checked against that rule instead.
+ *
+ * The Cookie headers also go through the one response call (cookie_charter_respond), which is
+ * then fed hostile arguments of its own: NULL pointers and arrays, impossible lengths, bytes that
+ * are not UTF-8 in every input, a 1 MiB Set-Cookie value and 10,000 Cookie and Sec-GPC fields.
  */
 #define _GNU_SOURCE /* memmem */
 
@@ -343,6 +347,241 @@ static void cookie_header_cases(const cookie_charter_policy *policy, uint64_t no
     }
 }
 
+/* A request of one Cookie field (and no Sec-GPC), as the C API takes it. */
+static cookie_charter_request one_field(const cookie_charter_str *field) {
+    cookie_charter_request request = {field, 1, NULL, 0};
+    return request;
+}
+
+/* Every Cookie header of the corpus through the one response call, as a middleware makes it
+ * (the request's consent judges, purge on, no Set-Cookie): the consent is the corpus's, and the
+ * values to send are the deletions cookie_charter_purge gives with that consent, in order. */
+static void respond_header_cases(const cookie_charter_policy *policy, uint64_t now,
+                                 const json_value *cases) {
+    for (size_t k = 0; k < cases->count; k++) {
+        const json_value *c = &cases->items[k];
+        const json_value *problem = json_get(c, "consent_problem");
+        const json_value *usable = json_get(c, "consent_usable");
+        int is_hex;
+        buffer b = input(c, &is_hex);
+        cookie_charter_str field = {b.data, b.len};
+        cookie_charter_request request = one_field(&field);
+        cookie_charter_consent *consent = NULL;
+        cookie_charter_response *response = NULL;
+        cookie_charter_purged *purged = NULL;
+        const char *code = "unwritten";
+        size_t sent = 0;
+        snprintf(check_context, sizeof check_context, "respond cookie_header %s", id_of(c));
+        CHECK_STATUS(cookie_charter_request_consent(policy, &request, &consent), COOKIE_CHARTER_STATUS_OK);
+        CHECK_STATUS(cookie_charter_respond(policy, &request, COOKIE_CHARTER_HANDLED_UNCHANGED, NULL, NULL, 0,
+                                            true, now, &response),
+                     COOKIE_CHARTER_STATUS_OK);
+        CHECK_STATUS(cookie_charter_consent_problem(cookie_charter_response_consent(response), now, &code, NULL),
+                     COOKIE_CHARTER_STATUS_OK);
+        if (usable != NULL) {
+            CHECK((code == NULL) == is_true(usable));
+        }
+        if (!json_is_null(problem)) {
+            CHECK(code != NULL && json_eq(problem, code, strlen(code)));
+        } else if (usable == NULL || is_true(usable)) {
+            CHECK(code == NULL);
+        }
+        CHECK(cookie_charter_response_dropped_len(response) == 0);
+        CHECK_STATUS(cookie_charter_purge(policy, b.data, b.len, consent, now, &purged), COOKIE_CHARTER_STATUS_OK);
+        for (size_t i = 0; i < cookie_charter_purged_len(purged); i++) {
+            cookie_charter_purged_entry entry;
+            CHECK_STATUS(cookie_charter_purged_get(purged, i, &entry), COOKIE_CHARTER_STATUS_OK);
+            for (size_t h = 0; h < entry.header_count; h++, sent++) {
+                cookie_charter_str want, got = {NULL, 0};
+                CHECK_STATUS(cookie_charter_purged_header(purged, i, h, &want), COOKIE_CHARTER_STATUS_OK);
+                CHECK_STATUS(cookie_charter_response_send_get(response, sent, &got), COOKIE_CHARTER_STATUS_OK);
+                CHECK(bytes_eq(got.data, got.len, want.data, want.len));
+            }
+        }
+        CHECK(cookie_charter_response_send_len(response) == sent);
+        CHECK(cookie_charter_response_is_unchanged(response) == (sent == 0));
+        cookie_charter_purged_free(purged);
+        cookie_charter_response_free(response);
+        cookie_charter_consent_free(consent);
+        free(b.data);
+    }
+}
+
+/* The response call and the request's consent on hostile arguments: NULL pointers, NULL arrays
+ * with a non-zero length, lengths no array can have, bytes that are not UTF-8, huge headers. */
+static void respond_argument_cases(const cookie_charter_policy *policy, const cookie_charter_consent *consent,
+                                   uint64_t now) {
+    static const char sentinel_byte = 0;
+    cookie_charter_response *const sentinel = (cookie_charter_response *)(uintptr_t)&sentinel_byte;
+    cookie_charter_consent *const consent_sentinel = (cookie_charter_consent *)(uintptr_t)&sentinel_byte;
+    cookie_charter_str field = {"_ga=1; marketing_id=2", 21};
+    cookie_charter_str gpc = {"1", 1};
+    cookie_charter_str set_cookie = {"_ga=2; Path=/", 13};
+    CHECK(field.len == strlen(field.data) && set_cookie.len == strlen(set_cookie.data));
+    cookie_charter_str null_data = {NULL, 3};
+    cookie_charter_request request = {&field, 1, &gpc, 1};
+    cookie_charter_request bad;
+    cookie_charter_response *response = sentinel;
+    cookie_charter_consent *read = consent_sentinel;
+    const uint32_t unchanged = COOKIE_CHARTER_HANDLED_UNCHANGED;
+    const size_t too_many = SIZE_MAX / 2;
+    snprintf(check_context, sizeof check_context, "respond arguments");
+
+    /* NULL pointers, each alone; the out-parameter stays untouched. */
+    CHECK_STATUS(cookie_charter_respond(NULL, &request, unchanged, NULL, &set_cookie, 1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_NULL_POINTER);
+    CHECK_STATUS(cookie_charter_respond(policy, NULL, unchanged, NULL, &set_cookie, 1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_NULL_POINTER);
+    CHECK_STATUS(cookie_charter_respond(policy, &request, unchanged, NULL, &set_cookie, 1, true, now, NULL),
+                 COOKIE_CHARTER_STATUS_NULL_POINTER);
+    CHECK_STATUS(cookie_charter_respond(policy, &request, COOKIE_CHARTER_HANDLED_REPLACED, NULL, &set_cookie, 1, true,
+                                        now, &response),
+                 COOKIE_CHARTER_STATUS_NULL_POINTER);
+    CHECK_STATUS(cookie_charter_request_consent(NULL, &request, &read), COOKIE_CHARTER_STATUS_NULL_POINTER);
+    CHECK_STATUS(cookie_charter_request_consent(policy, NULL, &read), COOKIE_CHARTER_STATUS_NULL_POINTER);
+    CHECK_STATUS(cookie_charter_request_consent(policy, &request, NULL), COOKIE_CHARTER_STATUS_NULL_POINTER);
+    /* NULL arrays with a non-zero length, and NULL data in an element. */
+    CHECK_STATUS(cookie_charter_respond(policy, &request, unchanged, NULL, NULL, 1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_NULL_POINTER);
+    CHECK_STATUS(cookie_charter_respond(policy, &request, unchanged, NULL, &null_data, 1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_NULL_POINTER);
+    for (int which = 0; which < 4; which++) {
+        bad = request;
+        switch (which) {
+        case 0: bad.cookie = NULL; break;
+        case 1: bad.sec_gpc = NULL; break;
+        case 2: bad.cookie = &null_data; break;
+        default: bad.sec_gpc = &null_data; break;
+        }
+        CHECK_STATUS(cookie_charter_respond(policy, &bad, unchanged, NULL, &set_cookie, 1, true, now, &response),
+                     COOKIE_CHARTER_STATUS_NULL_POINTER);
+        CHECK_STATUS(cookie_charter_request_consent(policy, &bad, &read), COOKIE_CHARTER_STATUS_NULL_POINTER);
+    }
+    /* A length no array can have is refused before anything is read. */
+    CHECK_STATUS(cookie_charter_respond(policy, &request, unchanged, NULL, &set_cookie, too_many, true, now, &response),
+                 COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    bad = request;
+    bad.cookie_count = too_many;
+    CHECK_STATUS(cookie_charter_request_consent(policy, &bad, &read), COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    bad = request;
+    bad.sec_gpc_count = SIZE_MAX;
+    CHECK_STATUS(cookie_charter_respond(policy, &bad, unchanged, NULL, &set_cookie, 1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    /* Unknown `handled`, or a replacement with a `handled` that takes none. */
+    CHECK_STATUS(cookie_charter_respond(policy, &request, 0, NULL, &set_cookie, 1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(cookie_charter_respond(policy, &request, 4, NULL, &set_cookie, 1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(cookie_charter_respond(policy, &request, unchanged, consent, &set_cookie, 1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(cookie_charter_respond(policy, &request, COOKIE_CHARTER_HANDLED_NOT_A_CONSENT, consent, &set_cookie,
+                                        1, true, now, &response),
+                 COOKIE_CHARTER_STATUS_INVALID_ARGUMENT);
+    CHECK(response == sentinel && read == consent_sentinel);
+    /* Empty arrays may be NULL. */
+    bad.cookie = NULL;
+    bad.cookie_count = 0;
+    bad.sec_gpc = NULL;
+    bad.sec_gpc_count = 0;
+    response = NULL;
+    CHECK_STATUS(cookie_charter_respond(policy, &bad, unchanged, NULL, NULL, 0, true, now, &response),
+                 COOKIE_CHARTER_STATUS_OK);
+    CHECK(cookie_charter_response_send_len(response) == 0 && cookie_charter_response_is_unchanged(response));
+    cookie_charter_response_free(response);
+
+    /* Bytes that are not UTF-8, in each input. A Set-Cookie value: dropped (fail closed). */
+    {
+        cookie_charter_str values[3] = {{"_ga=\xff; Path=/", 0}, {"sessionid=1", 0}, {"\xfe=1", 0}};
+        cookie_charter_dropped d;
+        for (size_t i = 0; i < 3; i++) {
+            values[i].len = strlen(values[i].data);
+        }
+        response = NULL;
+        CHECK_STATUS(cookie_charter_respond(policy, &request, unchanged, NULL, values, 3, false, now, &response),
+                     COOKIE_CHARTER_STATUS_OK);
+        CHECK(cookie_charter_response_send_len(response) == 1);
+        CHECK(cookie_charter_response_dropped_len(response) == 2);
+        CHECK_STATUS(cookie_charter_response_dropped_get(response, 0, &d), COOKIE_CHARTER_STATUS_OK);
+        CHECK(d.index == 0 && d.cookie == NULL && d.problem != NULL && strcmp(d.problem, "invalid_utf8") == 0);
+        CHECK(bytes_eq(d.header.data, d.header.len, values[0].data, values[0].len) && !d.decision.allowed);
+        CHECK_STATUS(cookie_charter_response_dropped_get(response, 1, &d), COOKIE_CHARTER_STATUS_OK);
+        CHECK(d.index == 2 && d.problem != NULL && strcmp(d.problem, "invalid_utf8") == 0);
+        CHECK(!cookie_charter_response_is_unchanged(response));
+        cookie_charter_response_free(response);
+    }
+    /* A Cookie field: the consent cookie's value holding a bad byte is no consent; a name holding
+     * one is never purged; Sec-GPC values are bytes: only `1` counts. */
+    {
+        static const char fields[] = "consent=v=1&rev=1&at=1700000000&statistics=1\xff; \xff_ga=1; _ga=1";
+        cookie_charter_str cookie = {fields, sizeof fields - 1};
+        cookie_charter_str gpc_values[2] = {{"1\xff", 2}, {"\xfe", 1}};
+        cookie_charter_request hostile = {&cookie, 1, gpc_values, 2};
+        cookie_charter_str h;
+        const char *code = NULL;
+        read = NULL;
+        CHECK_STATUS(cookie_charter_request_consent(policy, &hostile, &read), COOKIE_CHARTER_STATUS_OK);
+        CHECK_STATUS(cookie_charter_consent_problem(read, now, &code, NULL), COOKIE_CHARTER_STATUS_OK);
+        CHECK(code != NULL && strcmp(code, "malformed") == 0);
+        CHECK(!cookie_charter_consent_gpc(read));
+        cookie_charter_consent_free(read);
+        response = NULL;
+        CHECK_STATUS(cookie_charter_respond(policy, &hostile, unchanged, NULL, NULL, 0, true, now, &response),
+                     COOKIE_CHARTER_STATUS_OK);
+        CHECK(cookie_charter_response_send_len(response) > 0);
+        for (size_t i = 0; i < cookie_charter_response_send_len(response); i++) {
+            CHECK_STATUS(cookie_charter_response_send_get(response, i, &h), COOKIE_CHARTER_STATUS_OK);
+            CHECK(h.len > 4 && memcmp(h.data, "_ga=", 4) == 0);
+        }
+        cookie_charter_response_free(response);
+    }
+    /* Huge: a 1 MiB Set-Cookie value (dropped: too large), 10,000 Cookie fields, 10,000 Sec-GPC
+     * values with one `1` last. */
+    {
+        const size_t n = 10000;
+        buffer big = {NULL, 0, 0};
+        cookie_charter_str *many = calloc(n, sizeof *many);
+        cookie_charter_str *gpcs = calloc(n, sizeof *gpcs);
+        cookie_charter_str value;
+        cookie_charter_dropped d;
+        if (many == NULL || gpcs == NULL) {
+            exit(2);
+        }
+        append(&big, "_ga=", 4);
+        for (size_t i = 0; i < 1024 * 1024; i++) {
+            append(&big, "x", 1);
+        }
+        value.data = big.data;
+        value.len = big.len;
+        for (size_t i = 0; i < n; i++) {
+            many[i].data = "sessionid=1";
+            many[i].len = 11;
+            gpcs[i].data = i + 1 == n ? "1" : "0";
+            gpcs[i].len = 1;
+        }
+        many[n - 1].data = "marketing_id=1";
+        many[n - 1].len = 14;
+        cookie_charter_request large = {many, n, gpcs, n};
+        response = NULL;
+        CHECK_STATUS(cookie_charter_respond(policy, &large, unchanged, NULL, &value, 1, true, now, &response),
+                     COOKIE_CHARTER_STATUS_OK);
+        CHECK(cookie_charter_consent_gpc(cookie_charter_response_consent(response)));
+        CHECK(cookie_charter_response_dropped_len(response) == 1);
+        CHECK_STATUS(cookie_charter_response_dropped_get(response, 0, &d), COOKIE_CHARTER_STATUS_OK);
+        CHECK(d.header.len == big.len && d.problem != NULL && strcmp(d.problem, "too_large") == 0);
+        /* Only the undeclared `marketing_id` is deleted, once whatever the number of fields. */
+        for (size_t i = 0; i < cookie_charter_response_send_len(response); i++) {
+            cookie_charter_str h;
+            CHECK_STATUS(cookie_charter_response_send_get(response, i, &h), COOKIE_CHARTER_STATUS_OK);
+            CHECK(h.len > 13 && memcmp(h.data, "marketing_id=", 13) == 0);
+        }
+        CHECK(cookie_charter_response_send_len(response) > 0 && cookie_charter_response_send_len(response) < 10);
+        cookie_charter_response_free(response);
+        free(many);
+        free(gpcs);
+        free(big.data);
+    }
+}
+
 static void consent_cases(const cookie_charter_policy *policy, uint64_t now,
                           const json_value *cases) {
     for (size_t k = 0; k < cases->count; k++) {
@@ -473,6 +712,8 @@ int main(int argc, char **argv) {
     batch_cases(policy, consent, now, json_get(data, "set_cookie_batches"));
     cookie_header_cases(policy, now, json_get(data, "cookie_header"));
     consent_cases(policy, now, json_get(data, "consent_cookie"));
+    respond_header_cases(policy, now, json_get(data, "cookie_header"));
+    respond_argument_cases(policy, consent, now);
     policy_cases(argv[1], json_get(data, "policies"));
 
     cookie_charter_consent_free(consent);
