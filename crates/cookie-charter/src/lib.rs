@@ -45,6 +45,7 @@
 //! # Ok::<(), cookie_charter::Error>(())
 //! ```
 
+pub mod audit;
 mod charter;
 mod consent;
 mod consent_mode;
