@@ -39,7 +39,7 @@ step "build: Rust comparison and C library (release)"
 cargo build --release -p cookie-charter-compare -p cookie-charter-c
 compare="$target_dir/release/cookie-charter-compare"
 gcc -std=c11 -O2 -Wall -Wextra -Werror -I"$root/bindings/c/include" -o "$out/bench_decide" \
-    "$here/c/bench_decide.c" "$target_dir/release/libcookie_charter.a" \
+    "$root/bindings/c/benches/bench_decide.c" "$target_dir/release/libcookie_charter.a" \
     -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
 step "build: Python package into benches/.venv"
@@ -70,7 +70,7 @@ fi
 
 step "timing (one language at a time)"
 "$compare" run "$out"
-"$out/bench_decide" "$out"
+"$out/bench_decide" "$out" json
 "$py" "$here/python/bench.py" "$out"
 node "$here/node/bench.mjs" "$out"
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The C overhead benchmark: cookie_charter_decide called from C (bench/bench_decide.c, linked
+# The C overhead benchmark: cookie_charter_decide called from C (benches/bench_decide.c, linked
 # with the static library, gcc -O2) against Policy::decide called from Rust (benches/decide.rs),
-# on the same workload: bench/policy.toml (62 declarations, 13 patterns), bench/names.txt (74
-# names: exact hits, pattern hits, misses), one consent, 2,000 passes per round, 15 rounds.
+# on the same workload, read by both from benches/: policy.toml (62 declarations, 13 patterns),
+# names.txt (74 names: exact hits, pattern hits, misses), consent.txt (one consent and the time);
+# 2,000 passes per round, 15 rounds. (benches/compare.sh runs the same C program on the
+# comparison's workload.)
 #
 # The two programs run alternately RUNS times (default 5), so that both see the same machine
 # load. Each run prints the median and the fastest of its rounds; on a shared machine the fastest
@@ -33,7 +35,7 @@ rust_bench="$(cargo bench -p cookie-charter-c --bench decide --no-run --message-
     | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)"
 [[ -x "$rust_bench" ]] || { echo "cannot find the Rust benchmark executable" >&2; exit 1; }
 gcc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -I"$here/include" -o "$work/bench_decide" \
-    "$here/bench/bench_decide.c" "$target_dir/release/libcookie_charter.a" \
+    "$here/benches/bench_decide.c" "$target_dir/release/libcookie_charter.a" \
     -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -42,7 +44,7 @@ c_runs=()
 rust_runs=()
 rust_call_runs=()
 for ((i = 1; i <= runs; i++)); do
-    c_line="$("$work/bench_decide" "$here/bench")"
+    c_line="$("$work/bench_decide" "$here/benches")"
     rust_out="$("$rust_bench")"
     rust_line="$(grep '^rust decide:' <<<"$rust_out")"
     rust_call_line="$(grep '^rust decide, not inlined:' <<<"$rust_out")"

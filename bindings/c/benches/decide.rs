@@ -1,5 +1,6 @@
-//! The Rust side of the C overhead benchmark: `Policy::decide` on the workload of
-//! `bench/bench_decide.c` (same policy, names, consent, time and loop), timed the same way.
+//! The Rust side of the C overhead benchmark: `Policy::decide` on the workload `bench_decide.c`
+//! reads from this folder (`policy.toml`, `names.txt`, `consent.txt`) with the same loop, timed
+//! the same way.
 //!
 //! Prints `rust decide: <median> ns/call (min <fastest round>)`, the figure the C call is held
 //! to, then the same through a call that is not inlined; `bench.sh` runs it next to the C program.
@@ -9,18 +10,19 @@ use std::time::Instant;
 
 use engine::{Consent, Decision, Policy};
 
-/// The consent of the workload (also in `bench_decide.c`).
-const CONSENT: &str = "v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1";
-/// The time of the workload (also in `bench_decide.c`).
-const NOW: u64 = 1_700_000_100;
 /// Passes over the names per timed round (also in `bench_decide.c`).
 const PASSES: usize = 2_000;
 /// Timed rounds; the median is reported (also in `bench_decide.c`).
 const ROUNDS: usize = 15;
 
 #[inline(never)]
-fn decide_not_inlined<'p>(policy: &'p Policy, name: &str, consent: &Consent) -> Decision<'p> {
-    policy.decide(name, consent, NOW)
+fn decide_not_inlined<'p>(
+    policy: &'p Policy,
+    name: &str,
+    consent: &Consent,
+    now: u64,
+) -> Decision<'p> {
+    policy.decide(name, consent, now)
 }
 
 /// The median and the smallest of the per-round figures.
@@ -35,14 +37,21 @@ fn median_and_min(mut per_call: Vec<f64>) -> (f64, f64) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
     let policy = Policy::from_toml(&std::fs::read_to_string(dir.join("policy.toml"))?)?;
     let names = std::fs::read_to_string(dir.join("names.txt"))?;
     let names: Vec<&str> = names.lines().filter(|l| !l.is_empty()).collect();
     if names.is_empty() {
-        return Err("bench/names.txt has no names".into());
+        return Err("benches/names.txt has no names".into());
     }
-    let consent = Consent::from_cookie(CONSENT);
+    // The consent cookie value, then the time, one a line (as `bench_decide.c` reads them).
+    let consent_txt = std::fs::read_to_string(dir.join("consent.txt"))?;
+    let mut lines = consent_txt.lines();
+    let (Some(value), Some(now)) = (lines.next(), lines.next()) else {
+        return Err("benches/consent.txt: the consent value, then now, one a line".into());
+    };
+    let consent = Consent::from_cookie(value);
+    let now: u64 = now.trim().parse()?;
     let calls = (PASSES * names.len()) as f64;
 
     // As a Rust caller gets it: `decide` inlined into the loop.
@@ -52,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = Instant::now();
         for _ in 0..PASSES {
             for name in &names {
-                let decision = policy.decide(black_box(name), black_box(&consent), NOW);
+                let decision = policy.decide(black_box(name), black_box(&consent), now);
                 checksum +=
                     u64::from(decision.allowed) + decision.purpose.map_or(0, |p| p.len() as u64);
             }
@@ -72,7 +81,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = Instant::now();
         for _ in 0..PASSES {
             for name in &names {
-                let decision = decide_not_inlined(&policy, black_box(name), black_box(&consent));
+                let decision =
+                    decide_not_inlined(&policy, black_box(name), black_box(&consent), now);
                 checksum +=
                     u64::from(decision.allowed) + decision.purpose.map_or(0, |p| p.len() as u64);
             }
