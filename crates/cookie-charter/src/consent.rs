@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::lifetime::DAY;
 use crate::limits::MAX_CONSENT_BYTES;
 use crate::purpose::PurposeId;
+use crate::sources::SourceRef;
 use crate::split;
 
 /// The only consent cookie format version.
@@ -153,6 +154,11 @@ impl fmt::Display for Problem {
 ///
 /// It also carries the request's Global Privacy Control signal ([`gpc`](Self::gpc)), which is
 /// not part of the cookie: set it for each request with [`with_gpc`](Self::with_gpc).
+///
+/// Read through a policy's consent sources (see
+/// [`Policy::consent_from_cookie_header`](crate::Policy::consent_from_cookie_header)), it also
+/// says which source decided ([`source`](Self::source)) and whether the source recorded when the
+/// choice was made ([`is_dated`](Self::is_dated)).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Consent {
     revision: u64,
@@ -161,6 +167,10 @@ pub struct Consent {
     choices: Vec<(PurposeId, Choice)>,
     problem: Option<Problem>,
     gpc: bool,
+    /// The consent source of the policy that gave this consent, if one did.
+    source: Option<SourceRef>,
+    /// The source recorded no date: `at` is 0 and the consent never expires.
+    undated: bool,
 }
 
 impl Default for Consent {
@@ -179,6 +189,8 @@ impl Consent {
             choices: Vec::new(),
             problem: None,
             gpc: false,
+            source: None,
+            undated: false,
         }
     }
 
@@ -190,7 +202,42 @@ impl Consent {
             choices: Vec::new(),
             problem: Some(problem),
             gpc: false,
+            source: None,
+            undated: false,
         }
+    }
+
+    /// A consent for policy `revision` whose source recorded no date: `at` is 0, it never
+    /// expires (profile `cnil`) and is never from the future ([`is_dated`](Self::is_dated) is
+    /// false).
+    pub fn undated(revision: u64) -> Self {
+        Self {
+            undated: true,
+            ..Self::new(revision, 0)
+        }
+    }
+
+    /// Whether the consent records when it was given. A consent read from a banner that records
+    /// no date (such as tarteaucitron or Klaro) is not: it counts as current, whatever its age.
+    #[inline]
+    pub fn is_dated(&self) -> bool {
+        !self.undated
+    }
+
+    /// The consent source of the policy that gave this consent: its index in
+    /// [`Policy::consent_sources`](crate::Policy::consent_sources) and its format. `None` when
+    /// the policy declares no source (the engine's own cookie is then read alone), when no
+    /// source was present in the request, and for a consent built or read directly.
+    #[inline]
+    pub fn source(&self) -> Option<SourceRef> {
+        self.source
+    }
+
+    /// The same consent, said to come from `source`.
+    #[must_use]
+    pub fn with_source(mut self, source: Option<SourceRef>) -> Self {
+        self.source = source;
+        self
     }
 
     /// The same consent with `purpose` set to `choice`; fails on an invalid purpose id.
@@ -295,7 +342,7 @@ impl Consent {
     }
 
     fn is_from_future(&self, now: u64) -> bool {
-        self.at > now.saturating_add(DAY)
+        !self.undated && self.at > now.saturating_add(DAY)
     }
 
     /// Reads a consent cookie value; never fails (see [`Problem`]).
@@ -417,6 +464,8 @@ fn parse(value: &str) -> Result<Consent, Problem> {
         choices,
         problem: None,
         gpc: false,
+        source: None,
+        undated: false,
     })
 }
 

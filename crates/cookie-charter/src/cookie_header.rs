@@ -1,6 +1,6 @@
 //! The `Cookie` request header: the cookies the visitor's browser holds for this request.
 
-use crate::consent::{Consent, Problem};
+use crate::consent::Consent;
 use crate::policy::Policy;
 use crate::set_cookie::trim_wsp;
 use crate::split::{self, Split};
@@ -49,21 +49,26 @@ impl<'a> Iterator for CookiePairs<'a> {
 }
 
 impl Policy {
-    /// The visitor's consent, read from a `Cookie` request header: the value of the cookie named
-    /// by `site.consent_cookie` (see [`Consent::from_cookie`]).
+    /// The visitor's consent, read from a `Cookie` request header through the policy's consent
+    /// sources (`site.consent_sources`, SPEC §11): the first source whose cookie the request
+    /// holds decides, and the consent says which ([`Consent::source`]); none present gives no
+    /// consent (`absent`). A policy that declares no source reads the cookie named by
+    /// `site.consent_cookie` (see [`Consent::from_cookie`]).
     ///
-    /// A browser may send several cookies of that name (set for other paths or parent domains,
+    /// A browser may send several cookies of one name (set for other paths or parent domains,
     /// possibly by a sibling subdomain). Copies with the same value count once; copies that
-    /// disagree fail closed: no consent, with a `malformed` problem saying so.
+    /// disagree fail closed: no consent, with a `malformed` problem saying so. A source's value
+    /// that cannot be decoded gives no consent either, with its problem.
     pub fn consent_from_cookie_header(&self, header: &str) -> Consent {
+        if !self.consent_sources.is_empty() {
+            return crate::sources::read(self, header);
+        }
         let name = self.site.consent_cookie.as_str();
         let mut found: Option<&str> = None;
         for pair in parse_cookie_header(header).filter(|p| p.name == name) {
             match found {
                 Some(value) if value != pair.value => {
-                    return Consent::unusable(Problem::Malformed(
-                        "the request holds consent cookies that disagree",
-                    ));
+                    return Consent::unusable(crate::sources::DISAGREE);
                 }
                 _ => found = Some(pair.value),
             }
@@ -75,6 +80,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::Problem;
 
     fn pairs(header: &str) -> Vec<(&str, &str)> {
         parse_cookie_header(header)

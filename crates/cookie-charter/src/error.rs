@@ -52,6 +52,14 @@ pub enum ErrorKind {
     /// An IAB TCF TC string could not be decoded (the message starts with the
     /// [`TcError`](crate::TcError) code).
     InvalidTcString,
+    /// A consent source names a banner whose consent a server cannot read (it keeps it in the
+    /// browser's storage, or encrypted): Usercentrics, Termly, Osano.
+    UnreadableConsentSource,
+    /// A consent source maps no key to a purpose that needs consent: that purpose could never
+    /// be granted while the source decides.
+    UnmappedPurpose,
+    /// A consent source maps the same key of the banner to two purposes.
+    DuplicateConsentKey,
 }
 
 impl ErrorKind {
@@ -79,11 +87,14 @@ impl ErrorKind {
             Self::InvalidArgument => "invalid_argument",
             Self::Panic => "panic",
             Self::InvalidTcString => "invalid_tc_string",
+            Self::UnreadableConsentSource => "unreadable_consent_source",
+            Self::UnmappedPurpose => "unmapped_purpose",
+            Self::DuplicateConsentKey => "duplicate_consent_key",
         }
     }
 
     /// Every kind, in a stable order (for documentation and bindings).
-    pub const ALL: [ErrorKind; 21] = [
+    pub const ALL: [ErrorKind; 24] = [
         Self::Syntax,
         Self::TooLarge,
         Self::TooMany,
@@ -105,6 +116,9 @@ impl ErrorKind {
         Self::InvalidArgument,
         Self::Panic,
         Self::InvalidTcString,
+        Self::UnreadableConsentSource,
+        Self::UnmappedPurpose,
+        Self::DuplicateConsentKey,
     ];
 }
 

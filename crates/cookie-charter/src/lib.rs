@@ -67,6 +67,7 @@ mod purge;
 mod purpose;
 mod respond;
 mod set_cookie;
+mod sources;
 mod split;
 pub mod tcf;
 mod tcf_consent;
@@ -97,5 +98,6 @@ pub use set_cookie::{
     Attribute, Attributes, HeaderProblem, MAX_ATTRIBUTE_VALUE_BYTES, MAX_NAME_VALUE_BYTES,
     SetCookie,
 };
+pub use sources::{ConsentSource, SourceFormat, SourceRef};
 pub use tcf::{TcError, TcErrorKind, TcString};
 pub use text::{Localized, Text};

@@ -21,7 +21,9 @@ pub const MAX_NAME_BYTES: usize = 256;
 /// Longest text (label, description...) in a policy, in bytes.
 pub const MAX_TEXT_BYTES: usize = 8 * 1024;
 
-/// Largest consent cookie value accepted, in bytes; larger values give no consent.
+/// Largest consent cookie value accepted, in bytes; larger values give no consent. It applies to
+/// the cookies of every consent source too (browsers store no cookie whose name and value are
+/// over 4096 bytes, so no banner writes a larger one).
 pub const MAX_CONSENT_BYTES: usize = 4096;
 
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis).
@@ -30,3 +32,14 @@ pub const MAX_BROWSER_LIFETIME_SECS: u64 = 400 * 86_400;
 /// Longest IAB TCF TC string accepted, in bytes; longer strings are the `too_large` error
 /// without being decoded.
 pub const MAX_TC_STRING_BYTES: usize = 65_536;
+
+/// Most consent sources a policy declares (`site.consent_sources`).
+pub const MAX_CONSENT_SOURCES: usize = 16;
+
+/// Most keys a consent source maps to purposes, all purposes together.
+pub const MAX_SOURCE_KEYS: usize = 256;
+
+/// Deepest nesting of arrays and objects in the JSON value of a consent source's cookie; deeper
+/// values give no consent (`malformed`). No banner writes more than 4 levels (vanilla-cookieconsent
+/// keeps site data of its own in `data`).
+pub const MAX_SOURCE_JSON_DEPTH: usize = 16;

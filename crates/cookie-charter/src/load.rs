@@ -19,6 +19,8 @@ use crate::policy::{
 use crate::purpose::{MAX_TCF_PURPOSE, NECESSARY, Purpose, PurposeId, STATISTICS};
 use crate::text::Text;
 
+mod sources;
+
 /// Loads TOML text.
 pub(crate) fn from_toml(text: &str) -> Result<Policy> {
     let source = Source::new(text)?;
@@ -249,7 +251,7 @@ impl<'a> Loader<'a> {
     fn policy(mut self, root: &Node<'a>) -> Result<Policy> {
         let mut top = self.table(root, "")?;
         let site_node = self.required(&mut top, "site", &root.span)?;
-        let site = self.site(site_node)?;
+        let (site, sources_node) = self.site(site_node)?;
         let purposes_node = top.get("purposes");
         let cookies_node = top.get("cookies");
         self.finish(top)?;
@@ -280,6 +282,19 @@ impl<'a> Loader<'a> {
             });
         }
         self.consent_cookie_warnings(&site, &cookies, &matcher, root);
+        let consent_sources = match sources_node {
+            Some(node) => self.consent_sources(
+                node,
+                &sources::Context {
+                    site: &site,
+                    purposes: &purposes,
+                    needs_consent: &needs_consent,
+                    cookies: &cookies,
+                    matcher: &matcher,
+                },
+            )?,
+            None => Vec::new(),
+        };
         let deletion_domains = crate::purge::deletion_domains(&site.host)
             .into_iter()
             .map(str::to_owned)
@@ -293,11 +308,14 @@ impl<'a> Loader<'a> {
             compiled,
             matcher,
             warnings: self.warnings,
+            consent_sources,
         })
     }
 
-    fn site(&mut self, node: &Node<'a>) -> Result<Site> {
+    /// The `[site]` table, and its `consent_sources` (loaded once the purposes and cookies are).
+    fn site<'n>(&mut self, node: &'n Node<'a>) -> Result<(Site, Option<&'n Node<'a>>)> {
         let mut t = self.table(node, "site")?;
+        let sources = t.get("consent_sources");
         let languages = match t.get("languages") {
             None => vec!["en".to_owned()],
             Some(n) => self.languages(n)?,
@@ -363,7 +381,7 @@ impl<'a> Loader<'a> {
             Some(n) => self.boolean(n, "site.clamp_lifetimes")?,
         };
         self.finish(t)?;
-        Ok(Site {
+        let site = Site {
             name,
             url,
             host,
@@ -373,7 +391,8 @@ impl<'a> Loader<'a> {
             languages,
             consent_max_age,
             clamp_lifetimes,
-        })
+        };
+        Ok((site, sources))
     }
 
     fn languages(&self, node: &Node<'a>) -> Result<Vec<String>> {

@@ -11,6 +11,7 @@ use crate::matcher::Matcher;
 use crate::party::Party;
 use crate::policy_format::PolicyFormat;
 use crate::purpose::{Purpose, PurposeId};
+use crate::sources::ConsentSource;
 use crate::text::Text;
 
 /// The longest lifetime of an exempt statistics cookie under the `cnil` profile: 13 months.
@@ -153,6 +154,8 @@ pub struct Policy {
     /// The `Domain` values a deletion of `purge` is sent for (see `purge::deletion_domains`),
     /// found once: the Public Suffix List is not looked up on every request.
     pub(crate) deletion_domains: Vec<String>,
+    /// `site.consent_sources`, in order; empty: the engine's own cookie alone.
+    pub(crate) consent_sources: Vec<ConsentSource>,
 }
 
 impl Policy {
@@ -216,6 +219,13 @@ impl Policy {
     /// The `[site]` table.
     pub fn site(&self) -> &Site {
         &self.site
+    }
+
+    /// Where the visitor's consent is read (`site.consent_sources`), in the order they are
+    /// tried; empty when the policy declares none: the engine's own cookie
+    /// (`site.consent_cookie`) is then the only source.
+    pub fn consent_sources(&self) -> &[ConsentSource] {
+        &self.consent_sources
     }
 
     /// The purposes, `necessary` first, then in the file's order.
@@ -331,6 +341,7 @@ impl Policy {
             return ConsentState::Unset;
         }
         if self.site.profile == Profile::Cnil
+            && consent.is_dated()
             && now.saturating_sub(consent.at()) > self.site.consent_max_age
         {
             return ConsentState::Expired;
