@@ -60,6 +60,9 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
 fn ci() -> Result<(), String> {
     check_spec_citations()?;
     run("cargo", &["fmt", "--all", "--", "--check"])?;
+    // The nginx module's build scripts (run by clippy below) build nginx and its bindings: they
+    // need Debian's libclang and nginx's build dependencies, installed here when missing.
+    run("bash", &["bindings/nginx/deps.sh"])?;
     run(
         "cargo",
         &[
@@ -86,7 +89,7 @@ fn ci() -> Result<(), String> {
             "cookie-charter-node",
         ],
     )?;
-    for binding in ["c", "python", "node"] {
+    for binding in ["c", "python", "node", "nginx"] {
         run("bash", &[&format!("bindings/{binding}/test.sh")])?;
     }
     // The demo site in a real browser (needs the Node package built above).
