@@ -510,7 +510,8 @@ typedef struct cookie_charter_decision {
  */
 typedef struct cookie_charter_str {
   /**
-   * The first byte; never NULL in what this library returns.
+   * The first byte; never NULL in what this library returns, unless a field says it may be
+   * (an absent `cookie_charter_purpose.description`).
    */
   const char *data;
   /**

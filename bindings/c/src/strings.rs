@@ -12,7 +12,8 @@ use crate::ffi::{borrow, guard, guard_void, out};
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct cookie_charter_str {
-    /// The first byte; never NULL in what this library returns.
+    /// The first byte; never NULL in what this library returns, unless a field says it may be
+    /// (an absent `cookie_charter_purpose.description`).
     pub data: *const c_char,
     /// The length in bytes.
     pub len: usize,
