@@ -129,6 +129,19 @@ enum cookie_charter_status
    */
   COOKIE_CHARTER_STATUS_INVALID_TC_STRING = 21,
   /**
+   * `unreadable_consent_source`: a consent source names a banner whose consent a server cannot
+   * read (kept in the browser's storage, or encrypted).
+   */
+  COOKIE_CHARTER_STATUS_UNREADABLE_CONSENT_SOURCE = 22,
+  /**
+   * `unmapped_purpose`: a consent source maps no key to a purpose that needs consent.
+   */
+  COOKIE_CHARTER_STATUS_UNMAPPED_PURPOSE = 23,
+  /**
+   * `duplicate_consent_key`: a consent source maps the same key of the banner to two purposes.
+   */
+  COOKIE_CHARTER_STATUS_DUPLICATE_CONSENT_KEY = 24,
+  /**
    * `null_pointer`: a pointer argument was NULL.
    */
   COOKIE_CHARTER_STATUS_NULL_POINTER = 100,
@@ -681,7 +694,7 @@ typedef struct cookie_charter_signals {
 /**
  * Every status, in the order of their numbers.
  */
-#define cookie_charter_status_ALL { cookie_charter_status_Ok, cookie_charter_status_Syntax, cookie_charter_status_TooLarge, cookie_charter_status_TooMany, cookie_charter_status_TooDeep, cookie_charter_status_UnknownField, cookie_charter_status_MissingField, cookie_charter_status_InvalidType, cookie_charter_status_InvalidValue, cookie_charter_status_UnknownPurpose, cookie_charter_status_DuplicateCookie, cookie_charter_status_InvalidName, cookie_charter_status_AmbiguousPatterns, cookie_charter_status_AnonymousNotStatistics, cookie_charter_status_InvalidLifetime, cookie_charter_status_MissingLabel, cookie_charter_status_InvalidPurposeId, cookie_charter_status_InvalidDomain, cookie_charter_status_InvalidConsent, cookie_charter_status_InvalidArgument, cookie_charter_status_Panic, cookie_charter_status_InvalidTcString, cookie_charter_status_NullPointer, cookie_charter_status_InvalidUtf8, cookie_charter_status_OutOfRange, cookie_charter_status_UnknownError, }
+#define cookie_charter_status_ALL { cookie_charter_status_Ok, cookie_charter_status_Syntax, cookie_charter_status_TooLarge, cookie_charter_status_TooMany, cookie_charter_status_TooDeep, cookie_charter_status_UnknownField, cookie_charter_status_MissingField, cookie_charter_status_InvalidType, cookie_charter_status_InvalidValue, cookie_charter_status_UnknownPurpose, cookie_charter_status_DuplicateCookie, cookie_charter_status_InvalidName, cookie_charter_status_AmbiguousPatterns, cookie_charter_status_AnonymousNotStatistics, cookie_charter_status_InvalidLifetime, cookie_charter_status_MissingLabel, cookie_charter_status_InvalidPurposeId, cookie_charter_status_InvalidDomain, cookie_charter_status_InvalidConsent, cookie_charter_status_InvalidArgument, cookie_charter_status_Panic, cookie_charter_status_InvalidTcString, cookie_charter_status_UnreadableConsentSource, cookie_charter_status_UnmappedPurpose, cookie_charter_status_DuplicateConsentKey, cookie_charter_status_NullPointer, cookie_charter_status_InvalidUtf8, cookie_charter_status_OutOfRange, cookie_charter_status_UnknownError, }
 
 #ifdef __cplusplus
 extern "C" {

@@ -57,6 +57,13 @@ pub enum cookie_charter_status {
     /// `invalid_tc_string`: an IAB TCF TC string could not be decoded (the message starts with
     /// the reason, such as `truncated`).
     InvalidTcString = 21,
+    /// `unreadable_consent_source`: a consent source names a banner whose consent a server cannot
+    /// read (kept in the browser's storage, or encrypted).
+    UnreadableConsentSource = 22,
+    /// `unmapped_purpose`: a consent source maps no key to a purpose that needs consent.
+    UnmappedPurpose = 23,
+    /// `duplicate_consent_key`: a consent source maps the same key of the banner to two purposes.
+    DuplicateConsentKey = 24,
     /// `null_pointer`: a pointer argument was NULL.
     NullPointer = 100,
     /// `invalid_utf8`: a string argument is not valid UTF-8.
@@ -69,7 +76,7 @@ pub enum cookie_charter_status {
 
 impl cookie_charter_status {
     /// Every status, in the order of their numbers.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 29] = [
         Self::Ok,
         Self::Syntax,
         Self::TooLarge,
@@ -92,6 +99,9 @@ impl cookie_charter_status {
         Self::InvalidArgument,
         Self::Panic,
         Self::InvalidTcString,
+        Self::UnreadableConsentSource,
+        Self::UnmappedPurpose,
+        Self::DuplicateConsentKey,
         Self::NullPointer,
         Self::InvalidUtf8,
         Self::OutOfRange,
@@ -122,6 +132,9 @@ impl cookie_charter_status {
             ErrorKind::InvalidArgument => Self::InvalidArgument,
             ErrorKind::Panic => Self::Panic,
             ErrorKind::InvalidTcString => Self::InvalidTcString,
+            ErrorKind::UnreadableConsentSource => Self::UnreadableConsentSource,
+            ErrorKind::UnmappedPurpose => Self::UnmappedPurpose,
+            ErrorKind::DuplicateConsentKey => Self::DuplicateConsentKey,
             _ => Self::UnknownError,
         }
     }
@@ -151,6 +164,9 @@ impl cookie_charter_status {
             Self::InvalidArgument => c"invalid_argument",
             Self::Panic => c"panic",
             Self::InvalidTcString => c"invalid_tc_string",
+            Self::UnreadableConsentSource => c"unreadable_consent_source",
+            Self::UnmappedPurpose => c"unmapped_purpose",
+            Self::DuplicateConsentKey => c"duplicate_consent_key",
             Self::NullPointer => c"null_pointer",
             Self::InvalidUtf8 => c"invalid_utf8",
             Self::OutOfRange => c"out_of_range",
