@@ -167,7 +167,7 @@ typedef uint32_t cookie_charter_status;
 #endif // __cplusplus
 
 /**
- * The rule of the charter that decided, numbered as in SPEC §3.
+ * The rule of the charter that decided, numbered as in spec §3.
  */
 enum cookie_charter_rule
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -1089,7 +1089,7 @@ cookie_charter_status cookie_charter_purged_header(const struct cookie_charter_p
 void cookie_charter_purged_free(struct cookie_charter_purged *purged);
 
 /**
- * Loads a policy from `len` bytes of TOML text at `toml` (the canonical format, SPEC §4).
+ * Loads a policy from `len` bytes of TOML text at `toml` (the canonical format, spec §4).
  *
  * On success writes a new policy to `*policy_out`, owned by the caller (release it with
  * `cookie_charter_policy_free`). On failure returns the error's status (such as
@@ -1244,7 +1244,7 @@ cookie_charter_status cookie_charter_request_consent(const struct cookie_charter
                                                      struct cookie_charter_consent **consent_out);
 
 /**
- * Answers a response the way every middleware does (SPEC §6): filters its `set_cookie_count`
+ * Answers a response the way every middleware does (spec §6): filters its `set_cookie_count`
  * `Set-Cookie` values (`set_cookies[0]` to `set_cookies[set_cookie_count - 1]`, each one cookie,
  * without the `Set-Cookie:` prefix) with the consent that judges it at `now` (unix seconds),
  * then, when `purge` is true and the request sent a `Cookie` header, appends the deletions of

@@ -1,4 +1,4 @@
-//! Decisions (SPEC §3): whether a cookie is allowed, which rule said so, and what to ask.
+//! Decisions (spec §3): whether a cookie is allowed, which rule said so, and what to ask (spec §5).
 
 use std::ffi::c_char;
 
@@ -10,7 +10,7 @@ use crate::ffi::{borrow, bytes, guard, out, utf8};
 use crate::policy::cookie_charter_policy;
 use crate::strings::cookie_charter_string_list;
 
-/// The rule of the charter that decided, numbered as in SPEC §3.
+/// The rule of the charter that decided, numbered as in spec §3.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum cookie_charter_rule {

@@ -1,4 +1,4 @@
-//! Headers (SPEC §6): filtering `Set-Cookie` response headers, and purging withdrawn cookies.
+//! Headers (spec §6): filtering `Set-Cookie` response headers, and purging withdrawn cookies.
 
 use std::borrow::Cow;
 use std::ffi::{CStr, c_char};

@@ -1,4 +1,4 @@
-//! The C API of cookie-charter: `libcookie_charter` and `cookie_charter.h` (SPEC §8).
+//! The C API of cookie-charter: `libcookie_charter` and `cookie_charter.h` (spec §8).
 //!
 //! A thin layer over the core crate, following the conventions of rustls-ffi:
 //!

@@ -35,7 +35,7 @@ fn load(
     })
 }
 
-/// Loads a policy from `len` bytes of TOML text at `toml` (the canonical format, SPEC §4).
+/// Loads a policy from `len` bytes of TOML text at `toml` (the canonical format, spec §4).
 ///
 /// On success writes a new policy to `*policy_out`, owned by the caller (release it with
 /// `cookie_charter_policy_free`). On failure returns the error's status (such as

@@ -1,4 +1,4 @@
-//! The charter page (SPEC §7).
+//! The charter page (spec §7).
 
 use std::ffi::c_char;
 

@@ -1,4 +1,4 @@
-//! The response path (SPEC §6): the consent of a request, and the answer to its response in one
+//! The response path (spec §6): the consent of a request, and the answer to its response in one
 //! call. Reading the consent, choosing the consent that judges and purging are the core's
 //! (`Policy::request_consent`, `Policy::respond`); this module only moves the header values.
 
@@ -147,7 +147,7 @@ pub struct cookie_charter_response {
     unchanged: bool,
 }
 
-/// Answers a response the way every middleware does (SPEC §6): filters its `set_cookie_count`
+/// Answers a response the way every middleware does (spec §6): filters its `set_cookie_count`
 /// `Set-Cookie` values (`set_cookies[0]` to `set_cookies[set_cookie_count - 1]`, each one cookie,
 /// without the `Set-Cookie:` prefix) with the consent that judges it at `now` (unix seconds),
 /// then, when `purge` is true and the request sent a `Cookie` header, appends the deletions of

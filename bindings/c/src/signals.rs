@@ -1,4 +1,4 @@
-//! Privacy signals around the consent (SPEC §10): Global Privacy Control and Google Consent
+//! Privacy signals around the consent (spec §10): Global Privacy Control and Google Consent
 //! Mode v2. The rules live in the core; this module only carries them across.
 
 use std::ffi::{CStr, c_char};

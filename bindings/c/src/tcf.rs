@@ -1,4 +1,4 @@
-//! IAB TCF v2.2 TC strings (SPEC §10): decoding one, reading its fields, and taking it as the
+//! IAB TCF v2.2 TC strings (spec §10): decoding one, reading its fields, and taking it as the
 //! visitor's consent. The decoder is the core's; this module only carries it across.
 
 use std::ffi::c_char;
