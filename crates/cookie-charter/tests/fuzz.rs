@@ -25,7 +25,7 @@ use cookie_charter::limits::{MAX_BROWSER_LIFETIME_SECS, MAX_CONSENT_BYTES, MAX_T
 use cookie_charter::tcf::VendorSet;
 use cookie_charter::{
     Consent, ConsentState, ErrorKind, Format, HeaderProblem, Location, MAX_NAME_VALUE_BYTES, Party,
-    Policy, Problem, Rule, SetCookie, TcErrorKind, TcString, parse_cookie_header,
+    Policy, Problem, Rule, SetCookie, SourceFormat, TcErrorKind, TcString, parse_cookie_header,
 };
 use fuzz_gen::{Rng, corpus, mutate, run_cases, run_seed, text};
 
@@ -610,4 +610,210 @@ fn check_tc_string(input: &[u8]) {
 #[test]
 fn tc_string_never_panics_and_errors_say_where() {
     fuzz("tc_string", TC_TOKENS, 4 * 1024, check_tc_string);
+}
+
+/// Pieces of the banners' cookie values: escapes (good, truncated, of control bytes and of
+/// bytes that are not UTF-8), JSON and object-literal punctuation, their words, base64.
+const SOURCE_TOKENS: &[&[u8]] = &[
+    b"%",
+    b"%2",
+    b"%7B",
+    b"%7D",
+    b"%22",
+    b"%2C",
+    b"%3A",
+    b"%27",
+    b"%3D",
+    b"%00",
+    b"%FF",
+    b"%C3%A9",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"\"",
+    b":",
+    b"!",
+    b"/",
+    b"+",
+    b"==",
+    b"true",
+    b"false",
+    b"null",
+    b"wait",
+    b"yes",
+    b"no",
+    b"allow",
+    b"deny",
+    b"1",
+    b"0",
+    b"-1",
+    b"\\u0000",
+    b"\"$$completed\":true",
+    b"action:yes",
+    b"method:%27implied%27",
+    b"AwaitingReconsent=true",
+    b"OptanonAlertBoxClosed=2025-01-01T00:00:00.000Z; ",
+    b"\"enabled\":[",
+    b"\"disabled\":[",
+    b"eyJ",
+    b"[[[[[[[[[[[[[[[[[[",
+];
+
+/// The policy of a format's vector file, `tests/vectors/consent-sources/<format>.json`, whose
+/// cases are the seeds of the `consent_source` corpus.
+fn source_policy(format: &str) -> Policy {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../tests/vectors/consent-sources/{format}.json"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    Policy::from_json(&file["policy"].to_string()).unwrap()
+}
+
+/// Everything a key could be read from: the header as sent, percent-decoded (`+` kept and as a
+/// space) and each of its values base64-decoded (lossily: this only has to contain the truth).
+fn haystack(header: &str) -> String {
+    use base64::Engine as _;
+    let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let decoded = lossy(&percent_encoding::percent_decode_str(header).collect::<Vec<u8>>());
+    let mut hay = format!("{header}\n{decoded}\n{}", decoded.replace('+', " "));
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    for pair in parse_cookie_header(header) {
+        let value = lossy(&percent_encoding::percent_decode_str(pair.value).collect::<Vec<u8>>());
+        if let Ok(bytes) = engine.decode(value.as_bytes()) {
+            hay.push('\n');
+            hay.push_str(&lossy(&bytes));
+        }
+    }
+    hay
+}
+
+/// A `Cookie` header read through a policy's consent sources: no panic, the same consent twice,
+/// one of the five problems and then no choice, the deciding source named, `necessary`
+/// granted, and a granted purpose only when the value names every key mapped to it (a TC
+/// string: when it decodes with consent for every mapped purpose).
+fn check_source(policy: &Policy, input: &[u8]) {
+    let header = text(input);
+    let consent = policy.consent_from_cookie_header(&header);
+    assert_eq!(
+        consent,
+        policy.consent_from_cookie_header(&header),
+        "deterministic"
+    );
+    if let Some(problem) = consent.problem() {
+        assert!(PROBLEM_CODES.contains(&problem.code()), "{problem:?}");
+        assert_eq!(consent.choices().count(), 0);
+    }
+    let Some(decided) = consent.source() else {
+        assert_eq!(consent.problem(), Some(Problem::Absent));
+        assert_eq!(consent.choices().count(), 0);
+        return;
+    };
+    let source = &policy.consent_sources()[decided.index];
+    assert_eq!(source.format(), decided.format);
+    assert_eq!(
+        policy.consent_state("necessary", &consent, NOW),
+        Some(ConsentState::Granted)
+    );
+    let mut hay: Option<String> = None;
+    for (purpose, keys) in source.purposes() {
+        let state = policy.consent_state(purpose.as_str(), &consent, NOW);
+        for name in ["_ga", "ads_uid", "prefs"] {
+            let d = policy.decide(name, &consent, NOW);
+            if d.purpose == Some(purpose.as_str()) {
+                assert_eq!(d.allowed, state == Some(ConsentState::Granted), "{name}");
+            }
+        }
+        if state != Some(ConsentState::Granted) {
+            continue;
+        }
+        assert!(consent.choice(purpose.as_str()).is_some());
+        if source.format() == SourceFormat::Tcf {
+            let value = parse_cookie_header(&header)
+                .find(|p| p.name == source.cookie())
+                .map(|p| p.value)
+                .unwrap();
+            let tc = TcString::decode(value).unwrap();
+            for key in keys {
+                assert!(tc.core().purpose_consent(key.parse().unwrap()), "{key}");
+            }
+            continue;
+        }
+        let hay = hay.get_or_insert_with(|| haystack(&header));
+        for key in keys {
+            let key = key.strip_prefix("vendor:").unwrap_or(key);
+            for part in key.split('/') {
+                assert!(
+                    hay.contains(part),
+                    "{purpose} granted without `{part}` in {header:?}"
+                );
+            }
+        }
+    }
+}
+
+/// One test per format: each replays its seeds of `fuzz/corpus/consent_source/` (a file's
+/// first line names its format, the rest is a `Cookie` header), then `run_cases()` mutations of
+/// them, against the policy of its vector file.
+macro_rules! source_fuzz {
+    ($($test:ident: $format:literal,)*) => {$(
+        #[test]
+        fn $test() {
+            fuzz_source($format);
+        }
+    )*};
+}
+
+fn fuzz_source(format: &str) {
+    let policy = source_policy(format);
+    let seeds: Vec<Vec<u8>> = corpus("consent_source")
+        .into_iter()
+        .filter_map(|file| {
+            let newline = file.iter().position(|b| *b == b'\n')?;
+            (&file[..newline] == format.as_bytes()).then(|| file[newline + 1..].to_vec())
+        })
+        .collect();
+    assert!(!seeds.is_empty(), "no seed for {format}");
+    let seed = run_seed();
+    let cases = run_cases();
+    println!(
+        "fuzz consent_source {format}: seed {seed} (FUZZ_SEED={seed} replays), {cases} generated inputs"
+    );
+    let run_one = |case: &str, input: &[u8]| {
+        if catch_unwind(AssertUnwindSafe(|| check_source(&policy, input))).is_err() {
+            panic!(
+                "fuzz consent_source {format}: {case} failed (FUZZ_SEED={seed}); input: {:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    };
+    for (i, input) in seeds.iter().enumerate() {
+        run_one(&format!("seed {i}"), input);
+    }
+    let mut rng = Rng::new(seed);
+    for i in 0..cases {
+        let input = mutate(&mut rng, &seeds, SOURCE_TOKENS, 6 * 1024);
+        run_one(&format!("generated input {i}"), &input);
+    }
+}
+
+source_fuzz! {
+    source_cookie_charter: "cookie-charter",
+    source_tcf: "tcf",
+    source_tarteaucitron: "tarteaucitron",
+    source_klaro: "klaro",
+    source_cookieconsent: "cookieconsent",
+    source_cookiebot: "cookiebot",
+    source_onetrust: "onetrust",
+    source_didomi: "didomi",
+    source_cookieyes: "cookieyes",
+    source_complianz: "complianz",
+    source_wp_consent: "wp_consent",
+    source_axeptio: "axeptio",
+    source_borlabs: "borlabs",
+    source_iubenda: "iubenda",
 }

@@ -20,7 +20,7 @@
 //! answer. (The plugins' own PHP readers take a missing cookie as consent in opt-out regions;
 //! this engine does not.) No date. Revision (Complianz): `cmplz_policy_id`.
 
-use super::{Answer, Cx, Meta, decode};
+use super::{Answer, Cx, Meta, Prefixed, decode};
 use crate::consent::{Consent, Problem};
 
 /// The WP Consent API's categories, the only keys of a `wp_consent` mapping.
@@ -35,15 +35,9 @@ pub(super) const WP_CONSENT_CATEGORIES: [&str; 5] = [
 /// The cookie of Complianz's policy revision, after the prefix.
 pub(crate) const POLICY_ID: &str = "policy_id";
 
-/// The consent of the request's cookies of the source's prefix, each as (the name after the
-/// prefix, value).
-pub(super) fn read(cx: &Cx<'_>, cookies: &[(&str, &str)]) -> Result<Consent, Problem> {
-    let get = |category: &str| {
-        cookies
-            .iter()
-            .find(|(c, _)| *c == category)
-            .map(|(_, v)| *v)
-    };
+/// The consent of the request's cookies of the source's prefix (by the name after the prefix).
+pub(super) fn read(cx: &Cx<'_>, cookies: &Prefixed<'_>) -> Result<Consent, Problem> {
+    let get = |category: &str| cookies.get(category).copied();
     // Only the cookies the source reads are checked: another plugin's cookie of the same prefix
     // does not make the consent fail.
     for (_, keys) in &cx.source.mapping {

@@ -16,18 +16,18 @@
 //! `method` (`'explicit'` or `'implied'`), `ver`, `utc` (milliseconds since 1970), `region`, and
 //! optionally `iab2` and `gacm`. Older cookies lack `method` and `region`.
 //!
-//! Keys: the four fixed categories; the policy's purposes `preferences`, `statistics` and
-//! `marketing` map to theirs by default. `true` grants, `false` refuses. `0` ("the user has not
-//! accepted cookies", necessary only) refuses every category. `-1` ("not within a region that
-//! requires consent") and `method:'implied'` record no choice of the visitor: no decision, every
-//! purpose `unset` (the consent rules this engine applies do not take implied consent). Date:
-//! `utc`. Revision: none (`ver` is the format's version, not the site's).
+//! Keys: the four fixed categories (`necessary` is always `true`); the policy's purposes
+//! `preferences`, `statistics` and `marketing` map to theirs by default. `true` grants, `false`
+//! refuses. `0` ("the user has not accepted cookies", necessary only) refuses every category.
+//! `-1` ("not within a region that requires consent") and `method:'implied'` record no choice of
+//! the visitor: no decision, every purpose `unset` (the consent rules this engine applies do not
+//! take implied consent). Date: `utc`. Revision: none (`ver` is the format's version, not the site's).
 
 use super::{Answer, Cx, Meta, decode};
 use crate::consent::{Consent, Problem};
 
-/// Cookiebot's categories that a mapping may use.
-pub(super) const CATEGORIES: [&str; 3] = ["preferences", "statistics", "marketing"];
+/// Cookiebot's categories, the keys a mapping may use (`necessary` is always `true`).
+pub(super) const CATEGORIES: [&str; 4] = ["necessary", "preferences", "statistics", "marketing"];
 
 /// A value of the object literal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

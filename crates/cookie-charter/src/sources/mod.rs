@@ -36,6 +36,7 @@ mod tarteaucitron;
 mod tcf;
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::fmt;
 
 use crate::consent::{Choice, Consent, Problem};
@@ -388,6 +389,9 @@ impl Cx<'_> {
 pub(crate) const DISAGREE: Problem =
     Problem::Malformed("the request holds consent cookies that disagree");
 
+/// The cookies of a prefix source: the rest of each name after the prefix, and its value.
+pub(crate) type Prefixed<'h> = foldhash::HashMap<&'h str, &'h str>;
+
 /// The value of the cookie `name` in `header`: `Ok(None)` when absent, an error when copies
 /// disagree (copies with the same value count once).
 pub(crate) fn cookie_value<'h>(header: &'h str, name: &str) -> Result<Option<&'h str>, Problem> {
@@ -401,18 +405,20 @@ pub(crate) fn cookie_value<'h>(header: &'h str, name: &str) -> Result<Option<&'h
     Ok(found)
 }
 
-/// The cookies of `header` whose name starts with `prefix`: each as (the rest of the name,
-/// value), each name once; an error when two copies of one name disagree.
-fn prefixed<'h>(header: &'h str, prefix: &str) -> Result<Vec<(&'h str, &'h str)>, Problem> {
-    let mut found: Vec<(&str, &str)> = Vec::new();
+/// The cookies of `header` whose name starts with `prefix`, by the rest of their name; an error
+/// when two copies of one name disagree. A hash map: a header may hold 100,000 such names.
+fn prefixed<'h>(header: &'h str, prefix: &str) -> Result<Prefixed<'h>, Problem> {
+    let mut found = Prefixed::default();
     for pair in parse_cookie_header(header) {
         let Some(rest) = pair.name.strip_prefix(prefix) else {
             continue;
         };
-        match found.iter().find(|(name, _)| *name == rest) {
-            Some((_, value)) if *value != pair.value => return Err(DISAGREE),
-            Some(_) => {}
-            None => found.push((rest, pair.value)),
+        match found.entry(rest) {
+            Entry::Occupied(value) if *value.get() != pair.value => return Err(DISAGREE),
+            Entry::Occupied(_) => {}
+            Entry::Vacant(slot) => {
+                slot.insert(pair.value);
+            }
         }
     }
     Ok(found)
