@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
-use cookie_charter::{Consent, Decision, Policy, PolicyFormat, Problem};
+use cookie_charter::{
+    Consent, ConsentSource, Decision, Policy, PolicyFormat, Problem, SourceFormat,
+};
 
 /// Check a cookie policy, decide cookies for a consent, filter headers, render the charter.
 #[derive(Debug, Parser)]
@@ -88,6 +90,16 @@ struct Common {
     /// An IAB TCF TC string to use as the consent instead of a consent cookie.
     #[arg(long, conflicts_with = "consent")]
     tc_string: Option<String>,
+    /// A whole `Cookie` request header, such as `a=1; OptanonConsent=...`: the consent is read
+    /// from it through the policy's consent sources (`site.consent_sources`), as a middleware
+    /// does, and the source that decided is reported.
+    #[arg(
+        long = "cookie-header",
+        id = "request_cookie_header",
+        conflicts_with_all = ["consent", "tc_string"],
+        allow_hyphen_values = true
+    )]
+    request_cookie_header: Option<String>,
     /// The request carries Global Privacy Control (`Sec-GPC: 1`).
     #[arg(long)]
     gpc: bool,
@@ -100,11 +112,12 @@ impl Common {
     /// The consent of the request: the consent cookie or the TC string, with the GPC signal.
     /// An invalid TC string is an error: it never counts as a consent.
     fn consent(&self, policy: &Policy) -> Result<Consent, String> {
-        let consent = match &self.tc_string {
-            Some(tc) => policy
+        let consent = match (&self.tc_string, &self.request_cookie_header) {
+            (Some(tc), _) => policy
                 .consent_from_tc_string(tc)
                 .map_err(|e| format!("--tc-string: error[{}]: {e}", e.code()))?,
-            None => Consent::from_cookie(&self.consent),
+            (None, Some(header)) => policy.consent_from_cookie_header(header),
+            (None, None) => Consent::from_cookie(&self.consent),
         };
         Ok(consent.with_gpc(self.gpc))
     }
@@ -148,10 +161,23 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
             let consent = common.consent(&policy)?;
             let now = common.now.unwrap_or_else(unix_now);
             common.report_problem(&consent, now);
+            // With a whole `Cookie` header, say which source decided: a first line in text, a
+            // field of each object in JSON.
+            let source = common
+                .request_cookie_header
+                .as_ref()
+                .map(|_| decided_by(&policy, &consent));
+            if let (Some(source), false) = (&source, json) {
+                writeln!(out, "consent source: {}", source.text).map_err(|e| e.to_string())?;
+            }
             for name in &names {
                 let decision = policy.decide(name, &consent, now);
                 let line = if json {
-                    decision_json(name, &decision).to_string()
+                    let mut object = decision_json(name, &decision);
+                    if let (Some(source), Some(map)) = (&source, object.as_object_mut()) {
+                        map.insert("consent_source".to_owned(), source.json.clone());
+                    }
+                    object.to_string()
                 } else {
                     decision_text(name, &decision)
                 };
@@ -159,6 +185,62 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The source that gave a consent read from a `Cookie` header, in words and as JSON.
+struct DecidedBy {
+    text: String,
+    json: serde_json::Value,
+}
+
+/// The cookie a source reads, as `check` and `decide` name it.
+fn source_cookie(source: &ConsentSource) -> String {
+    match source.format() {
+        SourceFormat::Complianz | SourceFormat::WpConsent => {
+            format!("`{}<category>`", source.cookie())
+        }
+        SourceFormat::Iubenda if source.cookie() == "_iub_cs-" => "`_iub_cs-<id>`".to_owned(),
+        SourceFormat::Onetrust => format!("`{}` and `OptanonAlertBoxClosed`", source.cookie()),
+        _ => format!("`{}`", source.cookie()),
+    }
+}
+
+/// Which source gave `consent`: a declared source, the engine's own cookie when the policy
+/// declares none, or none when the request held no source's cookie.
+fn decided_by(policy: &Policy, consent: &Consent) -> DecidedBy {
+    let problem = consent.problem().map(Problem::code);
+    if let Some(decided) = consent.source() {
+        let cookie = policy
+            .consent_sources()
+            .get(decided.index)
+            .map(source_cookie)
+            .unwrap_or_default();
+        return DecidedBy {
+            text: format!("{decided}, cookie {cookie}"),
+            json: serde_json::json!({
+                "index": decided.index,
+                "format": decided.format.as_str(),
+                "cookie": policy.consent_sources().get(decided.index).map(ConsentSource::cookie),
+                "problem": problem,
+            }),
+        };
+    }
+    let own = &policy.site().consent_cookie;
+    if policy.consent_sources().is_empty() && consent.problem() != Some(Problem::Absent) {
+        return DecidedBy {
+            text: format!("site.consent_cookie, cookie `{own}`"),
+            json: serde_json::json!({
+                "index": null,
+                "format": SourceFormat::CookieCharter.as_str(),
+                "cookie": own,
+                "problem": problem,
+            }),
+        };
+    }
+    DecidedBy {
+        text: "none (the request holds no consent source's cookie)".to_owned(),
+        json: serde_json::Value::Null,
     }
 }
 
@@ -192,6 +274,10 @@ fn check(path: &Path, out: &mut impl Write) -> Result<ExitCode, String> {
     let text = read(path)?;
     match parse(path, &text) {
         Ok(policy) => {
+            for (i, source) in policy.consent_sources().iter().enumerate() {
+                writeln!(out, "{}: {}", path.display(), source_line(i, source))
+                    .map_err(|e| e.to_string())?;
+            }
             for warning in policy.warnings() {
                 writeln!(
                     out,
@@ -201,9 +287,13 @@ fn check(path: &Path, out: &mut impl Write) -> Result<ExitCode, String> {
                 )
                 .map_err(|e| e.to_string())?;
             }
+            let sources = match policy.consent_sources().len() {
+                0 => String::new(),
+                n => format!(", {n} consent sources"),
+            };
             writeln!(
                 out,
-                "{}: ok: {} cookies, {} purposes, {} warnings",
+                "{}: ok: {} cookies, {} purposes{sources}, {} warnings",
                 path.display(),
                 policy.cookies().len(),
                 policy.purposes().len(),
@@ -218,6 +308,28 @@ fn check(path: &Path, out: &mut impl Write) -> Result<ExitCode, String> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `consent source N: <format> reads <cookie>: <purpose> = <key> + <key>; ...`.
+fn source_line(index: usize, source: &ConsentSource) -> String {
+    let mapping: Vec<String> = source
+        .purposes()
+        .map(|(purpose, keys)| format!("{purpose} = {}", keys.join(" + ")))
+        .collect();
+    let mapping = if source.format() == SourceFormat::CookieCharter {
+        "purposes by their ids".to_owned()
+    } else {
+        mapping.join("; ")
+    };
+    let revision = source
+        .revision()
+        .map(|r| format!(" (current revision `{r}`)"))
+        .unwrap_or_default();
+    format!(
+        "consent source {index}: {} reads {}{revision}: {mapping}",
+        source.format(),
+        source_cookie(source)
+    )
 }
 
 /// `name: allowed|denied (rule, purpose, state)`.
