@@ -1,5 +1,6 @@
 //! The subcommands of spec §9 and what each prints.
 
+mod audit;
 mod headers;
 mod signals;
 
@@ -77,6 +78,13 @@ enum Command {
         /// The TC string (base64url segments joined by `.`).
         tc_string: String,
     },
+    /// Judge a HAR file against the policy; exit 1 on findings, 2 when it cannot be read.
+    Audit(audit::AuditArgs),
+    /// Visit a site in Chromium in every consent scenario and judge what it stores; exit 1 on
+    /// findings, 2 when the scan fails.
+    Scan(audit::ScanArgs),
+    /// Compare two JSON audit reports: cookies added, removed or changed per scenario.
+    Diff(audit::DiffArgs),
 }
 
 /// The arguments every deciding command takes.
@@ -152,6 +160,9 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
         Command::Ask { common } => signals::ask(&common, out),
         Command::ConsentMode { common, gtag } => signals::consent_mode(&common, gtag, out),
         Command::Tcf { tc_string } => signals::tcf(&tc_string, out),
+        Command::Audit(args) => audit::audit(&args, out),
+        Command::Scan(args) => audit::scan(&args, out),
+        Command::Diff(args) => audit::diff(&args, out),
         Command::Decide {
             common,
             json,
