@@ -20,4 +20,4 @@ export COOKIE_CHARTER_REQUIRE_CHROMIUM=1
 
 cargo test -p cookie-charter --lib audit
 cargo test -p cookie-charter-audit
-cargo test -p cookie-charter-cli --test scan
+cargo test -p cookie-charter-cli --test audit --test scan

@@ -1,5 +1,5 @@
 //! The cookie-charter audit: collectors that turn what a browser stores into observations, and
-//! the reports of the core's judgement of them (SPEC §12).
+//! the reports of the core's judgement of them (spec §12).
 //!
 //! - [`har`]: a HAR 1.2 file exported with cookies, read offline;
 //! - [`scan`]: Debian's Chromium driven over the DevTools protocol through every scenario;

@@ -301,11 +301,7 @@ pub fn html(report: &Report) -> String {
     }
     out.push_str("</ul>\n");
     for (scenario, findings) in by_scenario(report) {
-        let _ = writeln!(
-            out,
-            "<h2>Scenario <code>{}</code></h2>",
-            escape(&scenario)
-        );
+        let _ = writeln!(out, "<h2>Scenario <code>{}</code></h2>", escape(&scenario));
         if let Some(info) = report.scenarios.iter().find(|s| s.id == scenario) {
             let _ = writeln!(
                 out,

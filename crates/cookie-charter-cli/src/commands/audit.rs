@@ -1,4 +1,4 @@
-//! `audit`, `scan` and `diff`: the audit of SPEC §12 from a HAR file or a live browser, its
+//! `audit`, `scan` and `diff`: the audit of spec §12 from a HAR file or a live browser, its
 //! reports, and two reports compared.
 
 use std::io::{IsTerminal, Write};

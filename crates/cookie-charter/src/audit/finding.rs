@@ -7,7 +7,7 @@ use crate::decision::Rule;
 
 use super::observation::Observation;
 
-/// The stable codes of findings (SPEC §12).
+/// The stable codes of findings (spec §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
     /// No declaration matches the cookie or storage key.

@@ -15,7 +15,7 @@ use super::scenario::Scenario;
 /// `Expires` date is read against the collector's clock, not the server's.
 pub const LIFETIME_TOLERANCE_SECS: u64 = 60;
 
-/// Thirteen months of 30 days (SPEC §3).
+/// Thirteen months of 30 days (spec §3).
 const THIRTEEN_MONTHS: u64 = 13 * crate::lifetime::MONTH;
 
 /// What [`audit`] found.

@@ -1,4 +1,4 @@
-//! The audit (SPEC §12): does the site do what its charter says?
+//! The audit (spec §12): does the site do what its charter says?
 //!
 //! A collector (a browser driven through the scenarios, or a HAR file read offline) produces
 //! [`Observation`]s; [`audit`] judges them with the same [`decide`](crate::Policy::decide) that

@@ -1,4 +1,4 @@
-//! Scenarios: the consent states an audit visits a site in (SPEC §12).
+//! Scenarios: the consent states an audit visits a site in (spec §12).
 
 use crate::consent::{Choice, Consent};
 use crate::policy::Policy;
