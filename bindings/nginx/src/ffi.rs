@@ -298,21 +298,20 @@ fn enforce(r: *mut ngx_http_request_t) {
         return;
     };
     let fields = request_fields(request);
-    let mut set_cookies = Vec::new();
-    let mut values = Vec::new();
+    // The response's `Set-Cookie` fields, with their values.
+    let mut set_cookies = Vec::with_capacity(8);
     for header in list_elements(&request.headers_out.headers) {
         // SAFETY: `list_elements` yields the live elements of the list.
         let Some(header) = (unsafe { header.as_ref() }) else {
             continue;
         };
         if header.hash != 0 && str_bytes(&header.key).eq_ignore_ascii_case(b"set-cookie") {
-            set_cookies.push(ptr::from_ref(header).cast_mut());
-            values.push(str_bytes(&header.value));
+            set_cookies.push((ptr::from_ref(header).cast_mut(), str_bytes(&header.value)));
         }
     }
     let now = response::now();
     let answer = catch_unwind(AssertUnwindSafe(|| {
-        response::answer(policy, &fields, &values, now)
+        response::answer(policy, &fields, set_cookies.iter().map(|(_, v)| *v), now)
     }));
     let answer = match answer {
         Ok(Some(answer)) => answer,
@@ -329,7 +328,8 @@ fn enforce(r: *mut ngx_http_request_t) {
             }
         }
     };
-    apply(r, &set_cookies, answer);
+    let headers: Vec<_> = set_cookies.into_iter().map(|(header, _)| header).collect();
+    apply(r, &headers, answer);
 }
 
 /// Edits the response's `Set-Cookie` fields (`set_cookies`, in order) as `answer` says and

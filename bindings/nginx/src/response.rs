@@ -74,16 +74,16 @@ impl<'h> RequestFields<'h> {
 /// fields, at `now` (unix seconds): [`Policy::respond`] with the request's consent left
 /// unchanged and purging on, as every middleware does. `None` when every value goes out as it
 /// came and nothing is deleted.
-pub(crate) fn answer(
+pub(crate) fn answer<'v>(
     policy: &Policy,
     request: &RequestFields<'_>,
-    set_cookies: &[&[u8]],
+    set_cookies: impl IntoIterator<Item = &'v [u8]>,
     now: u64,
 ) -> Option<Answer> {
-    if set_cookies.is_empty() && !request.has_cookie() {
+    let texts: Vec<Cow<'v, str>> = set_cookies.into_iter().map(latin1).collect();
+    if texts.is_empty() && !request.has_cookie() {
         return None;
     }
-    let texts: Vec<Cow<'_, str>> = set_cookies.iter().map(|v| latin1(v)).collect();
     let request = request.request();
     let response = policy.respond(
         &request,
@@ -132,7 +132,7 @@ pub(crate) fn now() -> u64 {
 /// Latin-1 bytes as text: borrowed when ASCII.
 fn latin1(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(text) if bytes.is_ascii() => Cow::Borrowed(text),
+        Ok(text) if text.is_ascii() => Cow::Borrowed(text),
         _ => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
     }
 }
@@ -190,9 +190,12 @@ mod tests {
     #[test]
     fn nothing_to_judge_is_no_answer() {
         let policy = policy();
-        assert_eq!(answer(&policy, &fields(&[("Host", b"x")]), &[], 10), None);
+        assert_eq!(answer(&policy, &fields(&[("Host", b"x")]), [], 10), None);
         let kept: &[&[u8]] = &[b"cc=v=1&rev=1&at=5; Path=/"];
-        assert_eq!(answer(&policy, &RequestFields::default(), kept, 10), None);
+        assert_eq!(
+            answer(&policy, &RequestFields::default(), kept.iter().copied(), 10),
+            None
+        );
     }
 
     #[test]
@@ -208,7 +211,7 @@ mod tests {
             b"cc=v=1; Max-Age=99999999",
             b"cc=v=\xe9; Path=/",
         ];
-        let answer = answer(&policy, &request, sent, 10).unwrap();
+        let answer = answer(&policy, &request, sent.iter().copied(), 10).unwrap();
         assert_eq!(answer.edits.len(), 3);
         assert_eq!(answer.edits[0], Edit::Drop);
         assert!(
@@ -233,7 +236,7 @@ mod tests {
             ("Cookie", b"cc=v=1&rev=1&at=5&statistics=1"),
             ("cookie", b"\xe9t\xe9=1"),
         ]);
-        let answer = answer(&policy, &request, &[], 10).unwrap();
+        let answer = answer(&policy, &request, [], 10).unwrap();
         assert_eq!(answer.edits, []);
         assert_eq!(
             answer.added.first().map(Vec::as_slice),
