@@ -74,7 +74,9 @@ fn expected() -> Vec<(String, bool, String, String)> {
         let mut rows: Vec<(&str, &str)> = vec![
             ("_ls_track", "undeclared"),
             ("_visitor", "undeclared"),
+            ("_w_seen", "undeclared"),
             ("_wid", "wrong_party"),
+            ("_wpart", "undeclared"),
         ];
         rows.extend_from_slice(extra);
         rows.sort();
@@ -179,6 +181,21 @@ fn finds_exactly_what_the_site_does_wrong_and_the_har_agrees() {
         format!("http://www.shop.localhost:{}", site.port)
     );
     assert_eq!(evidence("_wid")["subject"]["party"], "third");
+    // The third-party frame's own storage, read in its own session, and its partitioned cookie.
+    let seen = evidence("_w_seen");
+    assert_eq!(
+        seen["subject"]["origin"],
+        format!("http://widget.localhost:{}", site.port)
+    );
+    assert_eq!(seen["subject"]["party"], "third");
+    assert_eq!(
+        seen["subject"]["frame"],
+        format!("http://widget.localhost:{}/frame", site.port)
+    );
+    assert_eq!(
+        evidence("_wpart")["subject"]["partition_key"],
+        "http://shop.localhost"
+    );
     // The third-party frame was requested.
     assert!(
         report["observations"]
@@ -229,7 +246,7 @@ fn finds_exactly_what_the_site_does_wrong_and_the_har_agrees() {
         let from_har: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         let live: Vec<_> = findings(&report)
             .into_iter()
-            .filter(|f| f.0 == scenario && f.2 != "_ls_track")
+            .filter(|f| f.0 == scenario && f.2 != "_ls_track" && f.2 != "_w_seen")
             .collect();
         assert_eq!(findings(&from_har), live, "{scenario}");
     }

@@ -7,7 +7,8 @@
 //! - with statistics granted it sets `_stats` for 2 years (declared: 13 months);
 //! - with marketing granted it sets `_ads`, and never purges it when consent is withdrawn
 //!   (it does purge `_stats`);
-//! - its page embeds a frame of `widget.localhost` that sets `_wid`, declared first party.
+//! - its page embeds a frame of `widget.localhost` that sets `_wid`, declared first party, an
+//!   undeclared partitioned cookie `_wpart` and an undeclared localStorage key `_w_seen`.
 //!
 //! And bad pages: `/hang` (an image that never loads), `/loop` (a redirect loop).
 
@@ -138,9 +139,15 @@ fn serve(request: Request, port: u16, held: &Mutex<Vec<Request>>) {
         ("www.shop.localhost", "/loop") => Response::from_string("")
             .with_status_code(302)
             .with_header(header("Location", "/loop")),
-        ("widget.localhost", "/frame") => Response::from_string("<!doctype html><p>widget</p>")
-            .with_header(html)
-            .with_header(header("Set-Cookie", "_wid=w1; Path=/; SameSite=None; Secure")),
+        ("widget.localhost", "/frame") => Response::from_string(
+            "<!doctype html><p>widget</p><script>localStorage.setItem('_w_seen', '1');</script>",
+        )
+        .with_header(html)
+        .with_header(header("Set-Cookie", "_wid=w1; Path=/; SameSite=None; Secure"))
+        .with_header(header(
+            "Set-Cookie",
+            "_wpart=p1; Path=/; SameSite=None; Secure; Partitioned",
+        )),
         _ => Response::from_string("not found").with_status_code(404),
     };
     let _ = request.respond(response);
