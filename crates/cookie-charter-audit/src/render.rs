@@ -23,6 +23,19 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes a finding's message for HTML, its `quoted` words shown as code.
+fn message_html(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in escape(text).split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// Escapes text for a Markdown table cell (HTML-escaped, `|` and newlines neutralised).
 fn cell(text: &str) -> String {
     escape(text).replace('|', "&#124;").replace('\n', "<br>")
@@ -337,7 +350,7 @@ pub fn html(report: &Report) -> String {
                     escape(&f.code),
                     phase(f.after_withdrawal),
                     escape(&f.name),
-                    escape(&f.message),
+                    message_html(&f.message),
                     accepted,
                     details_html(f)
                 );
@@ -450,4 +463,22 @@ pub fn junit(report: &Report) -> String {
         "<testsuites name=\"cookie-charter audit\" tests=\"{total_tests}\" failures=\"{total_failures}\">\n{suites}</testsuites>\n"
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_a_site_controls() {
+        assert_eq!(
+            escape("<script>\"a\"&'b'</script>"),
+            "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;"
+        );
+        assert_eq!(
+            message_html("cookie `<b>` is `x`"),
+            "cookie <code>&lt;b&gt;</code> is <code>x</code>"
+        );
+        assert_eq!(cell("a|b\nc"), "a&#124;b<br>c");
+    }
 }
