@@ -94,6 +94,8 @@ fn ci() -> Result<(), String> {
     }
     // The demo site in a real browser (needs the Node package built above).
     run("bash", &["examples/site/test.sh"])?;
+    // The audit: the scanner drives Chromium through a fixture site in every consent state.
+    run("bash", &["crates/cookie-charter-audit/test.sh"])?;
     println!("\nci: every step passed");
     Ok(())
 }
