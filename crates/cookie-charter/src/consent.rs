@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::lifetime::DAY;
 use crate::limits::MAX_CONSENT_BYTES;
 use crate::purpose::PurposeId;
+use crate::signature::{KEY_ID_KEY, KeyId, RECORD_ID_KEY, RecordId, SIGNATURE_KEY, Signature};
 use crate::sources::SourceRef;
 use crate::split;
 
@@ -171,6 +172,12 @@ pub struct Consent {
     source: Option<SourceRef>,
     /// The source recorded no date: `at` is 0 and the consent never expires.
     undated: bool,
+    /// The consent record's id (`_rid`, spec §13).
+    record_id: Option<RecordId>,
+    /// The key id and HMAC of a signed value (`_kid`, `_sig`).
+    signature: Option<Signature>,
+    /// Its signature was checked against the policy's keys, or it was signed here.
+    verified: bool,
 }
 
 impl Default for Consent {
@@ -191,6 +198,9 @@ impl Consent {
             gpc: false,
             source: None,
             undated: false,
+            record_id: None,
+            signature: None,
+            verified: false,
         }
     }
 
@@ -204,6 +214,9 @@ impl Consent {
             gpc: false,
             source: None,
             undated: false,
+            record_id: None,
+            signature: None,
+            verified: false,
         }
     }
 
@@ -246,8 +259,10 @@ impl Consent {
         Ok(self)
     }
 
-    /// Sets the choice for `purpose`, replacing an earlier one.
+    /// Sets the choice for `purpose`, replacing an earlier one. A changed consent is no longer
+    /// the record it was: its record id and signature are removed.
     pub fn set(&mut self, purpose: PurposeId, choice: Choice) {
+        self.unseal();
         match self.choices.binary_search_by(|(p, _)| p.cmp(&purpose)) {
             Ok(i) => {
                 if let Some(slot) = self.choices.get_mut(i) {
@@ -261,6 +276,7 @@ impl Consent {
     /// The same consent for another policy revision.
     #[must_use]
     pub fn with_revision(mut self, revision: u64) -> Self {
+        self.unseal();
         self.revision = revision;
         self
     }
@@ -268,6 +284,7 @@ impl Consent {
     /// The same consent given at another time.
     #[must_use]
     pub fn with_at(mut self, at: u64) -> Self {
+        self.unseal();
         self.at = at;
         self
     }
@@ -290,6 +307,86 @@ impl Consent {
     #[inline]
     pub fn gpc(&self) -> bool {
         self.gpc
+    }
+
+    /// The id of the consent record this value was issued for (`_rid`, spec §13), if it
+    /// carries one.
+    #[inline]
+    pub fn record_id(&self) -> Option<RecordId> {
+        self.record_id
+    }
+
+    /// The same consent with another record id (none: without one). Its signature, which
+    /// covered the record id, is removed.
+    #[must_use]
+    pub fn with_record_id(mut self, record_id: Option<RecordId>) -> Self {
+        self.signature = None;
+        self.verified = false;
+        self.record_id = record_id;
+        self
+    }
+
+    /// The key id and signature of a signed value (`_kid`, `_sig`), if it carries them.
+    #[inline]
+    pub fn signature(&self) -> Option<&Signature> {
+        self.signature.as_ref()
+    }
+
+    /// Whether the signature was verified with the policy's keys
+    /// ([`Policy::verify_consent`](crate::Policy::verify_consent)), or the consent was signed
+    /// here ([`ConsentKeys::sign`](crate::ConsentKeys::sign)). Reading a value never verifies it.
+    /// Not written to the cookie: `from_cookie(to_cookie(c))` is unverified.
+    #[inline]
+    pub fn is_verified(&self) -> bool {
+        self.verified
+    }
+
+    pub(crate) fn with_signature(mut self, signature: Option<Signature>) -> Self {
+        self.signature = signature;
+        self.verified = false;
+        self
+    }
+
+    pub(crate) fn verified(mut self, verified: bool) -> Self {
+        self.verified = verified;
+        self
+    }
+
+    /// Removes the record id and signature of a consent that changes.
+    fn unseal(&mut self) {
+        self.record_id = None;
+        self.signature = None;
+        self.verified = false;
+    }
+
+    /// The text a signature under `key_id` covers: the value without its `&_sig=` field.
+    pub(crate) fn signed_payload(&self, key_id: &KeyId) -> String {
+        let mut out = self.content();
+        out.push('&');
+        out.push_str(KEY_ID_KEY);
+        out.push('=');
+        out.push_str(key_id.as_str());
+        out
+    }
+
+    /// `v`, `rev`, `at`, the choices and the record id, as written.
+    fn content(&self) -> String {
+        let mut out = format!("v={CONSENT_VERSION}&rev={}&at={}", self.revision, self.at);
+        for (purpose, choice) in &self.choices {
+            out.push('&');
+            out.push_str(purpose.as_str());
+            out.push_str(match choice {
+                Choice::Granted => "=1",
+                Choice::Denied => "=0",
+            });
+        }
+        if let Some(record_id) = self.record_id {
+            out.push('&');
+            out.push_str(RECORD_ID_KEY);
+            out.push('=');
+            out.push_str(&record_id.to_string());
+        }
+        out
     }
 
     /// The policy revision the consent was given for.
@@ -355,20 +452,19 @@ impl Consent {
 
     /// The consent cookie value: only RFC 6265 cookie-octets. A consent with a problem gives the
     /// empty string, which reads back as `absent`. The GPC signal is not stored: it comes with
-    /// each request.
+    /// each request. A record id and a signature (spec §13) come last: `&_rid=…&_kid=…&_sig=…`.
     pub fn to_cookie(&self) -> String {
         if self.problem.is_some() {
             return String::new();
         }
-        let mut out = format!("v={CONSENT_VERSION}&rev={}&at={}", self.revision, self.at);
-        for (purpose, choice) in &self.choices {
-            out.push('&');
-            out.push_str(purpose.as_str());
-            out.push_str(match choice {
-                Choice::Granted => "=1",
-                Choice::Denied => "=0",
-            });
-        }
+        let Some(signature) = &self.signature else {
+            return self.content();
+        };
+        let mut out = self.signed_payload(signature.key_id());
+        out.push('&');
+        out.push_str(SIGNATURE_KEY);
+        out.push('=');
+        out.push_str(&signature.to_base64url());
         out
     }
 }
@@ -409,6 +505,7 @@ fn parse(value: &str) -> Result<Consent, Problem> {
     }
     // One pass, one allocation for the purposes: this runs on every request.
     let (mut version, mut revision, mut at) = (None, None, None);
+    let (mut rid, mut kid, mut sig) = (None, None, None);
     let mut purposes: Vec<(&str, &str)> = Vec::new();
     let mut repeated = false;
     for part in split::split(value, b'&') {
@@ -419,6 +516,9 @@ fn parse(value: &str) -> Result<Consent, Problem> {
             "v" => &mut version,
             "rev" => &mut revision,
             "at" => &mut at,
+            RECORD_ID_KEY => &mut rid,
+            KEY_ID_KEY => &mut kid,
+            SIGNATURE_KEY => &mut sig,
             _ => {
                 purposes.push((key, val));
                 continue;
@@ -458,6 +558,25 @@ fn parse(value: &str) -> Result<Consent, Problem> {
         // Sorted and unique already: the invariant of `choices` holds.
         choices.push((id, choice));
     }
+    // Spec §13: the record id, then the key id and signature, which go together.
+    let record_id = match rid {
+        None => None,
+        Some(text) => Some(
+            RecordId::parse(text)
+                .ok_or(Problem::Malformed("`_rid` is not 32 lowercase hex digits"))?,
+        ),
+    };
+    let signature = match (kid, sig) {
+        (None, None) => None,
+        (Some(_), Some(_)) if record_id.is_none() => {
+            return Err(Problem::Malformed("a signed value has no `_rid`"));
+        }
+        (Some(kid), Some(sig)) => Some(
+            Signature::parse(kid, sig)
+                .ok_or(Problem::Malformed("`_kid` or `_sig` is malformed"))?,
+        ),
+        _ => return Err(Problem::Malformed("`_kid` and `_sig` go together")),
+    };
     Ok(Consent {
         revision,
         at,
@@ -466,6 +585,9 @@ fn parse(value: &str) -> Result<Consent, Problem> {
         gpc: false,
         source: None,
         undated: false,
+        record_id,
+        signature,
+        verified: false,
     })
 }
 

@@ -67,6 +67,7 @@ mod purge;
 mod purpose;
 mod respond;
 mod set_cookie;
+mod signature;
 mod sources;
 mod split;
 pub mod tcf;
@@ -97,6 +98,10 @@ pub use respond::{Handled, Purge, Request, Response};
 pub use set_cookie::{
     Attribute, Attributes, HeaderProblem, MAX_ATTRIBUTE_VALUE_BYTES, MAX_NAME_VALUE_BYTES,
     SetCookie,
+};
+pub use signature::{
+    ConsentKeys, KEY_ID_KEY, KeyId, MIN_KEY_BYTES, RECORD_ID_KEY, RecordId, SIGNATURE_KEY,
+    Signature, SignatureProblem,
 };
 pub use sources::{ConsentSource, SourceFormat, SourceRef};
 pub use tcf::{TcError, TcErrorKind, TcString};

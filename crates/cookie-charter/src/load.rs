@@ -295,6 +295,21 @@ impl<'a> Loader<'a> {
             )?,
             None => Vec::new(),
         };
+        // Spec §13: only the engine's own cookie can carry the site's signature.
+        if site.require_signed_consent
+            && consent_sources
+                .iter()
+                .any(|s| s.format() != crate::sources::SourceFormat::CookieCharter)
+        {
+            return Err(self.error(
+                ErrorKind::InvalidValue,
+                "site.require_signed_consent",
+                &site_node.span,
+                "only the cookie-charter consent cookie can be signed: remove \
+                 `require_signed_consent` or the other consent sources"
+                    .to_owned(),
+            ));
+        }
         let deletion_domains = crate::purge::deletion_domains(&site.host)
             .into_iter()
             .map(str::to_owned)
@@ -309,6 +324,7 @@ impl<'a> Loader<'a> {
             matcher,
             warnings: self.warnings,
             consent_sources,
+            consent_keys: None,
         })
     }
 
@@ -380,6 +396,10 @@ impl<'a> Loader<'a> {
             None => false,
             Some(n) => self.boolean(n, "site.clamp_lifetimes")?,
         };
+        let require_signed_consent = match t.get("require_signed_consent") {
+            None => false,
+            Some(n) => self.boolean(n, "site.require_signed_consent")?,
+        };
         self.finish(t)?;
         let site = Site {
             name,
@@ -391,6 +411,7 @@ impl<'a> Loader<'a> {
             languages,
             consent_max_age,
             clamp_lifetimes,
+            require_signed_consent,
         };
         Ok((site, sources))
     }

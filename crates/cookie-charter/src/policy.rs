@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::consent::{Choice, Consent, ConsentState};
+use crate::consent::{Choice, Consent, ConsentState, Problem};
 use crate::consent_mode::{ConsentMode, Signals};
 use crate::decision::{Decision, Rule};
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -11,6 +11,7 @@ use crate::matcher::Matcher;
 use crate::party::Party;
 use crate::policy_format::PolicyFormat;
 use crate::purpose::{Purpose, PurposeId};
+use crate::signature::{ConsentKeys, SignatureProblem};
 use crate::sources::ConsentSource;
 use crate::text::Text;
 
@@ -75,6 +76,9 @@ pub struct Site {
     pub consent_max_age: u64,
     /// Whether kept `Set-Cookie` headers are clamped to the declared lifetime.
     pub clamp_lifetimes: bool,
+    /// Whether only a consent whose signature verified counts (spec §13): any other gives every
+    /// purpose `unset` (see [`Policy::verify_consent`]).
+    pub require_signed_consent: bool,
 }
 
 /// One `[[cookies]]` declaration.
@@ -156,6 +160,8 @@ pub struct Policy {
     pub(crate) deletion_domains: Vec<String>,
     /// `site.consent_sources`, in order; empty: the engine's own cookie alone.
     pub(crate) consent_sources: Vec<ConsentSource>,
+    /// The keys that verify signed consent cookies (spec §13), given at run time.
+    pub(crate) consent_keys: Option<ConsentKeys>,
 }
 
 impl Policy {
@@ -219,6 +225,57 @@ impl Policy {
     /// The `[site]` table.
     pub fn site(&self) -> &Site {
         &self.site
+    }
+
+    /// The same policy with the keys that verify signed consent cookies (spec §13). Keys are
+    /// secrets: they come from the caller (a file, the environment), never from the policy file.
+    #[must_use]
+    pub fn with_consent_keys(mut self, keys: ConsentKeys) -> Self {
+        self.consent_keys = Some(keys);
+        self
+    }
+
+    /// The keys that verify signed consent cookies, if given.
+    pub fn consent_keys(&self) -> Option<&ConsentKeys> {
+        self.consent_keys.as_ref()
+    }
+
+    /// `consent` checked against the policy's keys (spec §13): a signed value whose signature
+    /// verifies comes back verified ([`Consent::is_verified`]); a signed value whose signature
+    /// does not, or whose key is unknown, gives no consent with a `malformed` problem saying
+    /// why; an unsigned value does too when `site.require_signed_consent` is set, and otherwise
+    /// comes back unchanged. Without keys, a signed value is read as an unsigned one (or refused
+    /// when signatures are required). A consent that already has a problem comes back as it is.
+    ///
+    /// ```
+    /// # use cookie_charter::{Consent, ConsentKeys, Policy, RecordId};
+    /// let keys = ConsentKeys::parse("k1:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA")?;
+    /// let policy = Policy::from_toml(
+    ///     "[site]\nname = \"x\"\nurl = \"https://example.com\"\nconsent_cookie = \"cc\"\nrequire_signed_consent = true\n",
+    /// )?
+    /// .with_consent_keys(keys.clone());
+    /// let signed = keys.sign(Consent::new(1, 5), RecordId::from_bytes([9; 16])).to_cookie();
+    /// assert!(policy.verify_consent(Consent::from_cookie(&signed)).is_verified());
+    /// let unsigned = policy.verify_consent(Consent::from_cookie("v=1&rev=1&at=5"));
+    /// assert_eq!(unsigned.problem().map(|p| p.code()), Some("malformed"));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
+    pub fn verify_consent(&self, consent: Consent) -> Consent {
+        if consent.problem().is_some() {
+            return consent;
+        }
+        let checked = match (&self.consent_keys, consent.signature().is_some()) {
+            (Some(keys), true) => keys.verify(&consent),
+            _ if !self.site.require_signed_consent => return consent,
+            (None, true) => Err(SignatureProblem::UnknownKey),
+            (_, false) => Err(SignatureProblem::Unsigned),
+        };
+        match checked {
+            Ok(()) => consent.verified(true),
+            Err(problem) => Consent::unusable(Problem::Malformed(problem.reason()))
+                .with_gpc(consent.gpc())
+                .with_source(consent.source()),
+        }
     }
 
     /// Where the visitor's consent is read (`site.consent_sources`), in the order they are
@@ -337,7 +394,7 @@ impl Policy {
     /// The state of `purpose` from the consent cookie alone.
     #[inline]
     fn choice_state(&self, purpose: &Purpose, consent: &Consent, now: u64) -> ConsentState {
-        if !consent.is_usable(now) {
+        if !consent.is_usable(now) || (self.site.require_signed_consent && !consent.is_verified()) {
             return ConsentState::Unset;
         }
         if self.site.profile == Profile::Cnil
