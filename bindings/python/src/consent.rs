@@ -9,11 +9,38 @@ use pyo3::types::{PyDict, PyMapping, PyString};
 
 use crate::errors::{guard, policy_error};
 
-/// The current time in unix seconds (0 if the clock is before 1970).
+/// The current time in unix seconds (0 if the clock is before 1970); in builds with the
+/// `test-hooks` feature, the time `_set_clock_for_tests` fixed, if any.
 pub(crate) fn unix_now() -> u64 {
+    #[cfg(feature = "test-hooks")]
+    {
+        let fixed = test_clock::FIXED.load(std::sync::atomic::Ordering::Relaxed);
+        if fixed != 0 {
+            return fixed;
+        }
+    }
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// A fixed clock for the tests of what reads the current time (the middleware).
+#[cfg(feature = "test-hooks")]
+pub(crate) mod test_clock {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use pyo3::prelude::*;
+
+    /// The fixed time in unix seconds; 0: the real clock.
+    pub(super) static FIXED: AtomicU64 = AtomicU64::new(0);
+
+    /// Fixes the time every call that defaults `now` reads to `now` (unix seconds, not 0); None
+    /// goes back to the real clock.
+    #[pyfunction]
+    #[pyo3(signature = (now))]
+    pub(crate) fn _set_clock_for_tests(now: Option<u64>) {
+        FIXED.store(now.unwrap_or(0), Ordering::Relaxed);
+    }
 }
 
 /// `now`, or the current time when it is None.
@@ -165,8 +192,10 @@ impl PyConsent {
     fn __repr__(&self) -> String {
         let gpc = self.inner.gpc();
         match self.inner.problem() {
+            // Problem codes and purpose ids are plain ASCII words: quoted as Python's repr
+            // quotes them.
             Some(problem) => format!(
-                "<Consent problem={:?}{}>",
+                "<Consent problem='{}'{}>",
                 problem.code(),
                 if gpc { " gpc=True" } else { "" }
             ),

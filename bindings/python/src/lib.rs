@@ -1,7 +1,9 @@
 //! The native module `cookie_charter._native`: a thin pyo3 layer over the `cookie-charter` core.
 //!
 //! Every call runs behind a guard that turns a Rust panic into `PolicyError` (code `panic`);
-//! every object is immutable, so one `Policy` can be shared by all threads.
+//! every object is immutable, so one `Policy` can be shared by all threads. The `test-hooks`
+//! feature adds the functions only the tests call (`_raise_panic_for_tests`,
+//! `_set_clock_for_tests`).
 
 mod asgi;
 mod consent;
@@ -9,6 +11,8 @@ mod decision;
 mod errors;
 mod headers;
 mod policy;
+mod purpose;
+mod respond;
 mod signals;
 mod tcf;
 
@@ -26,7 +30,11 @@ mod _native {
     #[pymodule_export]
     use crate::headers::{PyDropped, PyFiltered, PyPurged};
     #[pymodule_export]
-    use crate::policy::{_raise_panic_for_tests, PyPolicy, PyPolicyWarning};
+    use crate::policy::{PyPolicy, PyPolicyWarning};
+    #[pymodule_export]
+    use crate::purpose::PyPurpose;
+    #[pymodule_export]
+    use crate::respond::PyResponse;
     #[pymodule_export]
     use crate::signals::gpc_enabled;
     #[pymodule_export]
@@ -37,6 +45,19 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // Test-only functions: only in builds with the `test-hooks` feature (`test.sh`), and
+        // kept out of `__all__`.
+        #[cfg(feature = "test-hooks")]
+        {
+            m.setattr(
+                "_raise_panic_for_tests",
+                wrap_pyfunction!(crate::policy::_raise_panic_for_tests, m)?,
+            )?;
+            m.setattr(
+                "_set_clock_for_tests",
+                wrap_pyfunction!(crate::consent::test_clock::_set_clock_for_tests, m)?,
+            )?;
+        }
         Ok(())
     }
 }

@@ -11,6 +11,8 @@ use crate::consent::{PyConsent, now_or_current};
 use crate::decision::{DecisionTable, PyDecision};
 use crate::errors::{guard, invalid_argument, policy_error};
 use crate::headers::{PyDropped, PyFiltered, PyPurged};
+use crate::purpose::PyPurpose;
+use crate::respond::{self, HandledArg, PyResponse};
 use crate::tcf::{self, PyTcString};
 
 /// A remark about a valid policy that is probably not what its author meant.
@@ -68,6 +70,7 @@ pub struct PyPolicy {
     inner: Policy,
     table: DecisionTable,
     purpose_ids: Vec<Py<PyString>>,
+    purposes: Vec<Py<PyPurpose>>,
 }
 
 impl PyPolicy {
@@ -79,10 +82,16 @@ impl PyPolicy {
             .iter()
             .map(|p| PyString::intern(py, p.id.as_str()).unbind())
             .collect();
+        let purposes = inner
+            .purposes()
+            .iter()
+            .map(|p| Py::new(py, PyPurpose::new(&inner, p)))
+            .collect::<PyResult<_>>()?;
         Ok(Self {
             inner,
             table,
             purpose_ids,
+            purposes,
         })
     }
 
@@ -106,6 +115,15 @@ impl PyPolicy {
                 problem: dropped.problem.map(|p| p.as_str()),
             },
         )
+    }
+
+    /// A purged cookie as the `PurgedCookie` Python sees.
+    fn purged(&self, py: Python<'_>, purged: cookie_charter::Purged<'_, '_>) -> PyResult<PyPurged> {
+        Ok(PyPurged {
+            cookie: purged.cookie.to_owned(),
+            decision: self.table.get(py, &purged.decision)?,
+            headers: purged.headers,
+        })
     }
 
     fn purpose_id(&self, py: Python<'_>, id: &str) -> Py<PyString> {
@@ -355,38 +373,114 @@ impl PyPolicy {
                 &consent.inner,
                 now_or_current(now),
             );
-            purged
-                .into_iter()
-                .map(|p| {
-                    Ok(PyPurged {
-                        cookie: p.cookie.to_owned(),
-                        decision: self.table.get(py, &p.decision)?,
-                        headers: p.headers,
-                    })
-                })
-                .collect()
+            purged.into_iter().map(|p| self.purged(py, p)).collect()
         })
     }
 
-    /// For `cookie_charter.asgi`: the application called for an HTTP scope, with the consent in
-    /// a copy of the scope and a `send` that filters the response's headers (see `crate::asgi`).
-    #[pyo3(name = "_asgi_call", signature = (app, scope, receive, send, purge, on_dropped))]
-    fn asgi_call<'py>(
-        slf: &Bound<'py, Self>,
-        app: &Bound<'py, PyAny>,
-        scope: &Bound<'py, PyAny>,
-        receive: &Bound<'py, PyAny>,
-        send: &Bound<'py, PyAny>,
-        purge: bool,
-        on_dropped: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(slf.py(), || {
-            crate::asgi::call(slf, app, scope, receive, send, purge, on_dropped)
+    /// The visitor's consent for a request: its consent cookie read from its `Cookie` header
+    /// fields (`cookie_header`: None, a `str`, or an iterable of `str`, joined with `; `) as
+    /// `consent_from_cookie_header` reads it, with its Global Privacy Control signal (`sec_gpc`:
+    /// its `Sec-GPC` values, as `gpc_enabled` takes them). What a middleware gives handlers.
+    #[pyo3(signature = (cookie_header=None, sec_gpc=None))]
+    fn request_consent(
+        &self,
+        py: Python<'_>,
+        cookie_header: Option<&Bound<'_, PyAny>>,
+        sec_gpc: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyConsent> {
+        guard(py, || {
+            let fields = respond::cookie_fields(cookie_header)?;
+            let request = respond::request(&fields, sec_gpc)?;
+            Ok(PyConsent {
+                inner: self.inner.request_consent(&request),
+            })
         })
+    }
+
+    /// The answer to a response, what every middleware does with it: its `Set-Cookie` values
+    /// (`set_cookies`) filtered with the consent that judges it, then, with `purge`, the
+    /// deletions of the cookies of the request's `Cookie` header that this consent does not
+    /// allow (only when the request sent one). The request is `cookie_header` and `sec_gpc`, as
+    /// `request_consent` takes them; `handled` is what its handler did with the consent it was
+    /// given: `"unchanged"` (the request's consent judges), a `Consent` that replaced it (a
+    /// banner's endpoint recording a choice: it judges, with the request's Global Privacy
+    /// Control signal), or `"not_a_consent"` (it stored something else: judged as no consent,
+    /// so that a mistake fails closed).
+    #[pyo3(
+        signature = (set_cookies, *, cookie_header=None, sec_gpc=None, handled=HandledArg::Unchanged, purge=true, now=None),
+        text_signature = "(self, set_cookies, *, cookie_header=None, sec_gpc=None, handled='unchanged', purge=True, now=None)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of a Python method"
+    )]
+    fn respond(
+        &self,
+        py: Python<'_>,
+        set_cookies: Vec<PyBackedStr>,
+        cookie_header: Option<&Bound<'_, PyAny>>,
+        sec_gpc: Option<&Bound<'_, PyAny>>,
+        handled: HandledArg<'_>,
+        purge: bool,
+        now: Option<u64>,
+    ) -> PyResult<PyResponse> {
+        guard(py, || {
+            let fields = respond::cookie_fields(cookie_header)?;
+            let request = respond::request(&fields, sec_gpc)?;
+            let now = now_or_current(now);
+            let policy = &self.inner;
+            let handled = handled.core();
+            let response = py.detach(|| {
+                policy.respond(
+                    &request,
+                    handled,
+                    set_cookies.iter().map(|h| &**h),
+                    respond::purge(purge),
+                    now,
+                )
+            });
+            let sent = response.set_cookies().map(str::to_owned).collect();
+            let dropped = response
+                .dropped()
+                .map(|d| self.dropped(py, d))
+                .collect::<PyResult<_>>()?;
+            let unchanged = response.is_unchanged();
+            let purged = response
+                .purged
+                .into_iter()
+                .map(|p| Py::new(py, self.purged(py, p)?))
+                .collect::<PyResult<_>>()?;
+            Ok(PyResponse {
+                consent: Py::new(
+                    py,
+                    PyConsent {
+                        inner: response.consent,
+                    },
+                )?,
+                set_cookies: sent,
+                dropped,
+                purged,
+                unchanged,
+            })
+        })
+    }
+
+    /// For `cookie_charter.asgi`: the native part of a `ConsentMiddleware` around `app` (see
+    /// `crate::asgi::AsgiHandler`).
+    #[pyo3(name = "_asgi_handler", signature = (app, purge, on_dropped))]
+    fn asgi_handler(
+        slf: &Bound<'_, Self>,
+        app: &Bound<'_, PyAny>,
+        purge: bool,
+        on_dropped: Option<&Bound<'_, PyAny>>,
+    ) -> crate::asgi::AsgiHandler {
+        crate::asgi::AsgiHandler::new(slf, app, purge, on_dropped)
     }
 
     /// The visitor's consent read from a `Cookie` request header: the value of the cookie named
-    /// by the policy's `consent_cookie` (the first one sent), as `Consent.from_cookie` reads it.
+    /// by the policy's `consent_cookie`, as `Consent.from_cookie` reads it. Copies of it that
+    /// agree count once; copies that disagree give no consent (problem `malformed`: fail
+    /// closed). None or `""` gives no consent (problem `absent`).
     #[pyo3(signature = (cookie_header))]
     fn consent_from_cookie_header(
         &self,
@@ -402,11 +496,12 @@ impl PyPolicy {
         })
     }
 
-    /// The charter page in `lang` as `markdown` or `html` (escaped): the explanation of cookie
-    /// kinds and one table per purpose. An undeclared `lang` renders the first language with a
-    /// note; an unknown `format` raises `PolicyError` (code `invalid_argument`).
-    #[pyo3(signature = (lang="fr", format="markdown"))]
-    fn render_charter(&self, py: Python<'_>, lang: &str, format: &str) -> PyResult<String> {
+    /// The charter page in `lang` (None: the policy's first language) as `markdown` or `html`
+    /// (escaped): the explanation of cookie kinds and one table per purpose. An undeclared
+    /// `lang` renders the first language with a note; an unknown `format` raises `PolicyError`
+    /// (code `invalid_argument`).
+    #[pyo3(signature = (lang=None, format="markdown"))]
+    fn render_charter(&self, py: Python<'_>, lang: Option<&str>, format: &str) -> PyResult<String> {
         guard(py, || {
             let Some(format) = Format::parse(format) else {
                 return Err(invalid_argument(
@@ -419,6 +514,8 @@ impl PyPolicy {
                 ));
             };
             let policy = &self.inner;
+            let lang = lang
+                .unwrap_or_else(|| policy.site().languages.first().map_or("en", String::as_str));
             Ok(py.detach(|| policy.render_charter(lang, format)))
         })
     }
@@ -447,10 +544,11 @@ impl PyPolicy {
         self.inner.site().languages.clone()
     }
 
-    /// The declared purpose ids, `necessary` first.
+    /// The purposes, in the policy's order: `necessary` first, the built-in `statistics` next
+    /// when the file does not declare it, then the file's order.
     #[getter]
-    fn purposes(&self, py: Python<'_>) -> Vec<Py<PyString>> {
-        self.purpose_ids.iter().map(|p| p.clone_ref(py)).collect()
+    fn purposes(&self, py: Python<'_>) -> Vec<Py<PyPurpose>> {
+        self.purposes.iter().map(|p| p.clone_ref(py)).collect()
     }
 
     /// The remarks `cookie-charter check` prints about this policy.
@@ -463,18 +561,20 @@ impl PyPolicy {
             .collect()
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "<Policy site={:?} revision={} purposes={} cookies={}>",
-            self.inner.site().url,
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "<Policy site={} revision={} purposes={} cookies={}>",
+            PyString::new(py, &self.inner.site().url).repr()?,
             self.inner.site().revision,
             self.inner.purposes().len(),
             self.inner.cookies().len()
-        )
+        ))
     }
 }
 
 /// Raises a Rust panic inside the boundary guard, to test that it becomes a `PolicyError`.
+/// Only in builds with the `test-hooks` feature (what `test.sh` builds).
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
 pub(crate) fn _raise_panic_for_tests(py: Python<'_>) -> PyResult<()> {
     guard(py, || {

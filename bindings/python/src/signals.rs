@@ -1,4 +1,5 @@
-//! Request signals: `gpc_enabled`, which reads the values of a request's `Sec-GPC` headers.
+//! Request signals: `gpc_enabled`, which reads the values of a request's `Sec-GPC` headers, and
+//! the reading of such values that `Policy.respond` and `Policy.request_consent` share.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -7,21 +8,45 @@ use pyo3::types::{PyBytes, PyString};
 use crate::consent::type_name;
 use crate::errors::guard;
 
-/// Whether one header value (a `str` or `bytes`) asks for Global Privacy Control.
-fn value_enabled(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+/// Calls `f` with the bytes of one header value (a `str` or `bytes`). A `str` that is not valid
+/// UTF-8 (a lone surrogate) is passed as no bytes: it cannot be exactly `1`.
+fn with_value(value: &Bound<'_, PyAny>, f: &mut impl FnMut(&[u8])) -> PyResult<()> {
     if let Ok(text) = value.cast::<PyString>() {
-        // A str that is not valid UTF-8 (a lone surrogate) cannot be exactly `1`.
-        return Ok(text
-            .to_str()
-            .is_ok_and(|t| cookie_charter::gpc_enabled([t])));
+        f(text.to_str().map_or(&[][..], str::as_bytes));
+        return Ok(());
     }
     if let Ok(bytes) = value.cast::<PyBytes>() {
-        return Ok(cookie_charter::gpc_enabled([bytes.as_bytes()]));
+        f(bytes.as_bytes());
+        return Ok(());
     }
     Err(PyTypeError::new_err(format!(
         "a Sec-GPC header value must be a str or bytes, not {}",
         type_name(value)
     )))
+}
+
+/// Calls `f` with the bytes of each `Sec-GPC` value of `values`: one value (a `str` or `bytes`)
+/// or an iterable of them; None means no header.
+pub(crate) fn each_sec_gpc(
+    values: Option<&Bound<'_, PyAny>>,
+    mut f: impl FnMut(&[u8]),
+) -> PyResult<()> {
+    let Some(values) = values else {
+        return Ok(());
+    };
+    if values.is_instance_of::<PyString>() || values.is_instance_of::<PyBytes>() {
+        return with_value(values, &mut f);
+    }
+    let items = values.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "values must be a str, bytes or an iterable of them, not {}",
+            type_name(values)
+        ))
+    })?;
+    for item in items {
+        with_value(&item?, &mut f)?;
+    }
+    Ok(())
 }
 
 /// Whether the values of a request's `Sec-GPC` headers ask for Global Privacy Control: one value
@@ -33,23 +58,10 @@ fn value_enabled(value: &Bound<'_, PyAny>) -> PyResult<bool> {
 #[pyo3(signature = (values))]
 pub(crate) fn gpc_enabled(py: Python<'_>, values: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
     guard(py, || {
-        let Some(values) = values else {
-            return Ok(false);
-        };
-        if values.is_instance_of::<PyString>() || values.is_instance_of::<PyBytes>() {
-            return value_enabled(values);
-        }
-        let items = values.try_iter().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "values must be a str, bytes or an iterable of them, not {}",
-                type_name(values)
-            ))
+        let mut enabled = false;
+        each_sec_gpc(values, |value| {
+            enabled = enabled || cookie_charter::gpc_enabled([value]);
         })?;
-        for item in items {
-            if value_enabled(&item?)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(enabled)
     })
 }

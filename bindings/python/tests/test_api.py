@@ -209,7 +209,8 @@ def test_load_reads_toml_and_json(tmp_path: Path, policy: Policy) -> None:
     json_file = tmp_path / "policy.json"
     json_file.write_text(json.dumps(tomllib.loads(POLICY_TOML)), encoding="utf-8")
     loaded = Policy.load(json_file)
-    assert loaded.purposes == policy.purposes == ["necessary", "statistics", "marketing"]
+    assert loaded.purposes == policy.purposes
+    assert [p.id for p in loaded.purposes] == ["necessary", "statistics", "marketing"]
     # The format is told by the extension, in any case.
     upper = tmp_path / "POLICY.JSON"
     upper.write_text(json_file.read_text(encoding="utf-8"), encoding="utf-8")
@@ -225,7 +226,7 @@ def test_load_reads_toml_and_json(tmp_path: Path, policy: Policy) -> None:
 
 def test_a_rust_panic_becomes_a_policy_error() -> None:
     with pytest.raises(PolicyError) as raised:
-        _native._raise_panic_for_tests()
+        _native._raise_panic_for_tests()  # type: ignore[attr-defined]  # test builds only
     assert raised.value.code == "panic"
     assert type(raised.value) is PolicyError
     # The interpreter is fine afterwards.
@@ -292,12 +293,131 @@ def test_consent_from_cookie_header(policy: Policy) -> None:
 def test_render_charter(example_policy_path: Path) -> None:
     policy = Policy.load(example_policy_path)
     fr = policy.render_charter()
+    assert policy.languages[0] == "fr" and fr == policy.render_charter("fr")
     assert "Nom du prestataire" in fr and "sessionid" in fr
     en = policy.render_charter("en", "html")
     assert en.lstrip().startswith("<") and "Provider" in en
     with pytest.raises(PolicyError) as raised:
         policy.render_charter("fr", "pdf")
     assert raised.value.code == "invalid_argument"
+
+
+def test_render_charter_defaults_to_the_first_language() -> None:
+    english_first = Policy.from_toml(
+        POLICY_TOML.replace('consent_cookie = "consent"', 'consent_cookie = "consent"\nlanguages = ["en", "fr"]')
+        .replace('label = "Marketing"', 'label = { en = "Marketing", fr = "Publicité" }')
+    )
+    assert english_first.languages == ["en", "fr"]
+    page = english_first.render_charter()
+    assert page == english_first.render_charter("en") != english_first.render_charter("fr")
+    assert "Provider" in page and "Nom du prestataire" not in page
+    assert english_first.render_charter(format="html") == english_first.render_charter("en", "html")
+    # A language the policy does not declare still renders the first one, with a note.
+    assert "Provider" in english_first.render_charter("de")
+
+
+BILINGUAL = """
+[site]
+name = "Exemple"
+url = "https://www.example.fr"
+revision = 3
+consent_cookie = "consent"
+languages = ["fr", "en"]
+
+[purposes.marketing]
+label = { en = "Advertising", fr = "Publicité" }
+description = { fr = "Mesurer les publicités." }
+revision = 2
+
+[purposes.empty]
+label = { fr = "Vide", en = "Empty" }
+
+[[cookies]]
+name = "consent"
+provider = "Exemple"
+service = "Bandeau"
+purpose = "necessary"
+description = "Votre choix"
+lifetime = "6 months"
+
+[[cookies]]
+name = "_pk_id.*"
+provider = "Matomo"
+service = "Audience"
+purpose = "statistics"
+description = "Mesure anonyme"
+lifetime = "13 months"
+anonymous = true
+
+[[cookies]]
+name = "_fbp"
+provider = "Meta"
+service = "Pixel"
+purpose = "marketing"
+description = "Publicité"
+lifetime = "3 months"
+domain = ".facebook.com"
+
+[[cookies]]
+name = "ads_*"
+provider = "Régie"
+service = "Publicité"
+purpose = "marketing"
+description = "Publicité"
+lifetime = "1 month"
+"""
+
+
+def test_purposes_show_what_a_banner_needs() -> None:
+    policy = Policy.from_toml(BILINGUAL)
+    purposes = policy.purposes
+    assert [p.id for p in purposes] == ["necessary", "statistics", "marketing", "empty"]
+    necessary, statistics, marketing, empty = purposes
+    # Labels in the policy's language order, whatever the file's order.
+    assert list(marketing.label.items()) == [("fr", "Publicité"), ("en", "Advertising")]
+    assert list(necessary.label) == ["fr", "en"] and necessary.description is None
+    assert marketing.description == {"fr": "Mesurer les publicités."}
+    assert (marketing.revision, necessary.revision) == (2, 3)
+    assert marketing.cookies == ["_fbp", "ads_*"] and necessary.cookies == ["consent"]
+    # Only consent-needing cookies make a banner ask: anonymous statistics are exempt.
+    assert [p.needs_consent for p in purposes] == [False, False, True, False]
+    assert statistics.cookies == ["_pk_id.*"] and empty.cookies == []
+    assert [p.id for p in purposes if p.needs_consent] == sorted(
+        policy.purposes_to_ask(Consent.from_cookie(None), NOW)
+    )
+    # Frozen values: equal when equal, fresh containers on each read.
+    assert policy.purposes == purposes and hash(policy.purposes[2]) == hash(marketing)
+    assert marketing != empty
+    with pytest.raises(AttributeError):
+        marketing.revision = 5  # type: ignore[misc]
+    marketing.label["fr"] = "changed"
+    marketing.cookies.append("x")
+    assert marketing.label["fr"] == "Publicité" and marketing.cookies == ["_fbp", "ads_*"]
+    assert repr(marketing) == (
+        "Purpose(id='marketing', label={'fr': 'Publicité', 'en': 'Advertising'}, revision=2, "
+        "needs_consent=True, cookies=['_fbp', 'ads_*'])"
+    )
+
+
+def test_reprs_and_messages_quote_as_python_does() -> None:
+    # Python's repr quoting (single quotes), not Rust's Debug (double quotes).
+    policy = Policy.from_toml(POLICY_TOML)
+    assert repr(policy) == "<Policy site='https://www.example.com' revision=2 purposes=3 cookies=3>"
+    assert repr(Consent.from_cookie(None)) == "<Consent problem='absent'>"
+    assert repr(Consent.from_cookie("junk").with_gpc(True)) == "<Consent problem='malformed' gpc=True>"
+    consent = Consent({"statistics": "granted"}, revision=2, at=NOW)
+    assert repr(consent) == f"Consent({{'statistics': 'granted'}}, revision=2, at={NOW})"
+    assert eval(repr(consent), {"Consent": Consent}) == consent
+    filtered = policy.filter_set_cookies(['x"\\=1'], consent, NOW)
+    assert repr(filtered.dropped[0]).startswith("DroppedCookie(header='x\"\\\\=1', cookie='x\"\\\\'")
+    warning_policy = Policy.from_toml(POLICY_TOML.replace('lifetime = "13 months"\ndomain', 'lifetime = "14 months"\ndomain'))
+    for warning in warning_policy.warnings:
+        assert repr(warning).startswith("PolicyWarning(code='")
+
+
+def test_consent_from_cookie_header_docstring_says_disagreeing_copies_fail_closed() -> None:
+    doc = Policy.consent_from_cookie_header.__doc__ or ""
+    assert "first one sent" not in doc and "fail" in doc
 
 
 def test_the_package_re_exports_the_native_module() -> None:

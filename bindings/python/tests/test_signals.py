@@ -70,7 +70,7 @@ def policy() -> Policy:
 
 
 def states(policy: Policy, consent: Consent, now: int = NOW) -> dict[str, str | None]:
-    return {p: policy.consent_state(p, consent, now) for p in policy.purposes}
+    return {p.id: policy.consent_state(p.id, consent, now) for p in policy.purposes}
 
 
 # -- Consent.gpc -------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ def test_consent_carries_the_signal() -> None:
     assert repr(plain) == f"Consent({{'marketing': 'denied'}}, revision=2, at={NOW})"
     absent = Consent.from_cookie(None).with_gpc(True)
     assert absent.gpc and absent.problem == "absent"
-    assert repr(absent) == '<Consent problem="absent" gpc=True>'
+    assert repr(absent) == "<Consent problem='absent' gpc=True>"
 
 
 def test_gpc_argument_types() -> None:

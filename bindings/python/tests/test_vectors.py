@@ -1,7 +1,8 @@
 """The shared vector corpus (tests/vectors/): the binding must give exactly Rust's results.
 
-Case files (`decide`, `filter`, `purge`, with a policy), TC-string files (`tcf/`: `tc_decode`
-cases, without a policy) and load errors (`load-errors/`); an unknown case kind fails.
+Case files (`decide`, `filter`, `purge`, `respond`, with a policy), TC-string files (`tcf/`:
+`tc_decode` cases, without a policy) and load errors (`load-errors/`); an unknown case kind fails.
+The `respond` cases also run through the WSGI and ASGI middleware (test_respond_middleware.py).
 """
 
 from __future__ import annotations
@@ -135,6 +136,50 @@ def run_purge(policy: Policy | None, case: dict[str, Any]) -> None:
                 assert getattr(p.decision, key) == entry[key]
 
 
+def respond_handled(case: dict[str, Any]) -> Consent | str:
+    """The `handled` argument of `Policy.respond` for a `respond` case."""
+    handled = case["handled"]
+    if isinstance(handled, dict):
+        assert list(handled) == ["replaced"], f"unknown handled {handled!r}"
+        return Consent.from_cookie(handled["replaced"])
+    assert handled in ("unchanged", "not_a_consent"), f"unknown handled {handled!r}"
+    return str(handled)
+
+
+def dropped_dicts(dropped: Any) -> list[dict[str, Any]]:
+    """`DroppedCookie` objects as the vector files write them."""
+    return [{"header": d.header, **decision_dict(d.cookie, d.decision)} for d in dropped]
+
+
+def expected_dropped(case: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = ("header", "cookie", "allowed", "rule", "purpose", "consent_state")
+    return [{key: entry.get(key) for key in keys} for entry in case["dropped"]]
+
+
+def run_respond(policy: Policy | None, case: dict[str, Any]) -> None:
+    assert policy is not None, "a `respond` case needs a policy"
+    now = case["now"]
+    response = policy.respond(
+        case["set_cookies"],
+        cookie_header=case["cookie"],
+        sec_gpc=case["sec_gpc"],
+        handled=respond_handled(case),
+        purge=case["purge"],
+        now=now,
+    )
+    assert response.consent.problem_at(now) == case["consent_problem"]
+    assert response.consent.gpc is case["gpc"]
+    assert response.set_cookies == case["send"]
+    assert dropped_dicts(response.dropped) == expected_dropped(case)
+    # The deletions are the purged cookies' headers, after the kept values.
+    deletions = [h for p in response.purged for h in p.headers]
+    assert response.set_cookies[len(response.set_cookies) - len(deletions):] == deletions
+    assert response.unchanged is (response.set_cookies == case["set_cookies"] and not deletions)
+    # What a middleware gives handlers when the request arrives is what judges an unchanged one.
+    if case["handled"] == "unchanged":
+        assert policy.request_consent(case["cookie"], case["sec_gpc"]) == response.consent
+
+
 def subset_differences(want: Any, got: Any, path: str = "$") -> list[str]:
     """Where `got` differs from `want` on the keys `want` has, recursively (lists compared item
     by item, and by length)."""
@@ -182,7 +227,7 @@ def run_tc_decode(policy: Policy | None, case: dict[str, Any]) -> None:
 
 
 RUNNERS = {"decide": run_decide, "filter": run_filter, "purge": run_purge,
-           "tc_decode": run_tc_decode}
+           "respond": run_respond, "tc_decode": run_tc_decode}
 
 
 def run_file(path: Path, policy: Policy | None, doc: dict[str, Any]) -> None:

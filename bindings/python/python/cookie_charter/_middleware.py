@@ -1,18 +1,17 @@
-"""What the WSGI and ASGI middleware share (the keys they store under, the `on_dropped` type), and
-the WSGI middleware's header work: reading the consent and rewriting Set-Cookie headers. The ASGI
-middleware does its header work natively (`Policy._asgi_call`).
+"""What the WSGI and ASGI middleware (and the Django and Flask entry points) share: the keys they
+store under, the `on_dropped` type, their options, and how they read what a handler left.
 
-The decisions are the Rust core's (`Policy.filter_set_cookies`, `Policy.purge`); this module only
-moves header values between the server's representation and those calls.
+The work is the Rust core's: `Policy.request_consent` when the request arrives and
+`Policy.respond` for the response (the ASGI middleware calls both natively, `Policy._asgi_call`);
+the middleware only move header values between their server's representation and those calls.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
-from cookie_charter._native import Consent, DroppedCookie, Policy, gpc_enabled
+from cookie_charter._native import Consent, DroppedCookie, Policy
 
 #: Key under which the middleware stores the visitor's `Consent` (WSGI environ, ASGI scope).
 CONSENT_KEY = "cookie_charter.consent"
@@ -22,35 +21,47 @@ POLICY_KEY = "cookie_charter.policy"
 #: Called with the dropped headers of each response that had some (for logging).
 OnDropped = Callable[[Sequence[DroppedCookie]], None]
 
+#: What a handler did with the consent it was given, as `Policy.respond` takes it.
+Handled = Consent | Literal["unchanged", "not_a_consent"]
 
-def request_consent(policy: Policy, cookie_header: str | None, gpc_values: Sequence[Any]) -> Consent:
-    """The visitor's consent: the policy's consent cookie of the `Cookie` header, with the
-    request's Global Privacy Control signal (the values of its `Sec-GPC` headers)."""
-    consent = policy.consent_from_cookie_header(cookie_header)
-    if gpc_values and gpc_enabled(gpc_values):
-        consent = consent.with_gpc(True)
-    return consent
+def get_consent(mapping: Mapping[str, Any]) -> Consent:
+    """The visitor's consent the middleware stored in a WSGI environ or an ASGI scope (no
+    consent if it did not run)."""
+    consent = mapping.get(CONSENT_KEY)
+    return consent if isinstance(consent, Consent) else Consent.from_cookie(None)
 
 
-def rewrite_set_cookies(
-    policy: Policy,
-    consent: Consent,
-    set_cookies: Sequence[str],
-    cookie_header: str | None,
-    *,
-    purge: bool,
-    now: int | None = None,
-    on_dropped: OnDropped | None = None,
-) -> list[str]:
-    """The `Set-Cookie` values to send: the allowed ones of `set_cookies`, unchanged and in order,
-    then the deletions of the cookies the visitor holds but does not allow (when `purge`)."""
-    if now is None:
-        now = int(time.time())
-    filtered = policy.filter_set_cookies(set_cookies, consent, now)
-    if filtered.dropped and on_dropped is not None:
-        on_dropped(filtered.dropped)
-    values = list(filtered.kept)
-    if purge and cookie_header:
-        for purged in policy.purge(cookie_header, consent, now):
-            values.extend(purged.headers)
-    return values
+def handled(given: Consent, found: object) -> Handled:
+    """What a handler did with the consent `given` to it, from what it left there (`found`):
+    `"unchanged"` when it is `given` itself, a `Consent` that replaced it, or `"not_a_consent"`
+    for anything else (None when it removed it)."""
+    if found is given:
+        return "unchanged"
+    if isinstance(found, Consent):
+        return found
+    return "not_a_consent"
+
+
+def check_policy(policy: object) -> Policy:
+    """`policy`, when it is a `Policy`; a `TypeError` otherwise."""
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy must be a cookie_charter.Policy, not {type(policy).__name__}")
+    return policy
+
+
+class Middleware:
+    """The options every middleware takes: the application, the policy, `purge` (append the
+    deletions of the cookies the visitor holds but does not allow) and `on_dropped`."""
+
+    def __init__(
+        self,
+        app: Any,
+        policy: Policy,
+        *,
+        purge: bool = True,
+        on_dropped: OnDropped | None = None,
+    ) -> None:
+        self.app = app
+        self.policy = check_policy(policy)
+        self.purge = purge
+        self.on_dropped = on_dropped

@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, final
+from typing import Any, Literal, final
 
 __all__ = [
     "Consent",
@@ -14,7 +14,8 @@ __all__ = [
     "DroppedCookie",
     "Filtered",
     "PurgedCookie",
-    "_raise_panic_for_tests",
+    "Purpose",
+    "Response",
     "Policy",
     "PolicyWarning",
     "__version__",
@@ -189,6 +190,40 @@ class PurgedCookie:
     def headers(self) -> list[str]: ...
 
 @final
+class Purpose:
+    """One purpose of the policy: what a consent banner shows of it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def label(self) -> dict[str, str]: ...
+    @property
+    def description(self) -> dict[str, str] | None: ...
+    @property
+    def revision(self) -> int: ...
+    @property
+    def needs_consent(self) -> bool: ...
+    @property
+    def cookies(self) -> list[str]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Response:
+    """What `Policy.respond` returns: the answer to one response."""
+
+    @property
+    def consent(self) -> Consent: ...
+    @property
+    def set_cookies(self) -> list[str]: ...
+    @property
+    def dropped(self) -> list[DroppedCookie]: ...
+    @property
+    def purged(self) -> list[PurgedCookie]: ...
+    @property
+    def unchanged(self) -> bool: ...
+
+@final
 class Policy:
     """A loaded, validated cookie policy. Immutable: share one between threads."""
 
@@ -218,8 +253,23 @@ class Policy:
     def purge(
         self, cookie_header: str | None, consent: Consent, now: int | None = None
     ) -> list[PurgedCookie]: ...
-    def render_charter(self, lang: str = "fr", format: str = "markdown") -> str: ...
+    def render_charter(self, lang: str | None = None, format: str = "markdown") -> str: ...
     def consent_from_cookie_header(self, cookie_header: str | None) -> Consent: ...
+    def request_consent(
+        self,
+        cookie_header: str | Iterable[str] | None = None,
+        sec_gpc: str | bytes | Iterable[str | bytes] | None = None,
+    ) -> Consent: ...
+    def respond(
+        self,
+        set_cookies: Sequence[str],
+        *,
+        cookie_header: str | Iterable[str] | None = None,
+        sec_gpc: str | bytes | Iterable[str | bytes] | None = None,
+        handled: Consent | Literal["unchanged", "not_a_consent"] = "unchanged",
+        purge: bool = True,
+        now: int | None = None,
+    ) -> Response: ...
     @property
     def consent_cookie(self) -> str: ...
     @property
@@ -229,9 +279,8 @@ class Policy:
     @property
     def languages(self) -> list[str]: ...
     @property
-    def purposes(self) -> list[str]: ...
+    def purposes(self) -> list[Purpose]: ...
     @property
     def warnings(self) -> list[PolicyWarning]: ...
 
 def gpc_enabled(values: str | bytes | Iterable[str | bytes] | None) -> bool: ...
-def _raise_panic_for_tests() -> None: ...

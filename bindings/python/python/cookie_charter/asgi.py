@@ -11,12 +11,13 @@ application = ConsentMiddleware(get_asgi_application(), policy)  # Django
 
 On every HTTP request the middleware reads the consent cookie named by the policy
 (`site.consent_cookie`) and the Global Privacy Control signal (`Sec-GPC`), and stores the
-visitor's `Consent` in the scope under
-`"cookie_charter.consent"` (Starlette/FastAPI: `request.scope[...]`; Django:
+visitor's `Consent` in the scope under `"cookie_charter.consent"` (Starlette/FastAPI:
+`request.scope[...]`, or the dependency `cookie_charter.fastapi.get_consent`; Django:
 `request.scope[...]`), and the policy under `"cookie_charter.policy"`. On the response it drops
 the `Set-Cookie` headers the visitor has not consented to, and appends the headers that delete the
-cookies the visitor holds but no longer allows. Other scope types (websocket, lifespan) pass
-through unchanged.
+cookies the visitor holds but no longer allows. A handler that records a new choice puts its
+`Consent` under the same key: the response is then judged with it (anything else there is judged
+as no consent). Other scope types (websocket, lifespan) pass through unchanged.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from cookie_charter._middleware import CONSENT_KEY, POLICY_KEY, OnDropped
-from cookie_charter._native import Consent, Policy
+from cookie_charter._middleware import CONSENT_KEY, POLICY_KEY, Middleware, OnDropped, get_consent
+from cookie_charter._native import Policy
 
 __all__ = ["CONSENT_KEY", "POLICY_KEY", "ConsentMiddleware", "get_consent"]
 
@@ -36,14 +37,11 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def get_consent(scope: Scope) -> Consent:
-    """The visitor's consent stored by the middleware (no consent if it did not run)."""
-    consent = scope.get(CONSENT_KEY)
-    return consent if isinstance(consent, Consent) else Consent.from_cookie(None)
+class ConsentMiddleware(Middleware):
+    """Enforces a cookie policy on an ASGI application's HTTP responses. The application and the
+    options are read once, when the middleware is made."""
 
-
-class ConsentMiddleware:
-    """Enforces a cookie policy on an ASGI application's HTTP responses."""
+    app: ASGIApp
 
     def __init__(
         self,
@@ -53,21 +51,15 @@ class ConsentMiddleware:
         purge: bool = True,
         on_dropped: OnDropped | None = None,
     ) -> None:
-        if not isinstance(policy, Policy):
-            raise TypeError(f"policy must be a cookie_charter.Policy, not {type(policy).__name__}")
-        self.app = app
-        self.policy = policy
-        self.purge = purge
-        self.on_dropped = on_dropped
+        super().__init__(app, policy, purge=purge, on_dropped=on_dropped)
+        # The work is native (`_AsgiHandler`, src/asgi.rs): for an HTTP scope, the consent of the
+        # request's `Cookie` and `Sec-GPC` headers (`Policy.request_consent`) in a copy of the
+        # scope, and a `send` that rewrites the `http.response.start` message's `Set-Cookie`
+        # headers as `Policy.respond` answers for what the handler left in that scope; other
+        # scopes go to the application as they are.
+        self._handle: ASGIApp = self.policy._asgi_handler(  # type: ignore[attr-defined]
+            app, purge, on_dropped
+        ).handle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("type") != "http":
-            await self.app(scope, receive, send)
-            return
-        # The rest is native (see `_asgi_call` in the extension's src/asgi.rs): the consent read
-        # from the request's `Cookie` and `Sec-GPC` headers into a copy of the scope, and a
-        # `send` that filters the `http.response.start` message for the consent in that scope
-        # when the application sends it (a handler may record a new choice there first).
-        await self.policy._asgi_call(  # type: ignore[attr-defined]
-            self.app, scope, receive, send, self.purge, self.on_dropped
-        )
+        await self._handle(scope, receive, send)
