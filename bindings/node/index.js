@@ -43,7 +43,12 @@ const NAPI_TYPE_CODES = new Set([
   'ArrayBufferExpected',
 ])
 
-/** Turns napi-rs's own errors into the package's: wrong types are `TypeError`s, panics `panic`. */
+/**
+ * Turns napi-rs's own errors into the package's: wrong types are `TypeError`s, and a panic that
+ * `#[napi(catch_unwind)]` caught (napi-rs reports it with status `GenericFailure`) gets code
+ * `panic`. Every error the addon makes itself is thrown with its own code where it is made
+ * (`src/errors.rs`) and passes through unchanged.
+ */
 function translate(error) {
   if (error instanceof Error && !(error instanceof TypeError) && typeof error.code === 'string') {
     if (NAPI_TYPE_CODES.has(error.code)) {
@@ -102,7 +107,7 @@ function describe(value) {
 
 // ---------------------------------------------------------------------------------------------
 // What JS remembers about a policy: its purpose ids and the consent-independent half of the
-// decision for every name seen (packed as the core's `_lookup` returns it).
+// decision for every name seen (packed as the hot path's `lookup` returns it, src/fast.rs).
 
 const kInfo = Symbol('cookie-charter.info')
 const kShadow = Symbol('cookie-charter.consent')
@@ -112,7 +117,7 @@ function infoOf(policy) {
   let info = policy[kInfo]
   if (info === undefined) {
     info = {
-      purposes: Object.freeze(policy.purposes),
+      purposes: Object.freeze(policy._purposeIds()),
       names: new Map(),
       // Plain native functions closing over the policy, cheaper to call than methods
       // (`src/fast.rs`): lookup, intern, release, decide, states.
@@ -189,6 +194,26 @@ function consentId(info, consent, shadow) {
     shadow.others.set(info, id)
   }
   return id
+}
+
+/** A dropped `Set-Cookie` value of the addon (`{ header, cookie, code, problem }`) for JS. */
+function droppedOf(info, d) {
+  return { header: d.header, cookie: d.cookie ?? null, decision: unpack(info, d.code), problem: d.problem ?? null }
+}
+
+/** A purged cookie of the addon (`{ cookie, code, headers }`) for JS. */
+function purgedOf(info, p) {
+  return { cookie: p.cookie, decision: unpack(info, p.code), headers: p.headers }
+}
+
+/** Header field values as an array: one string, an array of strings, or none (`undefined`/`null`). */
+function fieldsOf(value, what) {
+  if (value === undefined || value === null) return []
+  if (typeof value === 'string') return [value]
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw typeError(`\`${what}\` must be a string or an array of strings, not ${describe(value)}`)
+  }
+  return value
 }
 
 /** A packed decision (see `src/codes.rs`) as a plain object with string ids. */
@@ -409,15 +434,7 @@ const policyMethods = {
     const shadow = shadowOf(consent)
     if (shadow.direct) {
       const raw = callNative(this, this._filterSetCookies, [list, consent, at])
-      return {
-        kept: raw.kept,
-        dropped: raw.dropped.map((d) => ({
-          header: d.header,
-          cookie: d.cookie ?? null,
-          decision: unpack(info, d.code),
-          problem: d.problem ?? null,
-        })),
-      }
+      return { kept: raw.kept, dropped: raw.dropped.map((d) => droppedOf(info, d)) }
     }
     const id = consentId(info, consent, shadow)
     let codes
@@ -467,11 +484,7 @@ const policyMethods = {
     const info = infoOf(this)
     const shadow = shadowOf(consent)
     if (shadow.direct) {
-      return callNative(this, this._purge, [cookieHeader, consent, at]).map((p) => ({
-        cookie: p.cookie,
-        decision: unpack(info, p.code),
-        headers: p.headers,
-      }))
+      return callNative(this, this._purge, [cookieHeader, consent, at]).map((p) => purgedOf(info, p))
     }
     const id = consentId(info, consent, shadow)
     let flat
@@ -490,6 +503,36 @@ const policyMethods = {
       i += 3 + count
     }
     return out
+  },
+
+  /**
+   * The answer to a response, as every middleware gives it (the core's `Policy::respond`): the
+   * consent that judges it, the `Set-Cookie` values to send (kept ones in order, then the
+   * deletions), the dropped ones with their decisions, and the purged cookies.
+   */
+  respond(options) {
+    if (options === null || typeof options !== 'object') {
+      throw typeError(`\`options\` must be an object such as { cookie, secGpc, handled, setCookies, purge, now }, not ${describe(options)}`)
+    }
+    const cookie = fieldsOf(options.cookie, 'cookie')
+    const secGpc = fieldsOf(options.secGpc, 'secGpc')
+    const setCookies = fieldsOf(options.setCookies, 'setCookies')
+    const handled = options.handled ?? 'unchanged'
+    const replaced = handled instanceof Consent ? handled : null
+    if (replaced === null && handled !== 'unchanged' && handled !== 'not_a_consent') {
+      throw typeError(`\`handled\` must be 'unchanged', 'not_a_consent' or a Consent, not ${describe(handled)}`)
+    }
+    const purge = options.purge ?? true
+    if (typeof purge !== 'boolean') throw typeError(`\`purge\` must be a boolean, not ${describe(purge)}`)
+    const at = nowOf(options.now)
+    const raw = callNative(this, this._respond, [cookie, secGpc, handled === 'not_a_consent', replaced, setCookies, purge, at])
+    const info = infoOf(this)
+    return {
+      consent: raw.consent,
+      setCookies: raw.setCookies,
+      dropped: raw.dropped.map((d) => droppedOf(info, d)),
+      purged: raw.purged.map((p) => purgedOf(info, p)),
+    }
   },
 
   purposesToAsk(consent, now) {
@@ -763,6 +806,11 @@ class TcString {
   }
 }
 
+/** The consent a middleware gives a request's handlers (the core's `Policy::request_consent`). */
+function requestConsent(policy, cookieHeader, secGpc) {
+  return callNative(policy, policy._requestConsent, [cookieHeader, secGpc])
+}
+
 module.exports = {
   Policy,
   Consent,
@@ -771,9 +819,17 @@ module.exports = {
   DecisionTable,
   middleware: (policy, options) => {
     checkPolicy(policy)
-    return middleware(policy, options, { Consent, typeError, describe, gpcEnabled })
+    return middleware(policy, options, { Consent, typeError, describe, requestConsent })
   },
   RULES,
   STATES,
   SIGNALS,
+}
+
+// The test build's hooks (`npm run build:test`, the `test-hooks` feature), through the package's
+// error translation as every native call; a default build has none, so neither has this.
+if (typeof native.__panicForTests === 'function') {
+  Object.defineProperty(module.exports, '__testHooks', {
+    value: Object.freeze({ panic: () => callNative(native, native.__panicForTests, []) }),
+  })
 }

@@ -6,8 +6,10 @@ cd "$(dirname "$0")"
 
 # Installs the pinned devDependencies; the package's install script builds the addon when absent.
 npm ci --no-audit --no-fund
-# Builds the addon (release) and regenerates `native.cjs` and `index.d.ts` from the Rust source.
-npm run build
+# Builds the addon (release, with the test-only exports of the `test-hooks` feature) and
+# regenerates `native.cjs` and `index.d.ts` from the Rust source (the same files as `npm run
+# build`, whose addon has no test hooks: test/generated.test.js builds it and checks that too).
+npm run build:test
 # The tests, including the check that the committed `index.d.ts` and `native.cjs` are exactly
 # what the build generates.
 node --test test/

@@ -1,4 +1,5 @@
-// Benchmark of the Node binding: `node bench/bench.mjs` (after `npm run build`).
+// Benchmark of the Node binding: `node bench/bench.mjs` (after `npm run build:test`: the yardstick
+// `__noop` is a test-only export, left out of `npm run build`).
 //
 // The shape of PERFORMANCE.md: 62 declarations (13 patterns), 10,000 mixed queries (exact names,
 // pattern matches, undeclared names). Everything is measured in this one process and run, since
@@ -14,6 +15,9 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const { Policy, Consent } = require('../index.js')
 const native = require('../native.cjs')
+if (typeof native.__noop !== 'function') {
+  throw new Error('the addon has no `__noop`: build it with `npm run build:test` (the test-hooks feature)')
+}
 
 const QUERIES = 10_000
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 7)

@@ -2,11 +2,12 @@
 // `middleware(policy, options)`: enforces a policy on every response of an Express/Connect app or
 // a plain `http` server.
 //
-// - The visitor's consent (read from the policy's consent cookie, with the request's Global
-//   Privacy Control signal, `Sec-GPC`) is on `req.consent` (and, with `options.locals`, on
-//   Express's `res.locals.consent` for templates), read from the `Cookie` header the first time a
+// - The visitor's consent (the core's `Policy::request_consent`: the policy's consent cookie,
+//   with the request's Global Privacy Control signal, `Sec-GPC`) is on `req.consent` (and, with
+//   `options.locals`, on Express's `res.locals.consent` for templates), read the first time a
 //   handler asks for it. A handler may replace it (a banner's endpoint recording a new choice):
-//   the response is then judged with the new one.
+//   the response is then judged with the new one; a replacement that is not a `Consent` judges
+//   as no consent (the core's `Handled::NotAConsent`: a mistake fails closed).
 // - When the headers are written (`writeHead`, called by Node itself on the first `write` or
 //   `end`), the response's `Set-Cookie` headers, however they were set (`setHeader`,
 //   `appendHeader`, `setHeaders`, `writeHead` with an object or a flat array, Express's
@@ -18,8 +19,9 @@
 // `ServerResponse.prototype`, patched when the first middleware is made), not on every response;
 // `req.consent` is an accessor on Node's request prototype, so that a request costs no new
 // property on Express's objects (see `stateOf`), and no property of theirs is read by name (see
-// `LOCALS`). The filter, the consent and the purge are one call into the core per response
-// (`respond` in src/fast.rs); the native `Consent` is made only when a handler reads it.
+// `LOCALS`). Which consent judges, the filter and the purge are one call into the core per
+// response (`Policy::respond`, through `respond` in src/fast.rs): this file only moves header
+// values; the native `Consent` is made only when a handler reads it.
 
 const http = require('node:http')
 // Taken once: a test's fake timers, installed later on the global, leave the clock alone.
@@ -41,6 +43,9 @@ const LOCALS = 'locals'
 /** `respond` codes (src/fast.rs): `1` kept, `2` rewritten, `0` dropped. */
 const KEPT = 49
 const REWRITTEN = 50
+/** `respond` flags (src/fast.rs): purge; the handler stored a value that is not a consent. */
+const PURGE = 1
+const NOT_A_CONSENT = 2
 
 /**
  * The default clock: unix seconds, read once per second. Reading the system clock costs about
@@ -50,6 +55,7 @@ const REWRITTEN = 50
  */
 let cachedSeconds = -1
 
+/** The timer's function: the next reading asks the system clock. */
 function forgetSeconds() {
   cachedSeconds = -1
 }
@@ -65,16 +71,16 @@ function nowSeconds() {
 
 /** What a middleware knows, shared by its responses. */
 class Config {
-  constructor(policy, options, Consent, gpcEnabled) {
+  constructor(policy, options, helpers) {
     this.policy = policy
-    this.Consent = Consent
-    this.gpcEnabled = gpcEnabled
+    this.Consent = helpers.Consent
+    this.requestConsent = helpers.requestConsent
     this.clock = options?.now ?? nowSeconds
     this.onDropped = options?.onDropped
     this.purge = options?.purge ?? true
     /** Whether `res.locals.consent` is defined (see `middleware`). */
     this.locals = options?.locals ?? false
-    // Plain native functions over the policy, with their own consent table (src/fast.rs).
+    // Plain native functions over the policy (src/fast.rs).
     this.fast = policy._fast()
   }
 }
@@ -84,32 +90,28 @@ class State {
   constructor(config, req, cookieHeader, gpcHeader, now) {
     this.config = config
     this.req = req
+    /** The request's `Cookie` header (Node joins several with `; `), or `''`. */
     this.cookieHeader = cookieHeader
-    /** The request's `Sec-GPC` value (several headers joined with commas), or `''`. */
+    /** The request's `Sec-GPC` value (Node joins several with `, `), or `''`. */
     this.gpcHeader = gpcHeader
     this.now = now
     /** The consent handlers see: `undefined` until read or replaced. */
     this.consent = undefined
-    /** Whether a handler replaced the consent (then it, not the header, judges the response). */
+    /** Whether a handler replaced the consent (then its value, not the request's, judges). */
     this.replaced = false
     /** Whether the headers went through the filter. */
     this.done = false
   }
 
   getConsent() {
-    if (this.consent === undefined && !this.replaced) this.consent = this.readConsent()
+    if (this.consent === undefined && !this.replaced) {
+      this.consent = this.config.requestConsent(
+        this.config.policy,
+        this.cookieHeader === '' ? null : this.cookieHeader,
+        this.gpcHeader === '' ? null : this.gpcHeader,
+      )
+    }
     return this.consent
-  }
-
-  /** The consent of the request's `Cookie` header, with its Global Privacy Control signal. */
-  readConsent() {
-    const consent = this.config.policy.consentFromCookieHeader(this.cookieHeader)
-    return this.gpcHeader !== '' && this.config.gpcEnabled(this.gpcHeader) ? consent.withGpc(true) : consent
-  }
-
-  /** The consent of the request's `Cookie` header (what judges unless a handler replaced it). */
-  headerConsent() {
-    return this.replaced ? this.readConsent() : this.getConsent()
   }
 
   setConsent(value) {
@@ -236,11 +238,11 @@ function headersOf(req) {
  * @param {import('../index').MiddlewareOptions} [options]
  */
 function middleware(policy, options, helpers) {
-  const { typeError, Consent } = helpers
+  const { typeError } = helpers
   if (options !== undefined && options !== null && typeof options !== 'object') {
     throw typeError(`\`options\` must be an object, not ${helpers.describe(options)}`)
   }
-  const config = new Config(policy, options, Consent, helpers.gpcEnabled)
+  const config = new Config(policy, options, helpers)
   if (typeof config.clock !== 'function') throw typeError('`options.now` must be a function returning unix seconds')
   if (config.onDropped !== undefined && typeof config.onDropped !== 'function') {
     throw typeError('`options.onDropped` must be a function')
@@ -280,13 +282,7 @@ function middleware(policy, options, helpers) {
     }
     const cookie = headers.cookie
     const gpc = headers['sec-gpc']
-    const state = new State(
-      config,
-      req,
-      typeof cookie === 'string' ? cookie : null,
-      typeof gpc === 'string' ? gpc : '',
-      config.clock(),
-    )
+    const state = new State(config, req, typeof cookie === 'string' ? cookie : '', typeof gpc === 'string' ? gpc : '', config.clock())
     keep(state, req, headers, res, hasLocals ? locals : undefined)
     if (!requestsHooked || !(req instanceof http.IncomingMessage) || Object.hasOwn(req, 'consent')) {
       Object.defineProperty(req, 'consent', instanceAccessor)
@@ -371,8 +367,7 @@ function hookSetters(proto) {
 
 /** The values of `list` the visitor allows (no deletions), `onDropped` told of the others. */
 function filterNow(state, list) {
-  const config = state.config
-  return state.replaced ? withConsent(config, state, list, false, state.consent) : withHeader(config, state, list, false)
+  return respond(state, list, false)
 }
 
 /** `writeHead` that filters the headers of the responses the middleware handles first. */
@@ -401,39 +396,46 @@ function hooked(writeHead) {
   return filtering
 }
 
-/** Replaces the response's `Set-Cookie` headers by the allowed ones, then the deletions. */
+/** Replaces the response's `Set-Cookie` headers by the ones the core sends (kept, then deletions). */
 function filterHeaders(res, state) {
-  const config = state.config
+  const purge = state.config.purge
   const existing = res.getHeader('set-cookie')
   const list = existing === undefined ? NO_HEADERS : strings(existing)
-  const cookieHeader = state.cookieHeader
-  const purge = config.purge && cookieHeader !== null && cookieHeader !== ''
-  let values
-  if (state.replaced) {
-    values = withConsent(config, state, list, purge, state.consent)
-  } else {
-    if (list.length === 0 && !purge) return
-    values = withHeader(config, state, list, purge)
-  }
+  // Nothing to judge and no deletions asked for: nothing to send.
+  if (list.length === 0 && !purge) return
+  const values = respond(state, list, purge)
   if (values === list) return
   if (values.length > 0) res.setHeader('Set-Cookie', values)
   else if (existing !== undefined) res.removeHeader('set-cookie')
 }
 
-/** The Set-Cookie values to send, for the consent of the request's `Cookie` header: one call
- * with one string each way (`respond` in src/fast.rs). */
-function withHeader(config, state, list, purge) {
+/**
+ * The `Set-Cookie` values to send (the core's `Policy::respond`): one call with one string each
+ * way (`respond` in src/fast.rs), `list` itself when the core keeps it as it is. `onDropped` is
+ * told of the dropped values, which the core details in a second call (`policy.respond`) only
+ * when there are some.
+ */
+function respond(state, list, purge) {
+  const config = state.config
   const { fast, onDropped } = config
-  const cookieHeader = state.cookieHeader ?? ''
-  let lines = cookieHeader
-  if (lines.includes('\n')) return withConsent(config, state, list, purge, state.headerConsent())
+  let flags = purge ? PURGE : 0
+  let replaced = null
+  if (state.replaced) {
+    if (state.consent instanceof config.Consent) replaced = state.consent
+    else flags |= NOT_A_CONSENT
+  }
+  let lines = state.cookieHeader
+  if (lines.includes('\n')) return respondInDetail(state, list, purge, replaced, flags)
   for (let i = 0; i < list.length; i++) {
     const value = list[i]
-    // Node refuses header values with a line break; one set another way is judged apart.
-    if (value.includes('\n')) return withConsent(config, state, list, purge, state.headerConsent())
+    // Node refuses header values with a line break; one set another way goes the detailed way.
+    if (value.includes('\n')) return respondInDetail(state, list, purge, replaced, flags)
     lines += '\n' + value
   }
-  const answer = fast.respond(lines, state.now, purge, state.gpcHeader)
+  const answer =
+    replaced === null
+      ? fast.respond(lines, state.now, flags, state.gpcHeader)
+      : fast.respondReplaced(lines, state.now, flags, state.gpcHeader, replaced)
   const count = list.length
   let values = list
   let texts = null
@@ -456,28 +458,23 @@ function withHeader(config, state, list, purge) {
       for (let i = textAt; i < texts.length; i++) values.push(texts[i])
     }
   }
-  if (dropped && onDropped) {
-    // The details of what was dropped, for the log: asked again with the consent object.
-    const { dropped: details } = config.policy.filterSetCookies(list, state.headerConsent(), state.now)
-    if (details.length > 0) onDropped(details, state.req)
-  }
+  if (dropped && onDropped !== undefined) return respondInDetail(state, list, purge, replaced, flags)
   return values
 }
 
-/** The Set-Cookie values to send, for a consent that a handler gave. */
-function withConsent(config, state, list, purge, consent) {
-  const { policy, onDropped } = config
-  // Anything else than a Consent under `req.consent` (another library's) does not judge.
-  if (!(consent instanceof config.Consent)) {
-    if (list.length === 0 && !purge) return list
-    return withHeader(config, state, list, purge)
-  }
-  const { kept, dropped } = policy.filterSetCookies(list, consent, state.now)
-  if (dropped.length > 0 && onDropped) onDropped(dropped, state.req)
-  if (purge) {
-    for (const purged of policy.purge(state.cookieHeader, consent, state.now)) kept.push(...purged.headers)
-  }
-  return kept
+/** `respond` through `policy.respond`, which details the dropped values for `onDropped`. */
+function respondInDetail(state, list, purge, replaced, flags) {
+  const { policy, onDropped } = state.config
+  const answer = policy.respond({
+    cookie: state.cookieHeader === '' ? null : state.cookieHeader,
+    secGpc: state.gpcHeader === '' ? null : state.gpcHeader,
+    handled: replaced ?? ((flags & NOT_A_CONSENT) !== 0 ? 'not_a_consent' : 'unchanged'),
+    setCookies: list,
+    purge,
+    now: state.now,
+  })
+  if (answer.dropped.length > 0 && onDropped !== undefined) onDropped(answer.dropped, state.req)
+  return answer.setCookies
 }
 
 /** A header value as an array of strings. */
@@ -511,4 +508,4 @@ function applyArray(res, headers) {
 }
 
 
-module.exports = { middleware, nowSeconds }
+module.exports = { middleware, nowSeconds, forgetSeconds }

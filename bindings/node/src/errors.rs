@@ -1,4 +1,7 @@
-//! JS errors: the core's errors keep their stable `code`; wrong argument types are `TypeError`s.
+//! JS errors, each thrown with its stable `code` where it is made: the core's errors keep the
+//! core's code, wrong argument types are `TypeError`s with code `invalid_argument`, and only a
+//! caught panic says `panic`. A function here throws the error and returns napi-rs's "already
+//! thrown" error (`Status::PendingException`), which napi-rs passes on without making another.
 
 use napi::bindgen_prelude::JsObjectValue;
 use napi::{Env, Status};
@@ -13,8 +16,8 @@ pub fn core_error(env: &Env, error: &cookie_charter::Error) -> napi::Error {
 }
 
 fn build(env: &Env, error: &cookie_charter::Error) -> napi::Result<()> {
-    let mut object =
-        env.create_error(napi::Error::new(Status::GenericFailure, error.to_string()))?;
+    // The status only names the error until its `code` is set just below.
+    let mut object = env.create_error(napi::Error::from_reason(error.to_string()))?;
     object.set_named_property("code", error.code())?;
     if let Some(field) = error.field() {
         object.set_named_property("field", field)?;
@@ -37,8 +40,7 @@ pub fn tc_error(env: &Env, error: &cookie_charter::TcError) -> napi::Error {
 }
 
 fn build_tc(env: &Env, error: &cookie_charter::TcError) -> napi::Result<()> {
-    let mut object =
-        env.create_error(napi::Error::new(Status::GenericFailure, error.to_string()))?;
+    let mut object = env.create_error(napi::Error::from_reason(error.to_string()))?;
     object.set_named_property("code", cookie_charter::ErrorKind::InvalidTcString.code())?;
     object.set_named_property("reason", error.code())?;
     object.set_named_property(
@@ -65,10 +67,12 @@ pub fn type_error(env: &Env, message: &str) -> napi::Error {
 /// Throws an `Error` with code `invalid_argument` (a value of the right type that is not
 /// accepted) and returns the "already thrown" error.
 pub fn invalid_argument(env: &Env, message: &str) -> napi::Error {
-    core_error(
-        env,
-        &cookie_charter::Error::new(cookie_charter::ErrorKind::InvalidArgument, message),
-    )
+    coded(env, cookie_charter::ErrorKind::InvalidArgument, message)
+}
+
+/// Throws an `Error` whose code is the one of `kind` and returns the "already thrown" error.
+pub fn coded(env: &Env, kind: cookie_charter::ErrorKind, message: &str) -> napi::Error {
+    core_error(env, &cookie_charter::Error::new(kind, message))
 }
 
 /// Reads an optional `now` (unix seconds): absent means the current time.

@@ -13,10 +13,10 @@
 //! - `filter(headers, id, now)`: `filter_set_cookies` as numbers, see [`filter_codes`];
 //!   `rewritten()` gives the texts of the kept headers the core rewrote (clamped lifetimes);
 //! - `purge(cookieHeader, id, now)`: `purge` as strings, see [`purge_strings`];
-//! - `respond(lines, now, purge, gpc)`: all a response needs in one call (the middleware's): the
-//!   consent read from the request's `Cookie` header (with the request's `Sec-GPC` value), the
-//!   filter of the response's `Set-Cookie` headers, and the deletions of `purge`, one string in
-//!   and one out, see [`respond`].
+//! - `respond(lines, now, flags, secGpc)` and `respondReplaced(lines, now, flags, secGpc,
+//!   consent)`: the core's `Policy::respond` for the middleware, one string in and one out, see
+//!   [`respond`]: the consent (read from the request, or the handler's), the filter and the purge
+//!   are the core's; the middleware only moves header values.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -24,17 +24,45 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use cookie_charter::{Consent, Policy, Verdict, gpc_enabled};
-use napi::bindgen_prelude::{FnArgs, Function, JsObjectValue, Object};
-use napi::{Env, Status};
+use cookie_charter::{Consent, ErrorKind, Handled, Policy, Purge, Request, Verdict};
+use napi::Env;
+use napi::bindgen_prelude::{ClassInstance, FnArgs, Function, JsObjectValue, Object};
 
 use crate::codes::pack;
+use crate::consent::Consent as JsConsent;
+use crate::errors::{coded, invalid_argument};
 use crate::policy::states_of;
 
 /// The JS function `(headers, id, now) => codes`.
 type FilterFn<'env> = Function<'env, FnArgs<(Vec<String>, u32, f64)>, Vec<u32>>;
-/// The JS function `(lines, now, purge, gpc) => answer`.
-type RespondFn<'env> = Function<'env, FnArgs<(String, f64, bool, String)>, String>;
+/// The JS function `(lines, now, flags, secGpc) => answer`.
+type RespondFn<'env> = Function<'env, FnArgs<(String, f64, u32, String)>, String>;
+/// The JS function `(lines, now, flags, secGpc, consent) => answer`.
+type RespondReplacedFn<'env> =
+    Function<'env, FnArgs<(String, f64, u32, String, ClassInstance<'env, JsConsent>)>, String>;
+
+/// `respond` flag: append the deletions of the cookies the visitor no longer allows.
+pub const PURGE: u32 = 1;
+/// `respond` flag: the handler stored a value that is not a consent (`Handled::NotAConsent`).
+pub const NOT_A_CONSENT: u32 = 2;
+
+/// Why a consent id was refused.
+enum SlabError {
+    /// No live consent has this id.
+    Unknown,
+    /// Every id is taken.
+    Full,
+}
+
+impl SlabError {
+    /// Throws it as a JS error with its code.
+    fn throw(self, env: &Env) -> napi::Error {
+        match self {
+            Self::Unknown => invalid_argument(env, "unknown consent id"),
+            Self::Full => coded(env, ErrorKind::TooMany, "too many live consents"),
+        }
+    }
+}
 
 /// Consents named by a number; freed slots are reused.
 #[derive(Default)]
@@ -44,24 +72,23 @@ struct Slab {
 }
 
 impl Slab {
-    fn intern(&mut self, consent: Consent) -> napi::Result<u32> {
+    fn intern(&mut self, consent: Consent) -> Result<u32, SlabError> {
         if let Some(id) = self.free.pop()
             && let Some(slot) = self.entries.get_mut(id as usize)
         {
             *slot = Some(consent);
             return Ok(id);
         }
-        let id = u32::try_from(self.entries.len())
-            .map_err(|_| napi::Error::new(Status::GenericFailure, "too many live consents"))?;
+        let id = u32::try_from(self.entries.len()).map_err(|_| SlabError::Full)?;
         self.entries.push(Some(consent));
         Ok(id)
     }
 
-    fn get(&self, id: u32) -> napi::Result<&Consent> {
+    fn get(&self, id: u32) -> Result<&Consent, SlabError> {
         self.entries
             .get(id as usize)
             .and_then(Option::as_ref)
-            .ok_or_else(|| napi::Error::new(Status::InvalidArg, "unknown consent id"))
+            .ok_or(SlabError::Unknown)
     }
 
     fn release(&mut self, id: u32) {
@@ -73,12 +100,13 @@ impl Slab {
     }
 }
 
-/// Runs `f`, turning a panic into an error (functions made from closures are not covered by
-/// `#[napi(catch_unwind)]`).
-fn guarded<T>(f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+/// Runs `f`, turning a panic into a JS error with code `panic` (functions made from closures
+/// are not covered by `#[napi(catch_unwind)]`).
+pub fn guarded<T>(env: &Env, f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(napi::Error::new(
-            Status::GenericFailure,
+        Err(coded(
+            env,
+            ErrorKind::Panic,
             "internal error in cookie-charter (a Rust panic was caught)",
         ))
     })
@@ -94,11 +122,11 @@ fn unix(now: f64) -> u64 {
     now
 }
 
-fn slab_error() -> napi::Error {
-    napi::Error::new(Status::GenericFailure, "consent table in use")
-}
-
-/// The object `{ lookup, intern, release, decide, states }` for `policy`.
+/// The object of the hot path's functions for `policy` (see the module documentation).
+///
+/// The consent table and the rewritten texts are `RefCell`s that no JS code can reach while one
+/// of these functions runs (none calls back into JS), so a borrow never fails; if one did, that
+/// bug would be caught as a panic by [`guarded`].
 pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     let slab = Rc::new(RefCell::new(Slab::default()));
     let mut object = Object::new(env)?;
@@ -106,7 +134,7 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     let p = Arc::clone(&policy);
     let lookup: Function<String, u32> = env.create_function_from_closure("lookup", move |ctx| {
         let name: String = ctx.get(0)?;
-        guarded(|| {
+        guarded(ctx.env, || {
             // With no consent every purpose but `necessary` is `unset`, so the cookie is
             // allowed exactly when its rule ignores the consent.
             let nobody = Consent::default();
@@ -118,11 +146,10 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     let s = Rc::clone(&slab);
     let intern: Function<String, u32> = env.create_function_from_closure("intern", move |ctx| {
         let value: String = ctx.get(0)?;
-        guarded(|| {
+        let env = *ctx.env;
+        guarded(&env, || {
             let consent = Consent::from_cookie(&value);
-            s.try_borrow_mut()
-                .map_err(|_| slab_error())?
-                .intern(consent)
+            s.borrow_mut().intern(consent).map_err(|e| e.throw(&env))
         })
     })?;
     object.set_named_property("intern", intern)?;
@@ -130,8 +157,8 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     let s = Rc::clone(&slab);
     let release: Function<u32, ()> = env.create_function_from_closure("release", move |ctx| {
         let id: u32 = ctx.get(0)?;
-        guarded(|| {
-            s.try_borrow_mut().map_err(|_| slab_error())?.release(id);
+        guarded(ctx.env, || {
+            s.borrow_mut().release(id);
             Ok(())
         })
     })?;
@@ -143,9 +170,10 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
             let name: String = ctx.get(0)?;
             let id: u32 = ctx.get(1)?;
             let now: f64 = ctx.get(2)?;
-            guarded(|| {
-                let slab = s.try_borrow().map_err(|_| slab_error())?;
-                let consent = slab.get(id)?;
+            let env = *ctx.env;
+            guarded(&env, || {
+                let slab = s.borrow();
+                let consent = slab.get(id).map_err(|e| e.throw(&env))?;
                 Ok(pack(&p, &p.decide(&name, consent, unix(now))))
             })
         })?;
@@ -161,15 +189,16 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
         let headers: Vec<String> = ctx.get(0)?;
         let id: u32 = ctx.get(1)?;
         let now: f64 = ctx.get(2)?;
-        guarded(|| {
-            let slab = s.try_borrow().map_err(|_| slab_error())?;
-            let mut rewritten = r.try_borrow_mut().map_err(|_| slab_error())?;
+        let env = *ctx.env;
+        guarded(&env, || {
+            let slab = s.borrow();
+            let consent = slab.get(id).map_err(|e| e.throw(&env))?;
             Ok(filter_codes(
                 &p,
                 &headers,
-                slab.get(id)?,
+                consent,
                 unix(now),
-                &mut rewritten,
+                &mut r.borrow_mut(),
             ))
         })
     })?;
@@ -179,20 +208,39 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     let respond: RespondFn = env.create_function_from_closure("respond", move |ctx| {
         let lines: String = ctx.get(0)?;
         let now: f64 = ctx.get(1)?;
-        let purge: bool = ctx.get(2)?;
-        let gpc: String = ctx.get(3)?;
-        guarded(|| Ok(self::respond(&p, &lines, unix(now), purge, &gpc)))
+        let flags: u32 = ctx.get(2)?;
+        let sec_gpc: String = ctx.get(3)?;
+        guarded(ctx.env, || {
+            Ok(self::respond(&p, &lines, unix(now), flags, &sec_gpc, None))
+        })
     })?;
     object.set_named_property("respond", respond)?;
 
-    let r = rewritten_texts;
-    let rewritten: Function<(), Vec<String>> =
-        env.create_function_from_closure("rewritten", move |_ctx| {
-            guarded(|| {
-                Ok(std::mem::take(
-                    &mut *r.try_borrow_mut().map_err(|_| slab_error())?,
+    let p = Arc::clone(&policy);
+    let respond_replaced: RespondReplacedFn =
+        env.create_function_from_closure("respondReplaced", move |ctx| {
+            let lines: String = ctx.get(0)?;
+            let now: f64 = ctx.get(1)?;
+            let flags: u32 = ctx.get(2)?;
+            let sec_gpc: String = ctx.get(3)?;
+            let consent: ClassInstance<JsConsent> = ctx.get(4)?;
+            guarded(ctx.env, || {
+                Ok(self::respond(
+                    &p,
+                    &lines,
+                    unix(now),
+                    flags,
+                    &sec_gpc,
+                    Some(&consent.inner),
                 ))
             })
+        })?;
+    object.set_named_property("respondReplaced", respond_replaced)?;
+
+    let r = rewritten_texts;
+    let rewritten: Function<(), Vec<String>> = env
+        .create_function_from_closure("rewritten", move |ctx| {
+            guarded(ctx.env, || Ok(std::mem::take(&mut *r.borrow_mut())))
         })?;
     object.set_named_property("rewritten", rewritten)?;
 
@@ -202,9 +250,11 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
             let header: String = ctx.get(0)?;
             let id: u32 = ctx.get(1)?;
             let now: f64 = ctx.get(2)?;
-            guarded(|| {
-                let slab = s.try_borrow().map_err(|_| slab_error())?;
-                Ok(purge_strings(&p, &header, slab.get(id)?, unix(now)))
+            let env = *ctx.env;
+            guarded(&env, || {
+                let slab = s.borrow();
+                let consent = slab.get(id).map_err(|e| e.throw(&env))?;
+                Ok(purge_strings(&p, &header, consent, unix(now)))
             })
         })?;
     object.set_named_property("purge", purge)?;
@@ -214,9 +264,11 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
         env.create_function_from_closure("states", move |ctx| {
             let id: u32 = ctx.get(0)?;
             let now: f64 = ctx.get(1)?;
-            guarded(|| {
-                let slab = s.try_borrow().map_err(|_| slab_error())?;
-                Ok(states_of(&p, slab.get(id)?, now))
+            let env = *ctx.env;
+            guarded(&env, || {
+                let slab = s.borrow();
+                let consent = slab.get(id).map_err(|e| e.throw(&env))?;
+                Ok(states_of(&p, consent, now))
             })
         })?;
     object.set_named_property("states", states)?;
@@ -281,43 +333,65 @@ fn filter_codes(
     out
 }
 
-/// What a response needs, in one string each way (strings cross Node-API far cheaper than
-/// arrays of them).
+/// The core's [`Policy::respond`] for the middleware, in one string each way (strings cross
+/// Node-API far cheaper than arrays of them).
 ///
-/// `lines` holds the request's `Cookie` header then the response's `Set-Cookie` values, one per
-/// line (`\n`: no header value holds one, Node refuses them, and the caller sends the others
-/// elsewhere). The consent is the one the `Cookie` header gives, with the Global Privacy Control
-/// signal when `gpc`, the request's `Sec-GPC` value (empty when absent), asks for it. The answer
-/// holds one character
-/// per `Set-Cookie` value, `0` dropped, `1` kept as is, `2` rewritten by the core; then, each after
-/// a `\n`, the texts of the rewritten values in order, then the deletion headers of `purge` of the
-/// `Cookie` header (when `purge`).
-fn respond(policy: &Policy, lines: &str, now: u64, purge: bool, gpc: &str) -> String {
+/// `lines` holds the request's `Cookie` header (its fields joined with `; `, as Node joins them;
+/// empty when there is none) then the response's `Set-Cookie` values, one per line (`\n`: no
+/// header value holds one, Node refuses them, and the caller sends the others elsewhere).
+/// `sec_gpc` is the request's `Sec-GPC` value (Node joins several with `, `; empty when absent).
+/// What the handler did is `replaced` (its consent), or [`NOT_A_CONSENT`] in `flags`, or
+/// neither (`Handled::Unchanged`); [`PURGE`] in `flags` asks for the deletions.
+///
+/// The answer holds one character per `Set-Cookie` value, `0` dropped, `1` kept as is, `2`
+/// rewritten by the core; then, each after a `\n`, the texts of the rewritten values in order,
+/// then the deletion headers (`Response::set_cookies` in that order).
+fn respond(
+    policy: &Policy,
+    lines: &str,
+    now: u64,
+    flags: u32,
+    sec_gpc: &str,
+    replaced: Option<&Consent>,
+) -> String {
     let mut lines = split_lines(lines);
+    let mut request = Request::new();
     let cookie_header = lines.next().unwrap_or_default();
-    let consent = policy
-        .consent_from_cookie_header(cookie_header)
-        .with_gpc(!gpc.is_empty() && gpc_enabled([gpc]));
+    if !cookie_header.is_empty() {
+        request.add_cookie(cookie_header);
+    }
+    if !sec_gpc.is_empty() {
+        request.add_sec_gpc(sec_gpc);
+    }
+    let handled = match replaced {
+        Some(consent) => Handled::Replaced(consent),
+        None if flags & NOT_A_CONSENT != 0 => Handled::NotAConsent,
+        None => Handled::Unchanged,
+    };
+    let purge = if flags & PURGE != 0 {
+        Purge::On
+    } else {
+        Purge::Off
+    };
+    let response = policy.respond(&request, handled, lines, purge, now);
     // One code per header, then the texts: room for a response's usual few headers at once.
     let mut codes = String::with_capacity(64);
     let mut texts = String::new();
-    for header in lines {
-        codes.push(match policy.filter_set_cookie(header, &consent, now) {
+    for verdict in &response.verdicts {
+        codes.push(match verdict {
             Verdict::Kept(Cow::Borrowed(_)) => '1',
             Verdict::Kept(Cow::Owned(kept)) => {
                 texts.push('\n');
-                texts.push_str(&kept);
+                texts.push_str(kept);
                 '2'
             }
             Verdict::Dropped(_) => '0',
         });
     }
-    if purge && !cookie_header.is_empty() {
-        for purged in policy.purge(cookie_header, &consent, now) {
-            for header in &purged.headers {
-                texts.push('\n');
-                texts.push_str(header);
-            }
+    for purged in &response.purged {
+        for header in &purged.headers {
+            texts.push('\n');
+            texts.push_str(header);
         }
     }
     codes.push_str(&texts);

@@ -3,9 +3,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use cookie_charter::{Format, Policy as CorePolicy, PolicyFormat};
+use cookie_charter::{
+    Dropped, Format, Handled, Policy as CorePolicy, PolicyFormat, Purge, Purged, Request, Text,
+};
 use napi::Env;
-use napi::bindgen_prelude::{Buffer, Object};
+use napi::bindgen_prelude::{Buffer, ClassInstance, JavaScriptClassExt, JsObjectValue, Object};
 use napi_derive::napi;
 
 use crate::codes::{pack, state_index};
@@ -48,39 +50,6 @@ pub struct SiteInfo {
     pub profile: String,
     /// The languages of the charter, the first being the default.
     pub languages: Vec<String>,
-}
-
-/// Internal: a `Set-Cookie` header the filter removed (decision packed, see `codes`).
-#[napi(object)]
-pub struct RawDropped {
-    /// The header value, as given.
-    pub header: String,
-    /// The cookie name a browser would have stored, if there is one.
-    pub cookie: Option<String>,
-    /// The packed decision.
-    pub code: u32,
-    /// Why the header gives no named cookie, when that is why it was dropped.
-    pub problem: Option<String>,
-}
-
-/// Internal: what the filter returns before `index.js` unpacks the decisions.
-#[napi(object)]
-pub struct RawFiltered {
-    /// The headers to send, in order.
-    pub kept: Vec<String>,
-    /// The headers removed, in order.
-    pub dropped: Vec<RawDropped>,
-}
-
-/// Internal: a cookie to delete, before `index.js` unpacks the decision.
-#[napi(object)]
-pub struct RawPurged {
-    /// The cookie name, as the `Cookie` header sent it.
-    pub cookie: String,
-    /// The packed decision.
-    pub code: u32,
-    /// `Set-Cookie` values with `Max-Age=0` that delete it.
-    pub headers: Vec<String>,
 }
 
 fn int(n: usize) -> Option<u32> {
@@ -136,16 +105,6 @@ impl Policy {
         pack(&self.inner, &self.inner.decide(&name, &consent.inner, now))
     }
 
-    /// What the decision for `name` does not owe to the consent, packed (see `codes`): the
-    /// rule, the purpose, and (bit 0) whether the cookie is allowed whatever the consent.
-    #[napi(js_name = "_lookup", skip_typescript, catch_unwind)]
-    pub fn lookup(&self, name: String) -> u32 {
-        // With no consent every purpose but `necessary` is `unset`, so the cookie is allowed
-        // exactly when its rule ignores the consent (`necessary`, `anonymous_statistics`).
-        let nobody = cookie_charter::Consent::default();
-        pack(&self.inner, &self.inner.decide(&name, &nobody, 0))
-    }
-
     /// The plain functions of the hot path, closing over this policy (see `crate::fast`).
     #[napi(js_name = "_fast", skip_typescript, catch_unwind)]
     pub fn fast<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
@@ -159,9 +118,39 @@ impl Policy {
         states_of(&self.inner, &consent.inner, now)
     }
 
-    /// The purpose ids, `necessary` first, then in the file's order.
-    #[napi(getter, catch_unwind)]
-    pub fn purposes(&self) -> Vec<String> {
+    /// The purposes, `necessary` first, then in the file's order: each with its `label` and
+    /// `description` in every language the policy gives (`{ [lang]: text }`, in the policy's order;
+    /// `description` is `null` when absent), its `revision`, whether a banner asks about it
+    /// (`needsConsent`: at least one of its cookies needs consent) and the names and patterns of
+    /// its cookies, in the file's order.
+    #[napi(getter, ts_return_type = "Array<Purpose>", catch_unwind)]
+    pub fn purposes<'env>(&self, env: &'env Env) -> napi::Result<Vec<Object<'env>>> {
+        self.inner
+            .purposes()
+            .iter()
+            .map(|purpose| {
+                let id = purpose.id.as_str();
+                let mut object = Object::new(env)?;
+                object.set_named_property("id", id)?;
+                object.set_named_property("label", texts(env, &purpose.label)?)?;
+                let description = match &purpose.description {
+                    Some(text) => Some(texts(env, text)?),
+                    None => None,
+                };
+                object.set_named_property("description", description)?;
+                object.set_named_property("revision", revision(purpose.revision))?;
+                object.set_named_property("needsConsent", self.inner.needs_consent(id))?;
+                let cookies: Vec<&str> =
+                    self.inner.cookies_of(id).map(|c| c.name.as_str()).collect();
+                object.set_named_property("cookies", cookies)?;
+                Ok(object)
+            })
+            .collect()
+    }
+
+    /// The purpose ids, in the order of `purposes` (the packed decisions index it).
+    #[napi(js_name = "_purposeIds", skip_typescript, catch_unwind)]
+    pub fn purpose_ids(&self) -> Vec<String> {
         self.inner
             .purposes()
             .iter()
@@ -173,15 +162,10 @@ impl Policy {
     #[napi(getter, catch_unwind)]
     pub fn site(&self) -> SiteInfo {
         let site = self.inner.site();
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "revisions above 2^53 are not representable in JS anyway"
-        )]
-        let revision = site.revision as f64;
         SiteInfo {
             url: site.url.clone(),
             host: site.host.clone(),
-            revision,
+            revision: revision(site.revision),
             consent_cookie: site.consent_cookie.clone(),
             profile: site.profile.as_str().to_owned(),
             languages: site.languages.clone(),
@@ -249,55 +233,126 @@ impl Policy {
         }
     }
 
-    /// Splits `Set-Cookie` values into kept and dropped (decisions packed).
-    #[napi(js_name = "_filterSetCookies", skip_typescript, catch_unwind)]
-    pub fn filter_set_cookies(
+    /// The consent a middleware gives a request's handlers (`Policy::request_consent`): read
+    /// from its `Cookie` header (`null`: none), with its `Sec-GPC` value (`null`: none).
+    #[napi(js_name = "_requestConsent", skip_typescript, catch_unwind)]
+    pub fn request_consent(&self, cookie: Option<String>, sec_gpc: Option<String>) -> Consent {
+        let mut request = Request::new();
+        if let Some(cookie) = cookie.as_deref() {
+            request.add_cookie(cookie);
+        }
+        if let Some(sec_gpc) = sec_gpc {
+            request.add_sec_gpc(sec_gpc);
+        }
+        Consent {
+            inner: self.inner.request_consent(&request),
+        }
+    }
+
+    /// The core's answer to a response (`Policy::respond`): `{ consent, setCookies, dropped:
+    /// [{ header, cookie, code, problem }], purged: [{ cookie, code, headers }] }`, decisions
+    /// packed. The request is its `Cookie` fields and `Sec-GPC` values; the handler left the
+    /// consent (`replaced` absent, `notAConsent` false), replaced it (`replaced`), or stored a
+    /// value that is not a consent (`notAConsent`).
+    #[napi(js_name = "_respond", skip_typescript, catch_unwind)]
+    // The arguments of `Policy::respond`, each a plain value for Node-API. `allow`, not `expect`:
+    // the `#[napi]` macro copies the attribute to an item of its own where it is not fulfilled.
+    #[allow(clippy::too_many_arguments)]
+    pub fn respond<'env>(
         &self,
-        env: Env,
+        env: &'env Env,
+        cookie: Vec<String>,
+        sec_gpc: Vec<String>,
+        not_a_consent: bool,
+        replaced: Option<ClassInstance<'env, Consent>>,
+        set_cookies: Vec<String>,
+        purge: bool,
+        now: f64,
+    ) -> napi::Result<Object<'env>> {
+        let now = seconds(env, now, "now")?;
+        let mut request = Request::new();
+        for field in &cookie {
+            request.add_cookie(field);
+        }
+        for value in &sec_gpc {
+            request.add_sec_gpc(value);
+        }
+        let handled = match &replaced {
+            Some(consent) => Handled::Replaced(&consent.inner),
+            None if not_a_consent => Handled::NotAConsent,
+            None => Handled::Unchanged,
+        };
+        let purge = if purge { Purge::On } else { Purge::Off };
+        let response = self.inner.respond(
+            &request,
+            handled,
+            set_cookies.iter().map(String::as_str),
+            purge,
+            now,
+        );
+        let mut object = Object::new(env)?;
+        let sent: Vec<&str> = response.set_cookies().collect();
+        object.set_named_property("setCookies", sent)?;
+        let dropped = response
+            .dropped()
+            .map(|d| dropped_object(env, &self.inner, d))
+            .collect::<napi::Result<Vec<_>>>()?;
+        object.set_named_property("dropped", dropped)?;
+        let purged = response
+            .purged
+            .iter()
+            .map(|p| purged_object(env, &self.inner, p))
+            .collect::<napi::Result<Vec<_>>>()?;
+        object.set_named_property("purged", purged)?;
+        let consent = Consent {
+            inner: response.consent,
+        };
+        object.set_named_property("consent", consent.into_instance(env)?)?;
+        Ok(object)
+    }
+
+    /// Splits `Set-Cookie` values into kept and dropped: `{ kept, dropped: [{ header, cookie,
+    /// code, problem }] }`, decisions packed.
+    #[napi(js_name = "_filterSetCookies", skip_typescript, catch_unwind)]
+    pub fn filter_set_cookies<'env>(
+        &self,
+        env: &'env Env,
         headers: Vec<String>,
         consent: &Consent,
         now: f64,
-    ) -> napi::Result<RawFiltered> {
-        let now = seconds(&env, now, "now")?;
+    ) -> napi::Result<Object<'env>> {
+        let now = seconds(env, now, "now")?;
         let filtered =
             self.inner
                 .filter_set_cookies(headers.iter().map(String::as_str), &consent.inner, now);
-        Ok(RawFiltered {
-            kept: filtered.kept.into_iter().map(|h| h.into_owned()).collect(),
-            dropped: filtered
-                .dropped
-                .iter()
-                .map(|d| RawDropped {
-                    header: d.header.to_owned(),
-                    cookie: d.cookie.map(str::to_owned),
-                    code: pack(&self.inner, &d.decision),
-                    problem: d.problem.map(|p| p.as_str().to_owned()),
-                })
-                .collect(),
-        })
+        let mut object = Object::new(env)?;
+        let kept: Vec<&str> = filtered.kept.iter().map(AsRef::as_ref).collect();
+        object.set_named_property("kept", kept)?;
+        let dropped = filtered
+            .dropped
+            .iter()
+            .map(|d| dropped_object(env, &self.inner, d))
+            .collect::<napi::Result<Vec<_>>>()?;
+        object.set_named_property("dropped", dropped)?;
+        Ok(object)
     }
 
     /// The cookies of a `Cookie` header that the consent does not allow, with their deletion
-    /// headers (decisions packed).
+    /// headers: `[{ cookie, code, headers }]`, decisions packed.
     #[napi(js_name = "_purge", skip_typescript, catch_unwind)]
-    pub fn purge(
+    pub fn purge<'env>(
         &self,
-        env: Env,
+        env: &'env Env,
         cookie_header: String,
         consent: &Consent,
         now: f64,
-    ) -> napi::Result<Vec<RawPurged>> {
-        let now = seconds(&env, now, "now")?;
-        Ok(self
-            .inner
+    ) -> napi::Result<Vec<Object<'env>>> {
+        let now = seconds(env, now, "now")?;
+        self.inner
             .purge(&cookie_header, &consent.inner, now)
-            .into_iter()
-            .map(|p| RawPurged {
-                cookie: p.cookie.to_owned(),
-                code: pack(&self.inner, &p.decision),
-                headers: p.headers,
-            })
-            .collect())
+            .iter()
+            .map(|p| purged_object(env, &self.inner, p))
+            .collect()
     }
 
     /// The charter page in `lang` as `markdown` or `html`.
@@ -314,6 +369,55 @@ impl Policy {
         };
         Ok(self.inner.render_charter(&lang, format))
     }
+}
+
+/// A revision as a JS number.
+fn revision(revision: u64) -> f64 {
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "revisions above 2^53 are not representable in JS anyway"
+    )]
+    let revision = revision as f64;
+    revision
+}
+
+/// A text as `{ [lang]: words }`, in the policy's order of its languages.
+fn texts<'env>(env: &'env Env, text: &Text) -> napi::Result<Object<'env>> {
+    let mut object = Object::new(env)?;
+    for lang in text.languages() {
+        if let Some(words) = text.exact(lang) {
+            object.set_named_property(lang, words)?;
+        }
+    }
+    Ok(object)
+}
+
+/// A dropped `Set-Cookie` value as `{ header, cookie, code, problem }` (decision packed).
+fn dropped_object<'env>(
+    env: &'env Env,
+    policy: &CorePolicy,
+    dropped: &Dropped<'_, '_>,
+) -> napi::Result<Object<'env>> {
+    let mut object = Object::new(env)?;
+    object.set_named_property("header", dropped.header)?;
+    object.set_named_property("cookie", dropped.cookie)?;
+    object.set_named_property("code", pack(policy, &dropped.decision))?;
+    object.set_named_property("problem", dropped.problem.map(|p| p.as_str()))?;
+    Ok(object)
+}
+
+/// A purged cookie as `{ cookie, code, headers }` (decision packed).
+fn purged_object<'env>(
+    env: &'env Env,
+    policy: &CorePolicy,
+    purged: &Purged<'_, '_>,
+) -> napi::Result<Object<'env>> {
+    let mut object = Object::new(env)?;
+    object.set_named_property("cookie", purged.cookie)?;
+    object.set_named_property("code", pack(policy, &purged.decision))?;
+    let headers: Vec<&str> = purged.headers.iter().map(String::as_str).collect();
+    object.set_named_property("headers", headers)?;
+    Ok(object)
 }
 
 /// The state of every purpose as one digit each (see `Policy::states`).

@@ -237,47 +237,177 @@ test('wrong argument types raise TypeError', () => {
   calls.forEach((call, i) => assert.throws(call, isTypeError, `call ${i}: ${call}`))
 })
 
-test('a panic in Rust becomes an Error and the process goes on', () => {
-  const native = require('../native.cjs')
+/** The test hooks: only a test build has them (`npm run build:test`, as test.sh builds). */
+function testHooks() {
+  const hooks = require('..').__testHooks
+  assert.equal(typeof hooks?.panic, 'function', 'the addon was built without its test hooks: run `npm run build:test`')
+  return hooks
+}
+
+test('a panic in Rust becomes an Error with code panic, and the process goes on', () => {
+  const hooks = testHooks()
   for (let i = 0; i < 3; i++) {
-    assert.throws(() => native.__panicForTests(), (e) => e instanceof Error && /deliberate panic/.test(e.message))
+    // In an export of `#[napi(catch_unwind)]`, through the package's error translation.
+    assert.throws(() => hooks.panic(), (e) => e instanceof Error && e.code === 'panic' && /deliberate panic/.test(e.message))
+    // In the hot path's plain functions (src/fast.rs `guarded`): thrown with its code by the addon.
+    const native = require('../native.cjs')
+    assert.throws(() => native.__guardedPanicForTests(), (e) => e instanceof Error && e.code === 'panic' && /panic was caught/.test(e.message))
   }
   // A wrong object where the addon expects a Consent is refused, not reinterpreted.
   assert.throws(() => policy._decide('x', policy, 0), /Consent/)
   assert.equal(policy.decide('sessionid', Consent.fromCookie(null), NOW).allowed, true)
 })
 
-test('the core forgets a consent once the JS consent is collected', async () => {
-  const v8 = require('node:v8')
-  const vm = require('node:vm')
-  v8.setFlagsFromString('--expose-gc')
-  const gc = vm.runInNewContext('gc')
+test('errors that are not panics carry their own code, from the core or the binding', () => {
+  const notPanic = (code) => (e) => {
+    assert.ok(e instanceof Error, String(e))
+    assert.equal(e.code, code, `${e.message}`)
+    return true
+  }
+  // The core's codes.
+  assert.throws(() => Policy.fromToml('[site'), notPanic('syntax'))
+  assert.throws(() => Policy.fromJson('{}'), notPanic('missing_field'))
+  assert.throws(() => new Consent({ Statistics: 'granted' }), notPanic('invalid_purpose_id'))
+  // The binding's: a value of the right type that is not accepted, and unknown consent ids of
+  // the hot path's functions (made in Rust, src/fast.rs).
+  assert.throws(() => policy.renderCharter({ format: 'pdf' }), notPanic('invalid_argument'))
+  assert.throws(() => policy.gtagConsent(Consent.fromCookie(null), { command: 'set' }), notPanic('invalid_argument'))
+  const fast = policy._fast()
+  for (const call of [() => fast.decide('x', 12345, NOW), () => fast.states(12345, NOW), () => fast.filter(['a=1'], 12345, NOW), () => fast.purge('a=1', 12345, NOW)]) {
+    assert.throws(call, notPanic('invalid_argument'))
+  }
+  // Wrong types are TypeErrors.
+  assert.throws(() => policy.respond({ handled: 'replaced' }), isTypeError)
+})
+
+test('a consent id is given back to the core when the FinalizationRegistry releases it', () => {
+  // The registry calls `fast.release(id)` once the JS consent is collected; here it is called
+  // directly (no test waits for the collector: `node stress/gc.js` runs the collector itself).
   const idOf = (consent) => {
     const [symbol] = Object.getOwnPropertySymbols(consent)
     return consent[symbol].id
   }
   const fresh = Policy.fromJson(JSON.stringify(doc))
   const keep = Consent.fromCookie(`v=1&rev=1&at=${NOW}&statistics=1`)
-  fresh.decide('_ga', keep, NOW)
-  const first = idOf(keep)
-  let made = 0
-  const churn = () => {
-    for (let i = 0; i < 1000; i++, made++) {
-      const c = Consent.fromCookie(`v=1&rev=1&at=${NOW - made}&statistics=${made % 2}`)
-      assert.equal(fresh.decide('_ga', c, NOW).allowed, made % 2 === 1)
-    }
-  }
-  churn()
-  let reused = false
-  for (let attempt = 0; attempt < 50 && !reused; attempt++) {
-    gc()
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    const probe = Consent.fromCookie(`v=1&rev=1&at=${NOW}&marketing=1`)
-    fresh.decide('_ga', probe, NOW)
-    reused = idOf(probe) < 1000
-  }
-  assert.ok(reused, 'ids of collected consents are reused')
-  // The consent kept alive still decides as before.
-  assert.equal(idOf(keep), first)
+  assert.equal(fresh.decide('_ga', keep, NOW).allowed, true)
+  const gone = Consent.fromCookie(`v=1&rev=1&at=${NOW}&statistics=0`)
+  assert.equal(fresh.decide('_ga', gone, NOW).allowed, false)
+  const [kInfo] = Object.getOwnPropertySymbols(fresh)
+  const { fast } = fresh[kInfo]
+  const id = idOf(gone)
+  assert.notEqual(id, idOf(keep))
+  fast.release(id)
+  assert.throws(() => fast.decide('_ga', id, NOW), { code: 'invalid_argument' }, 'a released id names no consent')
+  fast.release(id) // a second release changes nothing
+  const next = Consent.fromCookie(`v=1&rev=1&at=${NOW}&marketing=1`)
+  assert.equal(fresh.decide('_ga', next, NOW).allowed, false)
+  assert.equal(idOf(next), id, 'the freed id is reused')
+  const after = Consent.fromCookie(`v=1&rev=1&at=${NOW}&statistics=1&marketing=1`)
+  fresh.decide('_ga', after, NOW)
+  assert.notEqual(idOf(after), id, 'an id is given out once')
+  // The consents still alive decide as before.
   assert.equal(fresh.decide('_ga', keep, NOW + 1).allowed, true)
+  assert.equal(fresh.decide('_fbp', next, NOW + 1).allowed, true)
+})
+
+test('policy.purposes: plain objects in the core order, with their texts, revision, needsConsent and cookies', () => {
+  const bilingual = Policy.fromToml(`
+[site]
+name = "x"
+url = "https://www.example.com"
+revision = 3
+consent_cookie = "consent"
+languages = ["fr", "en"]
+
+[purposes.marketing]
+label = { fr = "Publicité", en = "Advertising" }
+description = { fr = "Mesure des campagnes.", en = "Measuring campaigns." }
+revision = 2
+
+[purposes.statistics]
+label = { en = "Statistics", fr = "Statistiques" }
+
+[[cookies]]
+name = "consent"
+provider = "x"
+service = "x"
+purpose = "necessary"
+description = "x"
+lifetime = "6 months"
+
+[[cookies]]
+name = "_pk_id.*"
+provider = "x"
+service = "x"
+purpose = "statistics"
+description = "x"
+lifetime = "13 months"
+anonymous = true
+
+[[cookies]]
+name = "_fbp"
+provider = "x"
+service = "x"
+purpose = "marketing"
+description = "x"
+lifetime = "3 months"
+
+[[cookies]]
+name = "ad_*"
+provider = "x"
+service = "x"
+purpose = "marketing"
+description = "x"
+lifetime = "3 months"
+`)
+  const purposes = bilingual.purposes
+  assert.deepEqual(purposes.map((p) => p.id), ['necessary', 'marketing', 'statistics'])
+  const [necessary, marketing, statistics] = purposes
+  for (const p of purposes) assert.equal(Object.getPrototypeOf(p), Object.prototype)
+  assert.deepEqual(marketing, {
+    id: 'marketing',
+    label: { fr: 'Publicité', en: 'Advertising' },
+    description: { fr: 'Mesure des campagnes.', en: 'Measuring campaigns.' },
+    revision: 2,
+    needsConsent: true,
+    cookies: ['_fbp', 'ad_*'],
+  })
+  // The texts in the policy's order: as its file gives them.
+  assert.deepEqual(Object.keys(statistics.label), ['en', 'fr'])
+  assert.equal(statistics.description, null)
+  assert.equal(statistics.revision, 3)
+  // Anonymous statistics need no consent; nor does `necessary`.
+  assert.equal(statistics.needsConsent, false)
+  assert.deepEqual(statistics.cookies, ['_pk_id.*'])
+  assert.equal(necessary.needsConsent, false)
+  assert.deepEqual(necessary.cookies, ['consent'])
+  assert.deepEqual(purposes.filter((p) => p.needsConsent).map((p) => p.id), bilingual.purposesToAsk(Consent.fromCookie(null), NOW))
+  // A fresh array each time: changing it changes nothing else.
+  purposes[1].label.fr = 'changed'
+  assert.equal(bilingual.purposes[1].label.fr, 'Publicité')
+})
+
+test('policy.respond: the one response path, its options checked', () => {
+  const header = `consent=v=1&rev=1&at=${NOW}&statistics=1; _ga=1; _fbp=1`
+  const answer = policy.respond({ cookie: header, setCookies: ['_ga=2', '_fbp=2; Domain=.facebook.com', 'x=1'], now: NOW })
+  assert.deepEqual(Object.keys(answer), ['consent', 'setCookies', 'dropped', 'purged'])
+  assert.ok(answer.consent instanceof Consent)
+  assert.equal(answer.consent.choices.statistics, 'granted')
+  assert.equal(answer.setCookies[0], '_ga=2')
+  assert.deepEqual(answer.dropped.map((d) => [d.cookie, d.decision.rule]), [['_fbp', 'third_party'], ['x', 'undeclared']])
+  assert.deepEqual(answer.purged.map((p) => p.cookie), ['_fbp'])
+  assert.deepEqual(answer.setCookies.slice(1), answer.purged[0].headers)
+  // A replaced consent judges, with the request's GPC; a value that is not a consent judges as none.
+  const withdrawn = new Consent({ statistics: 'denied' }, { revision: 1, at: NOW })
+  const replaced = policy.respond({ cookie: [header], secGpc: ['0', '1'], handled: withdrawn, setCookies: '_ga=2', purge: false, now: NOW })
+  assert.deepEqual(replaced.setCookies, [])
+  assert.equal(replaced.consent.gpc, true)
+  assert.equal(replaced.consent.toCookie(), withdrawn.toCookie())
+  const none = policy.respond({ cookie: header, handled: 'not_a_consent', now: NOW })
+  assert.equal(none.consent.problem, 'malformed')
+  assert.deepEqual(none.purged.map((p) => p.cookie), ['_ga', '_fbp'])
+  assert.deepEqual(policy.respond({}).setCookies, [])
+  for (const options of [undefined, null, 'x', { cookie: 5 }, { secGpc: [1] }, { setCookies: {} }, { handled: {} }, { handled: 'none' }, { purge: 'yes' }, { now: -1 }]) {
+    assert.throws(() => policy.respond(options), isTypeError, JSON.stringify(options))
+  }
 })

@@ -28,7 +28,29 @@ test('index.d.ts and native.cjs have not drifted from what the build generates',
     const generated = fs.readFileSync(path.join(out, file), 'utf8')
     assert.ok(committed === generated, `${file} differs from what \`npm run build\` generates: run it and commit the result`)
   }
+  // The default build (what `npm install` makes) has no test hooks: its exports, listed by a
+  // process of its own that loads it.
+  const addon = fs.readdirSync(out).find((f) => f.endsWith('.node'))
+  assert.ok(addon, `no addon in ${fs.readdirSync(out)}`)
+  const listed = run(process.execPath, [
+    '-e',
+    'const m = { exports: {} }; process.dlopen(m, process.argv[1]); console.log(JSON.stringify(Object.keys(m.exports)))',
+    path.join(out, addon),
+  ])
+  assert.equal(listed.status, 0, listed.stderr)
+  const exported = JSON.parse(listed.stdout)
+  assert.ok(exported.includes('Policy') && exported.includes('_gpcEnabled'), `${exported}`)
+  assert.deepEqual(exported.filter((name) => name.startsWith('__')), [], 'test hooks in the default build')
   fs.rmSync(out, { recursive: true, force: true })
+})
+
+test('the public types hold no internal type, and the native Policy no dead method', () => {
+  const dts = fs.readFileSync(path.join(packageRoot, 'index.d.ts'), 'utf8')
+  assert.doesNotMatch(dts, /\bRaw[A-Z]\w*/)
+  const { Policy } = require('..')
+  assert.equal(Policy.prototype._lookup, undefined)
+  const header = fs.readFileSync(path.join(packageRoot, 'dts-header.d.ts'), 'utf8')
+  assert.doesNotMatch(header.split('\n')[0], /generated/, 'dts-header.d.ts is written by hand')
 })
 
 test('index.d.ts declares what index.js exports, and TypeScript accepts a typed use of it', () => {
@@ -38,7 +60,7 @@ test('index.d.ts declares what index.js exports, and TypeScript accepts a typed 
     assert.match(dts, new RegExp(`export (declare )?(class|function|const|namespace|interface) ${name}\\b`), `${name} is not declared`)
   }
   const declaredMethods = {
-    Policy: ['decide', 'decideMany', 'decisionTable', 'filterSetCookies', 'purge', 'purposesToAsk', 'consentState', 'renderCharter', 'consentFromCookieHeader'],
+    Policy: ['decide', 'decideMany', 'decisionTable', 'filterSetCookies', 'purge', 'respond', 'purposesToAsk', 'consentState', 'renderCharter', 'consentFromCookieHeader'],
     Consent: ['toCookie', 'problemAt'],
   }
   for (const [cls, methods] of Object.entries(declaredMethods)) {

@@ -273,7 +273,7 @@ test('purge (strings across Node-API) says exactly what the core says', () => {
   assert.ok(purgedSeen > 0)
 })
 
-test("respond (the middleware's one call, lines across Node-API) says what filterSetCookies and purge say", () => {
+test("respond (the middleware's one call, lines across Node-API) says what filterSetCookies, purge and policy.respond say", () => {
   const doc = policyObject({
     purposes: { statistics: { label: 'S' }, marketing: { label: 'M', gpc: true } },
     cookies: [
@@ -300,7 +300,7 @@ test("respond (the middleware's one call, lines across Node-API) says what filte
   const seen = { codes: new Set(), purged: 0 }
   fc.assert(
     fc.property(cookieHeader, fc.array(setCookie, { maxLength: 5 }), fc.boolean(), fc.constantFrom('', '1'), (header, list, purge, gpc) => {
-      const answer = fast.respond([header, ...list].join('\n'), NOW, purge, gpc)
+      const answer = fast.respond([header, ...list].join('\n'), NOW, purge ? 1 : 0, gpc)
       let consent = policy.consentFromCookieHeader(header)
       if (gpc === '1') consent = consent.withGpc(true)
       const { kept } = policy.filterSetCookies(list, consent, NOW)
@@ -322,6 +322,9 @@ test("respond (the middleware's one call, lines across Node-API) says what filte
       }
       assert.equal(answer, codes + texts.map((t) => `\n${t}`).join(''))
       for (const c of codes) seen.codes.add(c)
+      // The public call gives the same values to send.
+      const sent = policy.respond({ cookie: header, secGpc: gpc, setCookies: list, purge, now: NOW }).setCookies
+      assert.deepEqual(sent, [...kept, ...texts.slice(codes.split('').filter((c) => c === '2').length)])
     }),
     { numRuns: RUNS * 4 },
   )

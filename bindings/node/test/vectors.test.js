@@ -5,12 +5,17 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
+const http = require('node:http')
+const net = require('node:net')
 const path = require('node:path')
-const { Policy, Consent, TcString, SIGNALS } = require('..')
+const express = require('express')
+const { Policy, Consent, TcString, SIGNALS, middleware } = require('..')
 const { vectorsDir, jsonFiles } = require('./helpers')
 
 const files = jsonFiles(vectorsDir)
-const counts = { files: 0, cases: 0, decisions: 0, loadErrors: 0, tcStrings: 0 }
+const counts = { files: 0, cases: 0, decisions: 0, loadErrors: 0, tcStrings: 0, responses: 0 }
+/** The `respond` cases, with their policy, for the run through the middleware below. */
+const respondCases = []
 
 test('the corpus is there', () => {
   assert.ok(files.length > 0, `no vector file found below ${vectorsDir}`)
@@ -163,6 +168,27 @@ const runners = {
     )
   },
 
+  respond(policy, c, where) {
+    const got = policy.respond({
+      cookie: c.cookie,
+      secGpc: c.sec_gpc,
+      handled: handledOf(c, where),
+      setCookies: c.set_cookies,
+      purge: c.purge,
+      now: c.now,
+    })
+    assert.ok(got.consent instanceof Consent, `${where}: consent`)
+    assert.equal(got.consent.problemAt(c.now), c.consent_problem, `${where}: consent_problem`)
+    assert.equal(got.consent.gpc, c.gpc, `${where}: gpc`)
+    assert.deepEqual(got.setCookies, c.send, `${where}: send`)
+    assert.deepEqual(droppedOf(got.dropped), expectedDropped(c), `${where}: dropped`)
+    // The purged cookies' deletions are the ones sent after the kept values.
+    const deletions = got.purged.flatMap((p) => p.headers)
+    assert.deepEqual(deletions, c.send.slice(c.send.length - deletions.length), `${where}: purged`)
+    respondCases.push({ policy, c, where })
+    counts.responses++
+  },
+
   purge(policy, c, where) {
     const consent = Consent.fromCookie(c.consent)
     const got = policy.purge(c.cookie_header, consent, c.now)
@@ -172,6 +198,21 @@ const runners = {
       `${where}: purged`,
     )
   },
+}
+
+/** What a `respond` case's handler did, as `policy.respond` takes it. */
+function handledOf(c, where) {
+  if (c.handled === 'unchanged' || c.handled === 'not_a_consent') return c.handled
+  assert.equal(typeof c.handled?.replaced, 'string', `${where}: handled is unchanged, not_a_consent or {replaced}`)
+  return Consent.fromCookie(c.handled.replaced)
+}
+
+function droppedOf(dropped) {
+  return dropped.map((d) => ({ header: d.header, cookie: d.cookie, ...d.decision }))
+}
+
+function expectedDropped(c) {
+  return c.dropped.map((d) => ({ header: d.header, cookie: d.cookie, ...fromVector(d) }))
 }
 
 for (const file of files) {
@@ -209,10 +250,99 @@ for (const file of files) {
   })
 }
 
+/**
+ * The handler of a `respond` case: does what the case's handler did with the consent, then sets
+ * the case's `Set-Cookie` values (in that order, so that `onDropped`, told as they are set, hears
+ * of the values the judging consent drops), and answers what it saw of the consent.
+ */
+function handle(c, req, res) {
+  const seen = { problem: req.consent.problemAt(c.now), gpc: req.consent.gpc }
+  if (c.handled === 'not_a_consent') req.consent = 'not a consent'
+  else if (c.handled !== 'unchanged') req.consent = Consent.fromCookie(c.handled.replaced)
+  if (c.set_cookies.length > 0) res.setHeader('Set-Cookie', c.set_cookies)
+  res.setHeader('Content-Type', 'application/json')
+  res.end(JSON.stringify(seen))
+}
+
+/** The middlewares of every case: `plain` (the one-call path) and `told` (with `onDropped`). */
+function middlewaresOf(cases) {
+  return cases.map(({ policy, c }) => {
+    const told = []
+    const options = { now: () => c.now, purge: c.purge }
+    return {
+      plain: middleware(policy, options),
+      told: middleware(policy, { ...options, onDropped: (dropped) => told.push(...dropped) }),
+      dropped: told,
+    }
+  })
+}
+
+/**
+ * GET `/` with the case's `Cookie` fields and `Sec-GPC` values, each its own header line (written
+ * on the socket: Node's client would join them), and reads the `Set-Cookie` lines and the body.
+ */
+function send(port, c, index, mode) {
+  const lines = ['GET / HTTP/1.1', 'Host: 127.0.0.1', `X-Case: ${index}`, `X-Mode: ${mode}`, 'Connection: close']
+  for (const field of c.cookie) lines.push(`Cookie: ${field}`)
+  for (const value of c.sec_gpc) lines.push(`Sec-GPC: ${value}`)
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(`${lines.join('\r\n')}\r\n\r\n`))
+    let text = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk) => (text += chunk))
+    socket.on('error', reject)
+    socket.on('end', () => {
+      const at = text.indexOf('\r\n\r\n')
+      const [status, ...headers] = text.slice(0, at).split('\r\n')
+      if (!/^HTTP\/1\.1 200 /.test(status)) return reject(new Error(`the server answered ${status}`))
+      const setCookies = headers.filter((h) => /^set-cookie:/i.test(h)).map((h) => h.slice(h.indexOf(':') + 1).trim())
+      resolve({ setCookies, seen: JSON.parse(text.slice(at + 4)) })
+    })
+  })
+}
+
+async function listen(server) {
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return server.address().port
+}
+
+test('the respond vectors through the middleware, on a plain http server and on Express', async () => {
+  assert.ok(respondCases.length > 0, 'no respond case was run')
+  const mws = middlewaresOf(respondCases)
+  const route = (req, res, next) => {
+    const i = Number(req.headers['x-case'])
+    mws[i][req.headers['x-mode']](req, res, next ?? (() => handle(respondCases[i].c, req, res)))
+  }
+  const app = express()
+  app.use(route)
+  app.use((req, res) => handle(respondCases[Number(req.headers['x-case'])].c, req, res))
+  const servers = { http: http.createServer((req, res) => route(req, res)), express: http.createServer(app) }
+  try {
+    for (const [kind, server] of Object.entries(servers)) {
+      const port = await listen(server)
+      for (const [i, { c, where }] of respondCases.entries()) {
+        for (const mode of ['plain', 'told']) {
+          const label = `${where} through the middleware (${kind}, ${mode})`
+          mws[i].dropped.length = 0
+          const { setCookies, seen } = await send(port, c, i, mode)
+          assert.deepEqual(setCookies, c.send, `${label}: send`)
+          if (mode === 'told') assert.deepEqual(droppedOf(mws[i].dropped), expectedDropped(c), `${label}: dropped`)
+          // What the handler was given: the request's consent.
+          const request = respondCases[i].policy.respond({ cookie: c.cookie, secGpc: c.sec_gpc, setCookies: [], now: c.now })
+          assert.deepEqual(seen, { problem: request.consent.problemAt(c.now), gpc: request.consent.gpc }, `${label}: req.consent`)
+          if (c.handled === 'unchanged') assert.deepEqual(seen, { problem: c.consent_problem, gpc: c.gpc }, `${label}: req.consent`)
+        }
+      }
+    }
+  } finally {
+    for (const server of Object.values(servers)) server.close()
+  }
+})
+
 test('every file was run', () => {
   assert.equal(counts.files, files.length)
   assert.ok(counts.decisions > 0, 'no decision was checked')
   process.stdout.write(
-    `# vectors: ${counts.files} files, ${counts.cases} cases, ${counts.decisions} decisions, ${counts.loadErrors} load errors, ${counts.tcStrings} TC strings\n`,
+    `# vectors: ${counts.files} files, ${counts.cases} cases, ${counts.decisions} decisions, ${counts.loadErrors} load errors, ${counts.tcStrings} TC strings, ${counts.responses} responses\n`,
   )
 })

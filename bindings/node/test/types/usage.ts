@@ -1,6 +1,6 @@
 // A typed use of the package, compiled (not run) by test/generated.test.js with `tsc --noEmit`.
 import * as http from 'node:http'
-import { Policy, Consent, middleware, type Decision, type DecisionTable } from '../../index.js'
+import { Policy, Consent, middleware, type Decision, type DecisionTable, type Purpose, type RespondAnswer } from '../../index.js'
 
 const policy: Policy = Policy.fromToml('')
 const other: Policy = Policy.load('policy.json')
@@ -21,6 +21,14 @@ const ask: string[] = policy.purposesToAsk(consent)
 const page: string = policy.renderCharter({ lang: 'fr', format: 'html' })
 const problem: string | null = fromCookie.problem
 const cookie: string = consent.toCookie()
+const purposes: Purpose[] = policy.purposes
+const label: string | undefined = purposes[0].label.en
+const description: Record<string, string> | null = purposes[0].description
+const asks: boolean = purposes[0].needsConsent
+const declared: string[] = purposes[0].cookies
+const answer: RespondAnswer = policy.respond({ cookie: ['a=1', 'b=2'], secGpc: '1', handled: consent, setCookies: ['a=1'], now: 1 })
+const sent: string[] = answer.setCookies
+const judged: Consent = policy.respond({ handled: 'not_a_consent' }).consent
 const mw = middleware(other, { now: () => 1, onDropped: (list) => list.length })
 http.createServer((req, res) => mw(req, res, () => res.end()))
 
@@ -28,5 +36,7 @@ http.createServer((req, res) => mw(req, res, () => res.end()))
 policy.renderCharter({ format: 'pdf' })
 // @ts-expect-error: a choice is `granted` or `denied`
 new Consent({ statistics: true })
+// @ts-expect-error: handled is 'unchanged', 'not_a_consent' or a Consent
+policy.respond({ handled: 'replaced' })
 
-export { allowed, rule, purpose, many, flag, keptList, dropCookie, purged, ask, page, problem, cookie }
+export { allowed, rule, purpose, many, flag, keptList, dropCookie, purged, ask, page, problem, cookie, label, description, asks, declared, sent, judged }
