@@ -6,7 +6,8 @@
 //   was withdrawn (every domain variant).
 // - The pages set their cookies on the server, unconditionally: the middleware is what keeps the
 //   statistics and marketing cookies out of the browser until the visitor agrees.
-// - The banner asks only about `policy.purposesToAsk(consent)`, and writes the consent cookie of
+// - The banner asks only about `policy.purposesToAsk(consent)`, in the policy's words (each
+//   purpose's label, description and cookies from `policy.purposes`), and writes the consent cookie of
 //   the specification (`v=1&rev=<revision>&at=<unix seconds>&<purpose>=1|0`); it also works
 //   without JavaScript (the form posts to /consent, which writes the same cookie).
 // - /charter is the charter page generated from the same policy (`renderCharter`).
@@ -19,18 +20,6 @@ const { Policy, Consent, middleware } = require('cookie-charter')
 
 const DEFAULT_POLICY = path.join(__dirname, 'policy.toml')
 const DAY = 24 * 60 * 60
-
-/** Words for the banner; a purpose the policy declares but this map lacks shows its id. */
-const PURPOSE_TEXT = {
-  statistics: {
-    label: 'Audience statistics',
-    help: 'Google Analytics counts visits and tells visitors apart (cookie _ga).',
-  },
-  marketing: {
-    label: 'Advertising',
-    help: 'The Meta pixel measures how well our campaigns work (cookie _fbp).',
-  },
-}
 
 /** A usage error (bad option, unusable policy): the CLI prints its message, never a stack. */
 class SiteError extends Error {
@@ -122,7 +111,7 @@ function bumpPurposeRevision(text, purpose, file = 'the policy') {
     throw new SiteError(`--bump ${purpose}: the bumped policy is invalid${where}: ${error.message}`)
   }
   const everything = {}
-  for (const p of policy.purposes) if (p !== 'necessary') everything[p] = 'granted'
+  for (const { id } of policy.purposes) if (id !== 'necessary') everything[id] = 'granted'
   const asked = policy.purposesToAsk(new Consent(everything, { revision: old }))
   if (asked.length !== 1 || asked[0] !== purpose) {
     const detail = asked.length === 0
@@ -161,6 +150,19 @@ function createApp(policy, options = {}) {
   const site = policy.site
   const cookieDomain = sharedCookieDomain(site.host)
   const askable = policy.purposesToAsk(Consent.fromCookie(null)) // purposes a banner can ask
+  const lang = 'en' // the pages' language
+  // The banner's words come from the policy: each purpose's label and description in the pages'
+  // language (or the policy's first), and the cookies it declares.
+  const purposeTexts = new Map(
+    policy.purposes.map((p) => [
+      p.id,
+      {
+        label: p.label[lang] ?? p.label[site.languages[0]] ?? p.id,
+        help: p.description?.[lang] ?? p.description?.[site.languages[0]] ?? '',
+        cookies: p.cookies,
+      },
+    ]),
+  )
   const consentMaxAge = 180 * DAY // the charter's "6 months"
 
   const app = express()
@@ -201,7 +203,6 @@ function createApp(policy, options = {}) {
 
   function page(req, res, { title, main, banner }) {
     const consent = req.consent
-    const lang = 'en'
     res.type('html').send(`<!doctype html>
 <html lang="${lang}">
 <head>
@@ -233,12 +234,13 @@ ${banner ? '<script src="/static/banner.js"></script>' : ''}
     const choices = req.consent.choices
     const items = purposes
       .map((p) => {
-        const text = PURPOSE_TEXT[p] ?? { label: p, help: '' }
+        const text = purposeTexts.get(p) ?? { label: p, help: '', cookies: [] }
         const checked = settings && choices[p] === 'granted' ? ' checked' : ''
+        const cookies = text.cookies.length === 0 ? '' : ` <span class="cookies">Cookies: ${text.cookies.map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')}.</span>`
         return `<li>
 <input type="checkbox" id="purpose-${escapeHtml(p)}" name="purpose" value="${escapeHtml(p)}"${checked} aria-describedby="purpose-${escapeHtml(p)}-help">
 <label for="purpose-${escapeHtml(p)}">${escapeHtml(text.label)}</label>
-<p id="purpose-${escapeHtml(p)}-help" class="help">${escapeHtml(text.help)}</p>
+<p id="purpose-${escapeHtml(p)}-help" class="help"><span class="description">${escapeHtml(text.help)}</span>${cookies}</p>
 </li>`
       })
       .join('\n')
@@ -362,8 +364,8 @@ ${withheldHtml(req)}`,
 function describeConsent(policy, consent) {
   const choices = consent.choices
   const parts = policy.purposes
-    .filter((p) => p !== 'necessary')
-    .map((p) => `${p} ${policy.consentState(p, consent) ?? 'unset'}`)
+    .filter((p) => p.id !== 'necessary')
+    .map((p) => `${p.id} ${policy.consentState(p.id, consent) ?? 'unset'}`)
   return consent.problem && consent.problem !== 'absent'
     ? `none (the consent cookie was unusable: ${consent.problem})`
     : Object.keys(choices).length === 0 && consent.problem === 'absent'

@@ -25,6 +25,8 @@ const PARENT = HOST.split('.').slice(1).join('.') // epn.localhost: where _ga li
 const STATISTICS_COOKIE = '_ga'
 const MARKETING_COOKIE = '_fbp'
 const NO_CONSENT = Consent.fromCookie(null)
+/** A purpose's label on the (English) banner: the policy's own. */
+const labelOf = (id) => policy.purposes.find((p) => p.id === id).label.en
 
 /** The seed's table rows: the tab-separated lines after the "Nom du prestataire" header. */
 function seedRows() {
@@ -123,6 +125,12 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
         return { w: Math.round(r.width), h: Math.round(r.height), top: Math.round(r.top), bg: s.backgroundColor, fg: s.color, font: s.font }
       })
     assert.deepEqual(await look('Refuse all'), await look('Accept all'))
+    // The banner's words are the policy's: each purpose's label and description, in English.
+    for (const purpose of policy.purposes.filter((p) => p.needsConsent)) {
+      assert.equal(await page.locator(`label[for="purpose-${purpose.id}"]`).textContent(), purpose.label.en)
+      assert.equal(await page.locator(`#purpose-${purpose.id}-help .description`).textContent(), purpose.description.en)
+    }
+    assert.equal(await page.locator('label[for="purpose-statistics"]').textContent(), 'Statistics cookies')
     // Nothing is pre-ticked.
     assert.deepEqual(await page.locator('#cookie-banner input[name="purpose"]:checked').count(), 0)
     await screenshot('first-visit')
@@ -143,8 +151,8 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
 
   await t.test('accept statistics only: the statistics cookie appears, the marketing one does not', async () => {
     await page.goto(`${base}/settings`)
-    await page.getByLabel('Audience statistics').check()
-    assert.equal(await page.getByLabel('Advertising').isChecked(), false)
+    await page.getByLabel(labelOf('statistics'), { exact: true }).check()
+    assert.equal(await page.getByLabel(labelOf('marketing'), { exact: true }).isChecked(), false)
     await submit('Save my choices')
     const { consent } = await consentInJar()
     assert.deepEqual({ ...consent.choices }, { statistics: 'granted', marketing: 'denied' })
@@ -163,8 +171,8 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
     const before = named(await jar(), STATISTICS_COOKIE)
     assert.deepEqual(before.map((c) => c.domain).sort(), [`.${PARENT}`, HOST].sort(), 'two variants before the purge')
     await page.goto(`${base}/settings`)
-    assert.equal(await page.getByLabel('Audience statistics').isChecked(), true, 'the settings show the current choice')
-    await page.getByLabel('Audience statistics').uncheck()
+    assert.equal(await page.getByLabel(labelOf('statistics'), { exact: true }).isChecked(), true, 'the settings show the current choice')
+    await page.getByLabel(labelOf('statistics'), { exact: true }).uncheck()
     const response = await submit('Save my choices')
     const deletions = (await response.headersArray())
       .filter((h) => h.name.toLowerCase() === 'set-cookie' && h.value.startsWith(`${STATISTICS_COOKIE}=;`))

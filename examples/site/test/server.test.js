@@ -65,7 +65,7 @@ test('bumping one purpose makes a consent of the old revision stale for that pur
     const old = new Consent({ statistics: 'granted', marketing: 'denied' }, { revision: original.site.revision })
     assert.deepEqual(original.purposesToAsk(old), [])
     assert.deepEqual(bumped.purposesToAsk(old), [purpose])
-    const others = bumped.purposes.filter((p) => p !== 'necessary' && p !== purpose)
+    const others = bumped.purposes.map((p) => p.id).filter((id) => id !== 'necessary' && id !== purpose)
     for (const other of others) assert.notEqual(bumped.consentState(other, old), 'stale', other)
     assert.equal(bumped.consentState(purpose, old), 'stale')
   }
