@@ -56,6 +56,7 @@ mod document;
 mod error;
 mod filter;
 mod gpc;
+mod guard;
 mod lifetime;
 pub mod limits;
 mod load;
@@ -83,6 +84,7 @@ pub use decision::{Decision, Rule};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use filter::{Dropped, Filtered, Verdict};
 pub use gpc::{GPC_HEADER, gpc_enabled};
+pub use guard::{GUARD_ANSWER_ELEMENT_ID, GUARD_ANSWER_VERSION, GuardAnswer, GuardEntry};
 pub use lifetime::{DAY, Lifetime, MONTH, YEAR};
 pub use party::Party;
 pub use policy::{
