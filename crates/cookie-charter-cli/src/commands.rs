@@ -1,6 +1,7 @@
 //! The subcommands of spec §9 and what each prints.
 
 mod audit;
+mod guard;
 mod headers;
 mod signals;
 
@@ -85,6 +86,9 @@ enum Command {
     Scan(audit::ScanArgs),
     /// Compare two JSON audit reports: cookies added, removed or changed per scenario.
     Diff(audit::DiffArgs),
+    /// Print the browser guard's answer for a consent (spec §15) as JSON, or the `<script>`
+    /// tags that put the guard in a page.
+    Guard(guard::GuardArgs),
 }
 
 /// The arguments every deciding command takes.
@@ -163,6 +167,7 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<ExitCode, String> {
         Command::Audit(args) => audit::audit(&args, out),
         Command::Scan(args) => audit::scan(&args, out),
         Command::Diff(args) => audit::diff(&args, out),
+        Command::Guard(args) => guard::guard(&args, &mut std::io::stdin().lock(), out),
         Command::Decide {
             common,
             json,
