@@ -326,7 +326,9 @@ export interface MiddlewareOptions {
 /**
  * Express/Connect middleware, also usable in a plain `http` handler as `mw(req, res)`: puts the
  * visitor's consent on `req.consent`, removes the `Set-Cookie` headers they did not consent to,
- * and deletes the cookies they hold but no longer allow.
+ * and deletes the cookies they hold but no longer allow (`policy.respond`, once per response). A
+ * handler may replace `req.consent` with another `Consent`, which then judges the response; a
+ * value that is not a `Consent` judges it as no consent.
  */
 export declare function middleware(
   policy: Policy,
