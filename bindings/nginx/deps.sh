@@ -2,12 +2,13 @@
 # Installs the Debian packages the nginx module needs, when they are missing (and only then:
 # `apt-get update` runs only if something is to be installed).
 #
-# Usage: bindings/nginx/deps.sh [build|test|bench]
+# Usage: bindings/nginx/deps.sh [build|test|bench|debian]
 #   build  (default) what building the module needs: nginx-src builds nginx itself (C compiler,
 #          make, PCRE2, zlib, OpenSSL) and bindgen needs libclang. `cargo xtask ci` runs this
 #          before `cargo clippy --workspace`, which builds the module's build scripts.
 #   test   and PHP-FPM, for test.sh's WordPress-like backend
-#   bench  and wrk, for bench.sh
+#   bench  and wrk and valgrind, for bench.sh
+#   debian nginx and nginx-dev, for test.sh --debian (Debian's nginx and its configure scripts)
 set -euo pipefail
 
 what="${1:-build}"
@@ -15,8 +16,9 @@ packages=(gcc make libclang-dev libpcre2-dev zlib1g-dev libssl-dev)
 case "$what" in
     build) ;;
     test) packages+=(php-fpm) ;;
-    bench) packages+=(wrk) ;;
-    *) echo "usage: bindings/nginx/deps.sh [build|test|bench]" >&2; exit 2 ;;
+    bench) packages+=(wrk valgrind) ;;
+    debian) packages+=(nginx nginx-dev) ;;
+    *) echo "usage: bindings/nginx/deps.sh [build|test|bench|debian]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -6,7 +6,11 @@
 # backend (every `respond` vector case, the faults). The servers are stopped at the end, by the
 # process ids run.py records, whatever happens (trap).
 #
-# Usage: bindings/nginx/test.sh
+# Usage: bindings/nginx/test.sh [--debian]
+#   --debian  (not in CI) the same tests against Debian's nginx (/usr/sbin/nginx): installs
+#             nginx and nginx-dev when missing, configures nginx-dev's source tree with Debian's
+#             flags (conf_flags) and builds the module against it (NGINX_SOURCE_DIR), in
+#             target/nginx-debian
 #
 # The module and nginx are built in the dev profile, which `cargo clippy --workspace` has
 # already built in CI (the build scripts are shared): the nginx build then costs nothing here.
@@ -15,6 +19,12 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
+flavour=nginx-src
+case "${1:-}" in
+    "") ;;
+    --debian) flavour=debian ;;
+    *) echo "usage: bindings/nginx/test.sh [--debian]" >&2; exit 2 ;;
+esac
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -22,12 +32,30 @@ bash "$here/deps.sh" test
 php_fpm="$(compgen -G '/usr/sbin/php-fpm*' | sort -V | tail -n 1 || true)"
 [[ -x "$php_fpm" ]] || { echo "php-fpm is missing (apt-get install php-fpm)" >&2; exit 1; }
 
-step "build nginx and the module"
+step "build nginx and the module ($flavour)"
 started=$SECONDS
-paths="$(cargo build -p cookie-charter-nginx --message-format=json-render-diagnostics \
-    | python3 "$here/tests/artifacts.py")"
-nginx="$(sed -n 1p <<< "$paths")"
-module="$(sed -n 2p <<< "$paths")"
+if [[ "$flavour" == debian ]]; then
+    bash "$here/deps.sh" debian
+    build="$root/target/nginx-debian"
+    # nginx-dev's tree holds the headers and the configure scripts; configuring it with the flags
+    # Debian's nginx was built with gives the structures the module must match.
+    if [[ ! -f "$build/src/objs/ngx_auto_config.h" ]]; then
+        rm -rf "$build/src"
+        mkdir -p "$build"
+        cp -r /usr/share/nginx/src "$build/src"
+        # shellcheck disable=SC1091
+        (cd "$build/src" && source ./conf_flags && bash ./configure "${NGX_CONF_FLAGS[@]}" > configure.log)
+    fi
+    NGINX_SOURCE_DIR="$build/src" CARGO_TARGET_DIR="$build/target" \
+        cargo build -p cookie-charter-nginx
+    nginx=/usr/sbin/nginx
+    module="$build/target/debug/libngx_http_cookie_charter_module.so"
+else
+    paths="$(cargo build -p cookie-charter-nginx --message-format=json-render-diagnostics \
+        | python3 "$here/tests/artifacts.py")"
+    nginx="$(sed -n 1p <<< "$paths")"
+    module="$(sed -n 2p <<< "$paths")"
+fi
 echo "nginx: $nginx"
 echo "module: $module ($((SECONDS - started)) s)"
 "$nginx" -V 2>&1 | head -n 1

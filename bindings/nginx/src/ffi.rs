@@ -361,10 +361,13 @@ fn apply(r: *mut ngx_http_request_t, set_cookies: &[*mut ngx_table_elt_t], answe
         };
         // SAFETY: the response's field list, in the request's pool.
         let pushed = unsafe { ngx_list_push(&mut request.headers_out.headers) };
-        // SAFETY: a non-null result is a new, uninitialised element of the list.
-        let Some(header) = (unsafe { pushed.cast::<ngx_table_elt_t>().as_mut() }) else {
+        let pushed = pushed.cast::<ngx_table_elt_t>();
+        if pushed.is_null() {
             return;
-        };
+        }
+        // SAFETY: the fields of `ngx_table_elt_t` are integers and pointers, for which zero is
+        // valid: the fields set below, and `next` (nginx 1.23 on) null.
+        let mut header: ngx_table_elt_t = unsafe { std::mem::zeroed() };
         header.hash = 1;
         header.key = ngx_str_t {
             len: 10,
@@ -372,7 +375,8 @@ fn apply(r: *mut ngx_http_request_t, set_cookies: &[*mut ngx_table_elt_t], answe
         };
         header.lowcase_key = (&raw mut SET_COOKIE_LOWER).cast();
         header.value = value;
-        header.next = ptr::null_mut();
+        // SAFETY: a new element of the list: aligned, writable, holding nothing yet.
+        unsafe { pushed.write(header) };
     }
 }
 
@@ -422,7 +426,7 @@ unsafe extern "C" fn gtag_default_variable(
 fn loc_conf(request: &ngx_http_request_t) -> Option<&LocConf> {
     // SAFETY: nginx set the index when it read the configuration, before any request.
     let index = unsafe { ngx_http_cookie_charter_module.ctx_index };
-    if request.loc_conf.is_null() {
+    if request.loc_conf.is_null() || index == ngx_uint_t::MAX {
         return None;
     }
     // SAFETY: `loc_conf` holds one configuration per HTTP module, this module's at `index`.
