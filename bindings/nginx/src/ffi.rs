@@ -286,36 +286,42 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
 
 /// Applies the policy of the request's location to its response.
 fn enforce(r: *mut ngx_http_request_t) {
+    if let Some((set_cookies, answer)) = judge(r) {
+        apply(r, &set_cookies, answer);
+    }
+}
+
+/// The response's `Set-Cookie` fields and what to do with them; `None` when nothing changes.
+/// Reads the request only: every reference made here ends before `apply` writes.
+fn judge(r: *mut ngx_http_request_t) -> Option<(Vec<*mut ngx_table_elt_t>, Answer)> {
     // SAFETY: nginx calls header filters with a live request, or it is null.
-    let Some(request) = (unsafe { r.as_ref() }) else {
-        return;
-    };
+    let request = unsafe { r.as_ref() }?;
     // Subrequests' headers are not sent.
     if !ptr::eq(request.main, r) {
-        return;
+        return None;
     }
-    let Some(policy) = loc_conf(request).and_then(LocConf::enforced) else {
-        return;
-    };
+    let policy = loc_conf(request).and_then(LocConf::enforced)?;
     let fields = request_fields(request);
-    // The response's `Set-Cookie` fields, with their values.
+    // The response's `Set-Cookie` fields (the list's own pointers, which `apply` writes
+    // through), with their values.
     let mut set_cookies = Vec::with_capacity(8);
-    for header in list_elements(&request.headers_out.headers) {
+    let mut values = Vec::with_capacity(8);
+    for element in list_elements(&request.headers_out.headers) {
         // SAFETY: `list_elements` yields the live elements of the list.
-        let Some(header) = (unsafe { header.as_ref() }) else {
+        let Some(header) = (unsafe { element.as_ref() }) else {
             continue;
         };
         if header.hash != 0 && str_bytes(&header.key).eq_ignore_ascii_case(b"set-cookie") {
-            set_cookies.push((ptr::from_ref(header).cast_mut(), str_bytes(&header.value)));
+            set_cookies.push(element);
+            values.push(str_bytes(&header.value));
         }
     }
     let now = response::now();
     let answer = catch_unwind(AssertUnwindSafe(|| {
-        response::answer(policy, &fields, set_cookies.iter().map(|(_, v)| *v), now)
+        response::answer(policy, &fields, values.iter().copied(), now)
     }));
     let answer = match answer {
-        Ok(Some(answer)) => answer,
-        Ok(None) => return,
+        Ok(answer) => answer?,
         Err(_) => {
             log_request(
                 r,
@@ -328,20 +334,19 @@ fn enforce(r: *mut ngx_http_request_t) {
             }
         }
     };
-    let headers: Vec<_> = set_cookies.into_iter().map(|(header, _)| header).collect();
-    apply(r, &headers, answer);
+    Some((set_cookies, answer))
 }
 
 /// Edits the response's `Set-Cookie` fields (`set_cookies`, in order) as `answer` says and
 /// appends its new fields. A field nginx cannot allocate is not sent (fail closed).
 fn apply(r: *mut ngx_http_request_t, set_cookies: &[*mut ngx_table_elt_t], answer: Answer) {
-    // SAFETY: `enforce` checked `r`; no other reference to the request is alive here.
+    // SAFETY: a live request (`judge` checked it); no other reference to it is alive.
     let Some(request) = (unsafe { r.as_mut() }) else {
         return;
     };
     let pool = request.pool;
     for (&header, edit) in set_cookies.iter().zip(answer.edits) {
-        // SAFETY: the elements `enforce` found in the response's list, still there.
+        // SAFETY: the elements `judge` found in the response's list, still there.
         let Some(header) = (unsafe { header.as_mut() }) else {
             continue;
         };
