@@ -32,6 +32,18 @@ bash "$here/deps.sh" test
 php_fpm="$(compgen -G '/usr/sbin/php-fpm*' | sort -V | tail -n 1 || true)"
 [[ -x "$php_fpm" ]] || { echo "php-fpm is missing (apt-get install php-fpm)" >&2; exit 1; }
 
+work="$(mktemp -d)"
+stop_servers() {
+    local pid_file pid
+    for pid_file in "$work"/run/pids/*.pid; do
+        [[ -f "$pid_file" ]] || continue
+        pid="$(cat "$pid_file")"
+        kill -TERM "$pid" 2> /dev/null || true
+    done
+    rm -rf "$work"
+}
+trap stop_servers EXIT
+
 step "build nginx and the module ($flavour)"
 started=$SECONDS
 if [[ "$flavour" == debian ]]; then
@@ -46,33 +58,34 @@ if [[ "$flavour" == debian ]]; then
         # shellcheck disable=SC1091
         (cd "$build/src" && source ./conf_flags && bash ./configure "${NGX_CONF_FLAGS[@]}" > configure.log)
     fi
-    NGINX_SOURCE_DIR="$build/src" CARGO_TARGET_DIR="$build/target" \
-        cargo build -p cookie-charter-nginx
     nginx=/usr/sbin/nginx
-    module="$build/target/debug/libngx_http_cookie_charter_module.so"
-else
-    paths="$(cargo build -p cookie-charter-nginx --message-format=json-render-diagnostics \
-        | python3 "$here/tests/artifacts.py")"
-    nginx="$(sed -n 1p <<< "$paths")"
-    module="$(sed -n 2p <<< "$paths")"
 fi
+# build_module [cargo options]: builds the module against the flavour's nginx; prints its path
+# (and, for nginx-src, the nginx binary's first).
+build_module() {
+    if [[ "$flavour" == debian ]]; then
+        NGINX_SOURCE_DIR="$build/src" CARGO_TARGET_DIR="$build/target" \
+            cargo build -p cookie-charter-nginx "$@" >&2
+        echo "$build/target/debug/libngx_http_cookie_charter_module.so"
+    else
+        cargo build -p cookie-charter-nginx "$@" --message-format=json-render-diagnostics \
+            | python3 "$here/tests/artifacts.py"
+    fi
+}
+# The module built with `test-panic` (a request can make it panic) first, copied aside: both
+# builds write the same file.
+panic_module="$work/libngx_http_cookie_charter_module-test-panic.so"
+cp "$(build_module --features test-panic | tail -n 1)" "$panic_module"
+paths="$(build_module)"
+module="$(tail -n 1 <<< "$paths")"
+[[ "$flavour" == debian ]] || nginx="$(head -n 1 <<< "$paths")"
 echo "nginx: $nginx"
 echo "module: $module ($((SECONDS - started)) s)"
-"$nginx" -V 2>&1 | head -n 1
+"$nginx" -V 2>&1 | sed -n 1p
 
 step "unit tests"
 cargo test -p cookie-charter-nginx
 
 step "nginx, PHP-FPM and a backend on loopback"
-work="$(mktemp -d)"
-stop_servers() {
-    local pid_file pid
-    for pid_file in "$work"/pids/*.pid; do
-        [[ -f "$pid_file" ]] || continue
-        pid="$(cat "$pid_file")"
-        kill -TERM "$pid" 2> /dev/null || true
-    done
-    rm -rf "$work"
-}
-trap stop_servers EXIT
-python3 "$here/tests/run.py" --nginx "$nginx" --module "$module" --php-fpm "$php_fpm" --work "$work"
+python3 "$here/tests/run.py" --nginx "$nginx" --module "$module" --panic-module "$panic_module" \
+    --php-fpm "$php_fpm" --work "$work/run"

@@ -269,11 +269,14 @@ fn conf_error(cf: *mut ngx_conf_t, message: &str) -> *mut c_char {
 /// The header filter: edits the response's `Set-Cookie` fields, then calls the next filter.
 unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
     if catch_unwind(AssertUnwindSafe(|| enforce(r))).is_err() {
-        log_request(
-            r,
-            NGX_LOG_ERR,
-            "cookie_charter: internal error; the response goes as it is",
-        );
+        // Fail closed: the response goes without its `Set-Cookie` fields.
+        let removed = catch_unwind(AssertUnwindSafe(|| remove_set_cookies(r))).is_ok();
+        let message = if removed {
+            "cookie_charter: internal error; the response's Set-Cookie fields are removed"
+        } else {
+            "cookie_charter: internal error"
+        };
+        log_request(r, NGX_LOG_ERR, message);
     }
     // SAFETY: nginx serves requests on one thread; `postconfiguration` set it before.
     let next = unsafe { NEXT_HEADER_FILTER };
@@ -316,25 +319,26 @@ fn judge(r: *mut ngx_http_request_t) -> Option<(Vec<*mut ngx_table_elt_t>, Answe
             values.push(str_bytes(&header.value));
         }
     }
-    let now = response::now();
-    let answer = catch_unwind(AssertUnwindSafe(|| {
-        response::answer(policy, &fields, values.iter().copied(), now)
-    }));
-    let answer = match answer {
-        Ok(answer) => answer?,
-        Err(_) => {
-            log_request(
-                r,
-                NGX_LOG_ERR,
-                "cookie_charter: internal error; the response's Set-Cookie fields are removed",
-            );
-            Answer {
-                edits: vec![Edit::Drop; set_cookies.len()],
-                added: Vec::new(),
-            }
-        }
-    };
+    let answer = response::answer(policy, &fields, values.iter().copied(), response::now())?;
     Some((set_cookies, answer))
+}
+
+/// Removes every `Set-Cookie` field of the response (after a panic: fail closed).
+fn remove_set_cookies(r: *mut ngx_http_request_t) {
+    // SAFETY: a live request, or null; only its field list is read.
+    let Some(request) = (unsafe { r.as_ref() }) else {
+        return;
+    };
+    for element in list_elements(&request.headers_out.headers) {
+        // SAFETY: `list_elements` yields the live elements of the list, which nothing else
+        // references while the filter runs.
+        let Some(header) = (unsafe { element.as_mut() }) else {
+            continue;
+        };
+        if str_bytes(&header.key).eq_ignore_ascii_case(b"set-cookie") {
+            header.hash = 0;
+        }
+    }
 }
 
 /// Edits the response's `Set-Cookie` fields (`set_cookies`, in order) as `answer` says and

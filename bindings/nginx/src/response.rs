@@ -84,6 +84,8 @@ pub(crate) fn answer<'v>(
     if texts.is_empty() && !request.has_cookie() {
         return None;
     }
+    #[cfg(feature = "test-panic")]
+    test_panic(request);
     let request = request.request();
     let response = policy.respond(
         &request,
@@ -110,6 +112,20 @@ pub(crate) fn answer<'v>(
         .flat_map(|purged| purged.headers.iter().map(|h| to_latin1(h)))
         .collect();
     Some(Answer { edits, added })
+}
+
+/// With the `test-panic` feature (test.sh's second module), panics for a request holding a
+/// cookie named `cookie_charter_test_panic`.
+#[cfg(feature = "test-panic")]
+#[allow(clippy::panic)]
+fn test_panic(request: &RequestFields<'_>) {
+    if request
+        .cookies
+        .iter()
+        .any(|c| c.contains("cookie_charter_test_panic="))
+    {
+        panic!("test-panic: the request asked for a panic");
+    }
 }
 
 /// The Google Consent Mode snippet for the request's visitor: `gtag('consent', 'default', …)`

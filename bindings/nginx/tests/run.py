@@ -2,7 +2,7 @@
 """The nginx module's tests against real servers on loopback (standard library only).
 
     python3 run.py --nginx OBJS/nginx --module libngx_http_cookie_charter_module.so \
-        --php-fpm /usr/sbin/php-fpm8.2 --work TMPDIR
+        [--panic-module MODULE-BUILT-WITH-test-panic] --php-fpm /usr/sbin/php-fpm8.2 --work TMPDIR
 
 `bindings/nginx/test.sh` builds nginx and the module and runs this in a temporary directory;
 the process ids of the servers started here are written to `TMPDIR/pids/`, where its `trap`
@@ -22,7 +22,9 @@ Checks:
   while nginx runs (a bad one: `nginx -s reload` refuses it and a SIGHUP reload fails, the old
   policy still applies; a good one: `nginx -s reload` applies it); a 1 MiB `Cookie` header (one
   huge cookie; a thousand undeclared ones, all deleted); 10,000 `Set-Cookie` fields from the
-  backend; no `alert` or `emerg` line in the error log but the failed reload's.
+  backend; no `alert` or `emerg` line in the error log but the failed reload's; with
+  `--panic-module` (the module built with `test-panic`), a panic while judging a response: the
+  response goes without its `Set-Cookie` fields, the worker serves on.
 
 Prints one line per failed check and ends with `N passed, N failed`.
 """
@@ -556,6 +558,63 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def run_panic(checks: Checks, args, servers: Servers, backend_port: int) -> None:
+    """A panic while the module judges a response (the module built with `test-panic`, another
+    nginx): caught, the response goes without its `Set-Cookie` fields, the worker serves on."""
+    work: Path = args.work / "panic"
+    for folder in ("logs", "temp"):
+        (work / folder).mkdir(parents=True, exist_ok=True)
+    user = "user root root;\n" if os.getuid() == 0 else ""
+    port = free_port()
+    conf = work / "nginx.conf"
+    conf.write_text(
+        f"""# Written by bindings/nginx/tests/run.py.
+load_module {args.panic_module};
+{user}worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/logs/error.log notice;
+events {{
+    worker_connections 64;
+}}
+http {{
+    access_log off;
+    client_body_temp_path {work}/temp/body;
+    proxy_temp_path {work}/temp/proxy;
+    fastcgi_temp_path {work}/temp/fastcgi;
+    uwsgi_temp_path {work}/temp/uwsgi;
+    scgi_temp_path {work}/temp/scgi;
+    cookie_charter_policy {args.work}/wordpress.toml;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://127.0.0.1:{backend_port}/;
+        }}
+    }}
+}}
+"""
+    )
+    log = work / "logs" / "error.log"
+    nginx = servers.start("nginx-panic", [args.nginx, "-p", str(work), "-c", str(conf), "-e", str(log)])
+    wait_until("nginx with the test-panic module", lambda: accepts(port))
+    workers = children(nginx.pid)
+    path = set_path(["wordpress_test_cookie=1", "tracker=1"])
+    kept = ["wordpress_test_cookie=1"]
+    checks.equal(request(port, path).set_cookies(), kept, "test-panic module: an ordinary request")
+    panicked = request(port, path, [("Cookie", "cookie_charter_test_panic=1; tracker=1")])
+    checks.equal(panicked.status, 200, "a panic: the response still goes")
+    checks.equal(panicked.set_cookies(), [], "a panic: the response goes without its Set-Cookie fields")
+    checks.equal(request(port, path).set_cookies(), kept, "after a panic: the worker serves on")
+    checks.equal(children(nginx.pid), workers, "after a panic: the same worker")
+    text = log.read_text(errors="replace")
+    checks.check(
+        "[error]" in text and "cookie_charter: internal error; the response's Set-Cookie fields are removed" in text,
+        "a panic: an error line says it",
+        text[-2000:],
+    )
+    checks.check("[alert]" not in text and "exited on signal" not in text, "a panic: no alert, no lost worker", text[-2000:])
+
+
 def check_error_log(checks: Checks, work: Path, master: int | None) -> None:
     log = work / "logs" / "error.log"
     if not checks.check(log.is_file(), "nginx wrote its error log"):
@@ -579,12 +638,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nginx", required=True)
     parser.add_argument("--module", required=True)
+    parser.add_argument("--panic-module", help="the module built with the test-panic feature")
     parser.add_argument("--php-fpm", required=True)
     parser.add_argument("--work", required=True, type=Path)
     args = parser.parse_args()
     work: Path = args.work.resolve()
     args.work = work
     args.module = Path(args.module).resolve()
+    if args.panic_module:
+        args.panic_module = Path(args.panic_module).resolve()
     args.nginx = str(Path(args.nginx).resolve())
     for folder in ("conf", "logs", "temp"):
         (work / folder).mkdir(parents=True, exist_ok=True)
@@ -628,6 +690,8 @@ def main() -> int:
         run_large(checks, ports["vectors"])
         run_config_faults(checks, args, conf_text)
         run_reload(checks, args, nginx, ports["reload"])
+        if args.panic_module:
+            run_panic(checks, args, servers, ports["backend"])
         checks.check(nginx.poll() is None, "nginx still runs")
     except Exception as error:  # noqa: BLE001 (reported as a failed check)
         checks.check(False, f"the run stopped: {type(error).__name__}: {error}")
