@@ -1,4 +1,4 @@
-//! Reads arbitrary bytes as a `Cookie` header through a policy's consent sources (SPEC §11):
+//! Reads arbitrary bytes as a `Cookie` header through a policy's consent sources (spec §11):
 //! the first line names the format (as the files of `corpus/consent_source/` do), the rest is
 //! the header, read with the policy of that format's vector file
 //! (`tests/vectors/consent-sources/<format>.json`). No panic; reading twice gives the same

@@ -1,4 +1,4 @@
-//! `decide --cookie-header` and `check` with consent sources (SPEC §11), run as the built binary.
+//! `decide --cookie-header` and `check` with consent sources (spec §11), run as the built binary.
 
 // Test code: a failed expectation is a failed test.
 #![allow(clippy::expect_used, clippy::indexing_slicing)]

@@ -50,7 +50,7 @@ impl<'a> Iterator for CookiePairs<'a> {
 
 impl Policy {
     /// The visitor's consent, read from a `Cookie` request header through the policy's consent
-    /// sources (`site.consent_sources`, SPEC §11): the first source whose cookie the request
+    /// sources (`site.consent_sources`, spec §11): the first source whose cookie the request
     /// holds decides, and the consent says which ([`Consent::source`]); none present gives no
     /// consent (`absent`). A policy that declares no source reads the cookie named by
     /// `site.consent_cookie` (see [`Consent::from_cookie`]).

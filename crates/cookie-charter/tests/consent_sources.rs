@@ -1,4 +1,4 @@
-//! Consent sources (SPEC §11): the policy's `site.consent_sources` (errors, warnings, defaults),
+//! Consent sources (spec §11): the policy's `site.consent_sources` (errors, warnings, defaults),
 //! hostile values, and a property: no format ever grants a purpose that its value does not grant
 //! through the mapping.
 

@@ -1,4 +1,4 @@
-//! Loading `[[site.consent_sources]]` (SPEC §11): each source's format, cookie, revision and
+//! Loading `[[site.consent_sources]]` (spec §11): each source's format, cookie, revision and
 //! mapping, checked against the policy's purposes, with located errors and warnings.
 
 use crate::document::{Node, Value};
