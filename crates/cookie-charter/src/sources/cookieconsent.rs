@@ -25,6 +25,20 @@
 use super::{Answer, Cx, Meta, decode};
 use crate::consent::{Consent, Problem};
 
+/// The fields read (`data` and the others are site data or bookkeeping).
+const FIELDS: [&str; 10] = [
+    "categories",
+    "level",
+    "services",
+    "revision",
+    "consentId",
+    "consentTimestamp",
+    "lastConsentTimestamp",
+    "consent_uuid",
+    "consent_date",
+    "last_consent_update",
+];
+
 /// The consent a `cc_cookie` gives.
 pub(super) fn read(cx: &Cx<'_>, value: &str) -> Result<Consent, Problem> {
     let text = if value.starts_with('{') {
@@ -32,7 +46,7 @@ pub(super) fn read(cx: &Cx<'_>, value: &str) -> Result<Consent, Problem> {
     } else {
         decode::percent(value)?
     };
-    let json = decode::json(&text)?;
+    let json = decode::json_fields(&text, &FIELDS)?;
     if !matches!(json, decode::Json::Object(_)) {
         return Err(Problem::Malformed("the value is not a json object"));
     }

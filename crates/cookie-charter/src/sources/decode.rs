@@ -12,7 +12,6 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use percent_encoding::percent_decode_str;
 
 use crate::consent::Problem;
 use crate::cookie_date::days_from_civil;
@@ -34,62 +33,79 @@ pub(crate) fn check_raw(value: &str) -> Result<(), Problem> {
     if value.len() > MAX_CONSENT_BYTES {
         return Err(Problem::Oversized);
     }
-    if value.bytes().any(is_control) {
+    // Without an early exit, the compiler checks many bytes at once.
+    if value.bytes().fold(false, |found, b| found | is_control(b)) {
         return Err(Problem::Malformed("the value holds a control character"));
     }
     Ok(())
 }
 
-/// Decoded text must hold no control byte either (`%00`, `%0A`...).
-fn no_control(text: Cow<'_, str>) -> Result<Cow<'_, str>, Problem> {
-    if text.bytes().any(is_control) {
-        Err(Problem::Malformed(
-            "the decoded value holds a control character",
-        ))
-    } else {
-        Ok(text)
+/// The value of an ASCII hexadecimal digit.
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
     }
 }
 
-/// Whether every `%` starts a `%XX` escape (JavaScript's `decodeURIComponent` throws on any
-/// other; the `percent-encoding` crate would keep it as it is).
-fn escapes_are_valid(text: &str) -> bool {
+/// The byte of the escape `%XY` given `X` and `Y`, if both are hexadecimal digits.
+fn escaped(high: Option<&u8>, low: Option<&u8>) -> Option<u8> {
+    Some(hex(*high?)? << 4 | hex(*low?)?)
+}
+
+/// Percent-decoding in one pass, `+` a space when `plus_is_space`: strict where the
+/// `percent-encoding` crate is lenient (it keeps a `%` that starts no escape as it is, where
+/// JavaScript's `decodeURIComponent` throws), and refusing escaped control bytes on the way (the
+/// raw text has passed [`check_raw`]). The text is cut at each `%`: every piece after the first
+/// starts with the two digits of its escape, then a run copied as it is.
+fn unescape(text: &str, plus_is_space: bool) -> Result<Cow<'_, str>, Problem> {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while let Some(offset) = memchr::memchr(b'%', bytes.get(i..).unwrap_or_default()) {
-        let at = i + offset;
-        let hex = |k: usize| bytes.get(at + k).is_some_and(u8::is_ascii_hexdigit);
-        if !(hex(1) && hex(2)) {
-            return false;
-        }
-        i = at + 3;
+    let has_plus = plus_is_space && bytes.contains(&b'+');
+    if !has_plus && !bytes.contains(&b'%') {
+        return Ok(Cow::Borrowed(text));
     }
-    true
+    let mut out = Vec::with_capacity(bytes.len());
+    let copy = |out: &mut Vec<u8>, run: &[u8]| {
+        let start = out.len();
+        out.extend_from_slice(run);
+        if has_plus {
+            for b in out.get_mut(start..).unwrap_or_default() {
+                if *b == b'+' {
+                    *b = b' ';
+                }
+            }
+        }
+    };
+    let mut pieces = bytes.split(|b| *b == b'%');
+    copy(&mut out, pieces.next().unwrap_or_default());
+    for piece in pieces {
+        let b = escaped(piece.first(), piece.get(1))
+            .ok_or(Problem::Malformed("bad percent-encoding"))?;
+        if is_control(b) {
+            return Err(Problem::Malformed(
+                "the decoded value holds a control character",
+            ));
+        }
+        out.push(b);
+        copy(&mut out, piece.get(2..).unwrap_or_default());
+    }
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| Problem::Malformed("percent-decoding gives bytes that are not utf-8"))
 }
 
 /// Percent-decoding (RFC 3986; `+` stays a `+`), as `decodeURIComponent`: a `%` that does not
-/// start an escape, escapes that are not UTF-8 and decoded control bytes are `malformed`. Text
-/// without `%` is returned as it is.
+/// start an escape, escapes that are not UTF-8 and escaped control bytes are `malformed` (raw
+/// ones are [`check_raw`]'s). Text without `%` is returned as it is.
 pub(crate) fn percent(text: &str) -> Result<Cow<'_, str>, Problem> {
-    if !text.contains('%') {
-        return Ok(Cow::Borrowed(text));
-    }
-    if !escapes_are_valid(text) {
-        return Err(Problem::Malformed("bad percent-encoding"));
-    }
-    let decoded = percent_decode_str(text)
-        .decode_utf8()
-        .map_err(|_| Problem::Malformed("percent-decoding gives bytes that are not utf-8"))?;
-    no_control(decoded)
+    unescape(text, false)
 }
 
 /// Form-decoding (`application/x-www-form-urlencoded`): `+` is a space, then as [`percent`].
 pub(crate) fn form(text: &str) -> Result<Cow<'_, str>, Problem> {
-    if !text.contains('+') {
-        return percent(text);
-    }
-    let spaced = text.replace('+', " ");
-    percent(&spaced).map(|decoded| Cow::Owned(decoded.into_owned()))
+    unescape(text, true)
 }
 
 /// Base64 of the standard alphabet, padding optional (Didomi writes both); anything else
@@ -106,62 +122,44 @@ pub(crate) fn base64(text: &str) -> Result<Vec<u8>, Problem> {
 
 /// Bytes that must be UTF-8 text without control bytes.
 pub(crate) fn utf8(bytes: Vec<u8>) -> Result<String, Problem> {
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Problem::Malformed("the decoded value is not utf-8"))?;
-    no_control(Cow::Borrowed(&text))?;
-    Ok(text)
-}
-
-/// The deepest nesting of arrays and objects in JSON text (strings skipped), stopping as soon as
-/// it passes `max`.
-fn depth_within(text: &str, max: usize) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0_usize, false, false);
-    for b in text.bytes() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > max {
-                    return false;
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+    if bytes.iter().copied().any(is_control) {
+        return Err(Problem::Malformed(
+            "the decoded value holds a control character",
+        ));
     }
-    true
+    String::from_utf8(bytes).map_err(|_| Problem::Malformed("the decoded value is not utf-8"))
 }
 
 /// Strict JSON (`serde_json`), nested at most [`MAX_SOURCE_JSON_DEPTH`] deep: deeper or invalid
 /// text is `malformed`, an object that repeats a key is `duplicate_key`.
 pub(crate) fn json(text: &str) -> Result<Json<'_>, Problem> {
-    if !depth_within(text, MAX_SOURCE_JSON_DEPTH) {
-        return Err(Problem::Malformed("the json value is nested too deep"));
-    }
-    serde_json::from_str(text).map_err(|e| {
-        if super::json::is_duplicate_key(&e) {
-            Problem::DuplicateKey
-        } else {
-            Problem::Malformed("bad json")
-        }
-    })
+    super::json::parse(text, MAX_SOURCE_JSON_DEPTH, None)
 }
 
-/// The keys of a value, each once: `duplicate_key` otherwise.
-pub(crate) fn unique<'a>(keys: impl Iterator<Item = &'a str>) -> Result<(), Problem> {
-    let mut keys: Vec<&str> = keys.collect();
-    keys.sort_unstable();
-    if keys.windows(2).any(|w| w.first() == w.get(1)) {
+/// [`json`] keeping only the `keys` of a top-level object: the others are checked as JSON and
+/// for depth, but neither kept nor checked for repeats (a key that is not read cannot be read
+/// two ways).
+pub(crate) fn json_fields<'a>(
+    text: &'a str,
+    keys: &'static [&'static str],
+) -> Result<Json<'a>, Problem> {
+    super::json::parse(text, MAX_SOURCE_JSON_DEPTH, Some(keys))
+}
+
+/// The keys of a value, each once: `duplicate_key` otherwise. A few keys are compared pair by
+/// pair (no allocation); more are sorted.
+pub(crate) fn unique<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> Result<(), Problem> {
+    const FEW: usize = 16;
+    let repeated = if keys.clone().nth(FEW).is_none() {
+        keys.clone()
+            .enumerate()
+            .any(|(i, key)| keys.clone().skip(i + 1).any(|other| other == key))
+    } else {
+        let mut sorted: Vec<&str> = keys.collect();
+        sorted.sort_unstable();
+        sorted.windows(2).any(|w| w.first() == w.get(1))
+    };
+    if repeated {
         Err(Problem::DuplicateKey)
     } else {
         Ok(())
@@ -252,6 +250,31 @@ pub(crate) fn epoch_millis(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass decoder agrees with the `percent-encoding` crate wherever the text is
+        /// valid, and refuses exactly the text that is not: a `%` starting no escape, bytes that
+        /// are not UTF-8, control bytes.
+        #[test]
+        fn percent_agrees_with_the_percent_encoding_crate(
+            text in "([a-zA-Z0-9+ {}:,\"\u{e9}]|%[0-9a-fA-F]{2}|%[0-9a-g]?)*",
+        ) {
+            let theirs = percent_encoding::percent_decode_str(&text).collect::<Vec<u8>>();
+            let bad_escape = text.match_indices('%').any(|(i, _)| {
+                !text.as_bytes().get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+            });
+            let expected = match String::from_utf8(theirs) {
+                _ if bad_escape => None,
+                Ok(s) if !s.bytes().any(is_control) => Some(s),
+                _ => None,
+            };
+            prop_assert_eq!(percent(&text).ok().map(Cow::into_owned), expected.clone());
+            let spaced = text.replace('+', " ");
+            let form_expected = expected.map(|_| percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned());
+            prop_assert_eq!(form(&text).ok().map(Cow::into_owned), form_expected);
+        }
+    }
 
     #[test]
     fn raw_values_are_checked_for_size_and_control_bytes() {
@@ -317,6 +340,33 @@ mod tests {
         for bad in ["", "{", "{a:1}", "{'a':1}", "[1,]", "{\"a\":1} x"] {
             assert_eq!(json(bad).map_err(|p| p.code()), Err("malformed"), "{bad}");
         }
+    }
+
+    #[test]
+    fn json_fields_keeps_only_its_keys_and_still_checks_the_others() {
+        const KEYS: [&str; 2] = ["a", "b"];
+        let value = json_fields("{\"a\":1,\"x\":{\"y\":[1,2]},\"b\":[\"s\"],\"x\":2}", &KEYS);
+        let Ok(Json::Object(entries)) = value else {
+            panic!("{value:?}");
+        };
+        assert_eq!(entries.len(), 2);
+        let deep = format!("{{\"a\":1,\"x\":{}{}}}", "[".repeat(16), "]".repeat(16));
+        assert_eq!(
+            json_fields(&deep, &KEYS).map_err(|p| p.code()),
+            Err("malformed")
+        );
+        assert_eq!(
+            json_fields("{\"a\":1,\"x\":[}", &KEYS).map_err(|p| p.code()),
+            Err("malformed")
+        );
+        assert_eq!(
+            json_fields("{\"a\":1,\"a\":2}", &KEYS),
+            Err(Problem::DuplicateKey)
+        );
+        assert_eq!(
+            json_fields("[1]", &KEYS),
+            Ok(Json::Array(vec![Json::UInt(1)]))
+        );
     }
 
     #[test]

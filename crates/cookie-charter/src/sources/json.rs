@@ -5,14 +5,36 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::consent::Problem;
 
 /// The message of the error a repeated key gives, to tell it from the others.
 const DUPLICATE: &str = "the object repeats a key";
 
-/// Whether a `serde_json` error is the one of a repeated key.
-pub(crate) fn is_duplicate_key(error: &serde_json::Error) -> bool {
-    error.is_data() && error.to_string().starts_with(DUPLICATE)
+/// JSON text as a [`Json`] value, arrays and objects nested at most `max_depth` deep (counted as
+/// it is read: deeper text stops there). With `only`, a top-level object keeps only those keys:
+/// the others are read (their syntax and depth checked) but not kept, nor checked for repeats.
+pub(crate) fn parse<'a>(
+    text: &'a str,
+    max_depth: usize,
+    only: Option<&'static [&'static str]>,
+) -> Result<Json<'a>, Problem> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = Seed {
+        depth: 0,
+        max_depth,
+        keep: only.map_or(Keep::All, Keep::Only),
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|value| deserializer.end().map(|()| value));
+    value.map_err(|e| {
+        if e.is_data() && e.to_string().starts_with(DUPLICATE) {
+            Problem::DuplicateKey
+        } else {
+            Problem::Malformed("bad or too deep json")
+        }
+    })
 }
 
 /// A JSON value.
@@ -79,29 +101,75 @@ impl<'a> Json<'a> {
     }
 }
 
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
+/// What a value keeps of what it reads.
+#[derive(Clone, Copy)]
+enum Keep {
+    /// Everything.
+    All,
+    /// An object: only these keys (the values of the others are discarded).
+    Only(&'static [&'static str]),
+    /// Nothing: the value is read and checked, and gives `null`.
+    Nothing,
+}
+
+/// A value at `depth` (the number of arrays and objects around it).
+#[derive(Clone, Copy)]
+struct Seed {
+    depth: usize,
+    max_depth: usize,
+    keep: Keep,
+}
+
+impl Seed {
+    /// The seed of the values of an array or object read at this depth, if it may be read.
+    fn inner<E: de::Error>(self) -> Result<Self, E> {
+        if self.depth >= self.max_depth {
+            return Err(E::custom("the json value is nested too deep"));
+        }
+        Ok(Self {
+            depth: self.depth + 1,
+            keep: match self.keep {
+                Keep::Nothing => Keep::Nothing,
+                Keep::All | Keep::Only(_) => Keep::All,
+            },
+            ..self
+        })
+    }
+
+    /// Whether the value is discarded.
+    fn discards(self) -> bool {
+        matches!(self.keep, Keep::Nothing)
     }
 }
 
-/// A key or string, borrowed when the text allows it.
-struct Text<'a>(Cow<'a, str>);
+impl<'de> DeserializeSeed<'de> for Seed {
+    type Value = Json<'de>;
 
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_str(JsonVisitor)
-            .and_then(|value| match value {
-                Json::String(s) => Ok(Text(s)),
-                _ => Err(de::Error::custom("expected a string")),
-            })
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct JsonVisitor;
+/// A key, borrowed when the text allows it.
+struct Key;
 
-impl<'de> Visitor<'de> for JsonVisitor {
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let seed = Seed {
+            depth: 0,
+            max_depth: 0,
+            keep: Keep::All,
+        };
+        match deserializer.deserialize_str(seed)? {
+            Json::String(s) => Ok(s),
+            _ => Err(de::Error::custom("expected a string")),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Seed {
     type Value = Json<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -133,6 +201,9 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        if self.discards() {
+            return Ok(Json::Null);
+        }
         Ok(Json::String(Cow::Owned(s.to_owned())))
     }
 
@@ -141,17 +212,39 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let inner = self.inner()?;
+        if self.discards() {
+            while seq.next_element_seed(inner)?.is_some() {}
+            return Ok(Json::Null);
+        }
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
+        while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
         }
         Ok(Json::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut entries: Vec<(Cow<'de, str>, Json<'de>)> = Vec::new();
-        while let Some(Text(key)) = map.next_key()? {
-            let value = map.next_value()?;
+        let inner = self.inner()?;
+        if self.discards() {
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                map.next_value_seed(inner)?;
+            }
+            return Ok(Json::Null);
+        }
+        // Sized for the banners' objects: no regrowth on the common values.
+        let mut entries: Vec<(Cow<'de, str>, Json<'de>)> = Vec::with_capacity(8);
+        while let Some(key) = map.next_key_seed(Key)? {
+            if let Keep::Only(keys) = self.keep {
+                if !keys.contains(&key.as_ref()) {
+                    map.next_value_seed(Seed {
+                        keep: Keep::Nothing,
+                        ..inner
+                    })?;
+                    continue;
+                }
+            }
+            let value = map.next_value_seed(inner)?;
             entries.push((key, value));
         }
         if super::decode::unique(entries.iter().map(|(k, _)| k.as_ref())).is_err() {

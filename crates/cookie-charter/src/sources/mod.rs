@@ -1,5 +1,5 @@
 //! Consent sources: reading the visitor's choice from the cookie of the banner (CMP) a site
-//! already runs (SPEC §11, policy field `site.consent_sources`).
+//! already runs (spec §11, policy field `site.consent_sources`).
 //!
 //! A policy lists its sources in order; [`Policy::consent_from_cookie_header`] tries them and the
 //! first one present in the request decides alone. Each format lives in its own module with its
@@ -395,11 +395,24 @@ pub(crate) type Prefixed<'h> = foldhash::HashMap<&'h str, &'h str>;
 /// The value of the cookie `name` in `header`: `Ok(None)` when absent, an error when copies
 /// disagree (copies with the same value count once).
 pub(crate) fn cookie_value<'h>(header: &'h str, name: &str) -> Result<Option<&'h str>, Problem> {
-    let mut found: Option<&str> = None;
-    for pair in parse_cookie_header(header).filter(|p| p.name == name) {
-        match found {
-            Some(value) if value != pair.value => return Err(DISAGREE),
-            _ => found = Some(pair.value),
+    let [value] = cookie_values(header, [name])?;
+    Ok(value)
+}
+
+/// The values of the cookies `names` in `header`, read in one pass, each as [`cookie_value`].
+pub(crate) fn cookie_values<'h, const N: usize>(
+    header: &'h str,
+    names: [&str; N],
+) -> Result<[Option<&'h str>; N], Problem> {
+    let mut found: [Option<&str>; N] = [None; N];
+    for pair in parse_cookie_header(header) {
+        let Some(i) = names.iter().position(|name| *name == pair.name) else {
+            continue;
+        };
+        match found.get_mut(i) {
+            Some(Some(value)) if *value != pair.value => return Err(DISAGREE),
+            Some(slot) => *slot = Some(pair.value),
+            None => {}
         }
     }
     Ok(found)
@@ -446,6 +459,16 @@ impl ConsentSource {
                 Ok(None) => return None,
                 Err(problem) => return Some(Err(problem)),
             },
+            CookieName::Exact(name) if self.format == SourceFormat::Onetrust => {
+                // Both of OneTrust's cookies in one pass over the header.
+                return match cookie_values(header, [name, onetrust::ALERT_BOX_CLOSED]) {
+                    Ok([Some(value), closed]) => Some(
+                        decode::check_raw(value).and_then(|()| onetrust::read(&cx, value, closed)),
+                    ),
+                    Ok([None, _]) => None,
+                    Err(problem) => Some(Err(problem)),
+                };
+            }
             CookieName::Exact(name) => match cookie_value(header, name) {
                 Ok(Some(value)) => value,
                 Ok(None) => return None,
@@ -463,7 +486,8 @@ impl ConsentSource {
             SourceFormat::Klaro => klaro::read(&cx, value),
             SourceFormat::Cookieconsent => cookieconsent::read(&cx, value),
             SourceFormat::Cookiebot => cookiebot::read(&cx, value),
-            SourceFormat::Onetrust => onetrust::read(&cx, value, header),
+            // Read above, with `OptanonAlertBoxClosed`.
+            SourceFormat::Onetrust => onetrust::read(&cx, value, None),
             SourceFormat::Didomi => didomi::read(&cx, value),
             SourceFormat::Cookieyes => cookieyes::read(&cx, value),
             SourceFormat::Axeptio => axeptio::read(&cx, value),

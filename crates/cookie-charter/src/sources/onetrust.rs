@@ -9,7 +9,7 @@
 //! UTF-8; very old versions leave `:` unencoded):
 //!
 //! ```text
-//! OptanonConsent = param *( "&" param )          ; param = key [ "=" value ], each key once
+//! OptanonConsent = param *( "&" param )          ; param = key [ "=" value ]
 //! groups         = [ group *( "," group ) ]      ; after decoding; may be empty
 //! group          = id ":" ( "0" / "1" )          ; id: C0001..C0005 by default, or custom
 //! ```
@@ -17,15 +17,16 @@
 //! with other keys such as `isGpcEnabled`, `datestamp`, `version` (the script's version),
 //! `consentId`, `interactionCount`, `hosts`, `genVendors`, `geolocation`, `AwaitingReconsent`.
 //!
+//! Only `groups` and `AwaitingReconsent` are read (each must appear at most once); the other
+//! parameters are skipped without being decoded.
+//!
 //! Keys: group ids (`C0002`, `V2STACK42`, `BG36`, legacy `2`...). `1` grants, `0` refuses, an
 //! absent group has no answer. No decision yet: no `OptanonAlertBoxClosed`, or
 //! `AwaitingReconsent=true`. Date: `OptanonAlertBoxClosed` (one that is not a date is
 //! `malformed`); `datestamp` is a localised text and is not read. Revision: none. OneTrust's TC
 //! string is in `eupubconsent-v2`: read it with a `tcf` source.
 
-use std::borrow::Cow;
-
-use super::{Answer, Cx, Meta, cookie_value, decode};
+use super::{Answer, Cx, Meta, decode};
 use crate::consent::{Consent, Problem};
 use crate::split;
 
@@ -33,47 +34,45 @@ use crate::split;
 pub(crate) const ALERT_BOX_CLOSED: &str = "OptanonAlertBoxClosed";
 
 /// The consent an `OptanonConsent` cookie gives, with the request's `OptanonAlertBoxClosed`.
-pub(super) fn read(cx: &Cx<'_>, value: &str, header: &str) -> Result<Consent, Problem> {
-    let mut params: Vec<(&str, &str)> = Vec::new();
+pub(super) fn read(cx: &Cx<'_>, value: &str, closed: Option<&str>) -> Result<Consent, Problem> {
+    // The two parameters read; one written twice is ambiguous (`duplicate_key`), other
+    // parameters are not read at all.
+    let (mut groups, mut reconsent) = (None, None);
     for piece in split::split(value, b'&') {
-        if piece.is_empty() {
-            continue;
+        let (key, value) = split::split_once(piece, b'=').unwrap_or((piece, ""));
+        let slot = match decode::form(key)?.as_ref() {
+            "groups" => &mut groups,
+            "AwaitingReconsent" => &mut reconsent,
+            _ => continue,
+        };
+        if slot.replace(value).is_some() {
+            return Err(Problem::DuplicateKey);
         }
-        params.push(split::split_once(piece, b'=').unwrap_or((piece, "")));
     }
-    // Keys are plain words: compare them as sent, but decoded ones must not repeat either.
-    let keys = params
-        .iter()
-        .map(|(key, _)| decode::form(key))
-        .collect::<Result<Vec<Cow<'_, str>>, Problem>>()?;
-    decode::unique(keys.iter().map(AsRef::as_ref))?;
-    let param = |name: &str| {
-        keys.iter()
-            .position(|key| key == name)
-            .and_then(|i| params.get(i))
-            .map(|(_, value)| decode::form(value))
-            .transpose()
-    };
-    let groups_text = param("groups")?.unwrap_or_default();
-    let mut groups: Vec<(&str, &str)> = Vec::new();
+    let groups_text = decode::form(groups.unwrap_or_default())?;
+    let mut states: Vec<(&str, &str)> = Vec::new();
     for group in split::split(&groups_text, b',') {
         if group.is_empty() {
             continue;
         }
-        groups
-            .push(split::split_once(group, b':').ok_or(Problem::Malformed("a group has no `:`"))?);
+        let pair =
+            split::split_once(group, b':').ok_or(Problem::Malformed("a group has no `:`"))?;
+        states.push(pair);
     }
-    decode::unique(groups.iter().map(|(id, _)| *id))?;
-    let reconsent = param("AwaitingReconsent")?.is_some_and(|v| v == "true");
-    let closed = match cookie_value(header, ALERT_BOX_CLOSED)? {
-        Some(closed) if !closed.is_empty() => {
+    decode::unique(states.iter().map(|(id, _)| *id))?;
+    let reconsent = match reconsent {
+        Some(value) => decode::form(value)? == "true",
+        None => false,
+    };
+    let closed = match closed.filter(|c| !c.is_empty()) {
+        Some(closed) => {
             decode::check_raw(closed)?;
             let text = decode::percent(closed)?;
             Some(decode::iso8601(&text).ok_or(Problem::Malformed(
                 "`OptanonAlertBoxClosed` is not an iso 8601 date",
             ))?)
         }
-        _ => None,
+        None => None,
     };
     let meta = Meta {
         decided: closed.is_some() && !reconsent,
@@ -81,7 +80,7 @@ pub(super) fn read(cx: &Cx<'_>, value: &str, header: &str) -> Result<Consent, Pr
         revision: None,
     };
     Ok(cx.consent(&meta, |key| {
-        match groups
+        match states
             .iter()
             .find(|(id, _)| *id == key)
             .map(|(_, state)| *state)
