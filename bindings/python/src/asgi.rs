@@ -154,16 +154,20 @@ impl RequestHeaders {
             return Ok(read);
         };
         each_header(&headers, |_, name, value| {
-            let is = |wanted: &[u8]| {
-                with_bytes(name, |n| n.eq_ignore_ascii_case(wanted)).unwrap_or(false)
-            };
-            if is(b"cookie") {
+            let (cookie, sec_gpc) = with_bytes(name, |n| {
+                (
+                    n.eq_ignore_ascii_case(b"cookie"),
+                    n.eq_ignore_ascii_case(b"sec-gpc"),
+                )
+            })
+            .unwrap_or((false, false));
+            if cookie {
                 let value = as_bytes(value)?.unbind();
                 match read.cookie {
                     None => read.cookie = Some(value),
                     Some(_) => read.more_cookie.push(value),
                 }
-            } else if is(b"sec-gpc") {
+            } else if sec_gpc {
                 read.sec_gpc.push(as_bytes(value)?.unbind());
             }
             Ok(())
@@ -269,7 +273,6 @@ impl AsgiHandler {
             purge: self.purge,
             on_dropped: self.on_dropped.as_ref().map(|f| f.clone_ref(py)),
         };
-        let sender = Bound::new(py, sender)?.getattr(intern!(py, "send"))?;
         app.call1((scope, receive, sender))
     }
 }
@@ -293,7 +296,7 @@ pub(crate) struct ConsentSend {
 
 #[pymethods]
 impl ConsentSend {
-    fn send<'py>(
+    fn __call__<'py>(
         &self,
         py: Python<'py>,
         message: Bound<'py, PyAny>,
@@ -310,7 +313,8 @@ impl ConsentSend {
         py: Python<'py>,
         message: Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kind = message.get_item(intern!(py, "type"))?;
+        let kind =
+            get(&message, intern!(py, "type"))?.ok_or_else(|| PyKeyError::new_err("type"))?;
         let is_start = kind
             .cast::<PyString>()
             .is_ok_and(|k| k.to_str().is_ok_and(|k| k == "http.response.start"));

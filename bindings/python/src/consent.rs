@@ -79,7 +79,7 @@ impl PyConsent {
             if let Some(choices) = choices {
                 let mapping = choices.cast::<PyMapping>().map_err(|_| {
                     PyTypeError::new_err(format!(
-                        "choices must be a mapping of purpose id to \"granted\" or \"denied\", not {}",
+                        "choices must be a mapping of purpose id to 'granted' or 'denied', not {}",
                         type_name(choices)
                     ))
                 })?;
@@ -93,7 +93,7 @@ impl PyConsent {
                     })?;
                     let value = value.cast::<PyString>().map_err(|_| {
                         PyTypeError::new_err(format!(
-                            "a choice must be the str \"granted\" or \"denied\", not {}",
+                            "a choice must be the str 'granted' or 'denied', not {}",
                             type_name(&value)
                         ))
                     })?;

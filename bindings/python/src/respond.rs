@@ -106,7 +106,7 @@ impl<'py> FromPyObject<'_, 'py> for HandledArg<'py> {
         }
         let Ok(text) = value.cast::<PyString>() else {
             return Err(PyTypeError::new_err(format!(
-                "handled must be a Consent, \"unchanged\" or \"not_a_consent\", not {}",
+                "handled must be a Consent, 'unchanged' or 'not_a_consent', not {}",
                 type_name(&value)
             )));
         };

@@ -410,6 +410,12 @@ def test_reprs_and_messages_quote_as_python_does() -> None:
     assert eval(repr(consent), {"Consent": Consent}) == consent
     filtered = policy.filter_set_cookies(['x"\\=1'], consent, NOW)
     assert repr(filtered.dropped[0]).startswith("DroppedCookie(header='x\"\\\\=1', cookie='x\"\\\\'")
+    with pytest.raises(TypeError, match="^a choice must be the str 'granted' or 'denied', not bool$"):
+        Consent({"statistics": True})
+    with pytest.raises(TypeError, match="'granted' or 'denied', not list"):
+        Consent(["statistics"])
+    with pytest.raises(TypeError, match="'unchanged' or 'not_a_consent', not NoneType"):
+        policy.respond([], handled=None)  # type: ignore[arg-type]
     warning_policy = Policy.from_toml(POLICY_TOML.replace('lifetime = "13 months"\ndomain', 'lifetime = "14 months"\ndomain'))
     for warning in warning_policy.warnings:
         assert repr(warning).startswith("PolicyWarning(code='")
