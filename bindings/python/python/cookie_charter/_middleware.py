@@ -2,7 +2,7 @@
 store under, the `on_dropped` type, their options, and how they read what a handler left.
 
 The work is the Rust core's: `Policy.request_consent` when the request arrives and
-`Policy.respond` for the response (the ASGI middleware calls both natively, `Policy._asgi_call`);
+`Policy.respond` for the response (the ASGI middleware calls both natively, `_AsgiHandler`);
 the middleware only move header values between their server's representation and those calls.
 """
 
