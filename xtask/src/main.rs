@@ -1,6 +1,7 @@
 //! The project's task runner. `cargo xtask ci` runs exactly what CI runs; `cargo xtask demo`
 //! runs the main job on the example policy.
 
+#![forbid(unsafe_code)]
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -59,6 +60,7 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
 
 fn ci() -> Result<(), String> {
     check_spec_citations()?;
+    check_unsafe_forbidden()?;
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     // The nginx module's build scripts (run by clippy below) build nginx and its bindings: they
     // need Debian's libclang and nginx's build dependencies, installed here when missing.
@@ -216,6 +218,56 @@ fn citations(text: &str) -> Vec<(usize, Result<u32, &'static str>)> {
     out
 }
 
+/// The crates at a C boundary, where `unsafe` is allowed (each block with a SAFETY comment).
+const UNSAFE_ALLOWED: [&str; 3] = ["bindings/c", "bindings/node", "bindings/nginx"];
+
+/// Every other member of the workspace forbids `unsafe` at its root (the workspace lints cannot
+/// forbid it for all but three crates: a crate can only take them whole).
+fn check_unsafe_forbidden() -> Result<(), String> {
+    println!(
+        "\n==> unsafe_code forbidden outside {}",
+        UNSAFE_ALLOWED.join(", ")
+    );
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml"))
+        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
+    let mut problems = Vec::new();
+    for member in workspace_members(&manifest) {
+        if UNSAFE_ALLOWED.contains(&member.as_str()) {
+            continue;
+        }
+        let dir = root().join(&member).join("src");
+        let source = ["lib.rs", "main.rs"]
+            .iter()
+            .find_map(|file| std::fs::read_to_string(dir.join(file)).ok());
+        match source {
+            Some(text) if text.lines().any(|l| l.trim() == "#![forbid(unsafe_code)]") => {}
+            Some(_) => problems.push(format!("{member}: its root has no #![forbid(unsafe_code)]")),
+            None => problems.push(format!("{member}: no src/lib.rs or src/main.rs")),
+        }
+    }
+    if problems.is_empty() {
+        println!("<== unsafe_code forbidden");
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// The `members` of the root manifest's `[workspace]` (one line, as it is written).
+fn workspace_members(manifest: &str) -> Vec<String> {
+    manifest
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("members = ["))
+        .map(|list| {
+            list.trim_end_matches(']')
+                .split(',')
+                .map(|m| m.trim().trim_matches('"').to_owned())
+                .filter(|m| !m.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +287,15 @@ mod tests {
             citations("the spec § is"),
             vec![(1, Err("spec § without a number"))]
         );
+    }
+
+    #[test]
+    fn members_are_read_from_the_one_line_list() {
+        assert_eq!(
+            workspace_members("[workspace]\nmembers = [\"a\", \"b/c\"]\nx = 1"),
+            vec!["a".to_owned(), "b/c".to_owned()]
+        );
+        assert!(workspace_members("[package]").is_empty());
     }
 
     #[test]

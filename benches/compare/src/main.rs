@@ -7,6 +7,7 @@
 //! `cookie-charter-compare rss N` (used by `run`) prints the resident memory a policy of `N`
 //! declarations adds to a fresh process.
 
+#![forbid(unsafe_code)]
 // A benchmark stops loudly when its fixture is broken, as a test does.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 

@@ -17,6 +17,8 @@
 //! safe code over the core but for its `ffi` module, the boundary with nginx, which holds every
 //! `unsafe` block, checks every pointer nginx gives and catches every panic.
 
+// Only `ffi.rs`, the boundary with nginx, allows `unsafe` (each block with a SAFETY comment).
+#![deny(unsafe_code)]
 mod conf;
 // The unit tests link without nginx, whose functions `ffi` calls: they test the safe code.
 #[cfg(not(test))]

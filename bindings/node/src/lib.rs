@@ -6,6 +6,9 @@
 //! `#[napi(catch_unwind)]`, so a bug in Rust throws a JS error (code `panic`) instead of ending
 //! the process; every other error is thrown with its own code where it is made (`errors`).
 
+// The `#[napi]` macros expand to `#[allow(unsafe_code)]` items (module registration through
+// Node-API), which `forbid` would reject (E0453); `deny` keeps hand-written `unsafe` out.
+#![deny(unsafe_code)]
 mod codes;
 mod consent;
 mod errors;

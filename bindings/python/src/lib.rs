@@ -5,6 +5,7 @@
 //! feature adds the functions only the tests call (`_raise_panic_for_tests`,
 //! `_set_clock_for_tests`).
 
+#![forbid(unsafe_code)]
 mod asgi;
 mod consent;
 mod decision;

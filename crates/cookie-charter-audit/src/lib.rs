@@ -7,6 +7,7 @@
 //! - [`allow`]: accepted findings; [`diff`]: two reports compared; [`hints`]: suggestions for
 //!   undeclared cookies from the Open Cookie Database.
 
+#![forbid(unsafe_code)]
 pub mod allow;
 mod cdp;
 pub mod diff;

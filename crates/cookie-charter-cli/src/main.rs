@@ -1,5 +1,6 @@
 //! `cookie-charter`: check a policy, decide cookies, filter headers and render the charter.
 
+#![forbid(unsafe_code)]
 mod commands;
 mod records;
 

@@ -45,6 +45,7 @@
 //! # Ok::<(), cookie_charter::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
 pub mod audit;
 mod charter;
 mod consent;
