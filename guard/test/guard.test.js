@@ -166,6 +166,20 @@ test('marked scripts and frames start once their purposes are granted, also when
   assert.deepEqual(errors, [])
 })
 
+test('LIMIT: a withdrawal stops nothing already started: scripts keep running, frames stay', async (t) => {
+  env.server.route('/frame.html', page({ body: '<script>parent.started.push("frame")</script>' }))
+  const body = `<script>window.started = []; window.ticks = 0</script>
+    <script type="text/plain" data-purpose="marketing">
+      document.addEventListener('tick', () => (ticks += 1)); started.push('listener')</script>
+    <iframe data-src="/frame.html" data-purpose="marketing"></iframe>`
+  const { page: tab } = await env.open(t, '/', page({ tags: scriptTags(EVERYTHING), body }))
+  await tab.waitForFunction(() => started.includes('frame') && started.includes('listener'))
+  await tab.evaluate((a) => cookieCharterGuard.update(a), answer('statistics=0&marketing=0'))
+  // The frame is still there, and the listener the started script added still runs.
+  assert.equal(await tab.locator('iframe').getAttribute('src'), '/frame.html')
+  assert.equal(await tab.evaluate(() => document.dispatchEvent(new Event('tick')) && ticks), 1)
+})
+
 test('a withdrawal deletes the script-visible cookies no longer allowed, on every domain and path of the purge', async (t) => {
   const shop = '/shop/page.html'
   env.server.route(shop, page({ tags: scriptTags(EVERYTHING) }))
