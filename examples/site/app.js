@@ -11,6 +11,10 @@
 //   the specification (`v=1&rev=<revision>&at=<unix seconds>&<purpose>=1|0`); it also works
 //   without JavaScript (the form posts to /consent, which writes the same cookie).
 // - /charter is the charter page generated from the same policy (`renderCharter`).
+// - With `banner` (`node server.js --banner cookieconsent|klaro|tarteaucitron`), the site runs
+//   behind that real banner instead of its own: served from node_modules, configured with the
+//   policy's purposes, and read by the engine through the policy's consent source
+//   (banners/<banner>.toml, appended to the policy).
 
 const crypto = require('node:crypto')
 const fs = require('node:fs')
@@ -19,6 +23,20 @@ const express = require('express')
 const { Policy, Consent, middleware } = require('cookie-charter')
 
 const DEFAULT_POLICY = path.join(__dirname, 'policy.toml')
+const BANNER_POLICIES = path.join(__dirname, 'banners')
+
+/**
+ * The real banners the site can run behind: the npm package (served at /vendor/<package>/ from
+ * its `dir`), its styles and scripts, and whether its configuration must come before it. Each
+ * banner's key for a purpose is `BANNER_KEYS[purpose]`, as in banners/<banner>.toml.
+ */
+const BANNERS = {
+  cookieconsent: { package: 'vanilla-cookieconsent', dir: 'dist', styles: ['cookieconsent.css'], scripts: ['cookieconsent.umd.js'], configFirst: false },
+  klaro: { package: 'klaro', dir: 'dist', styles: ['klaro.min.css'], scripts: ['klaro-no-css.js'], configFirst: true },
+  tarteaucitron: { package: 'tarteaucitronjs', dir: '.', styles: [], scripts: ['tarteaucitron.js'], configFirst: false },
+}
+/** The banners' key (category or service name) for each purpose of the policy. */
+const BANNER_KEYS = { statistics: 'audience', marketing: 'advertising' }
 const DAY = 24 * 60 * 60
 
 /** A usage error (bad option, unusable policy): the CLI prints its message, never a stack. */
@@ -30,12 +48,21 @@ class SiteError extends Error {
 }
 
 /** Reads and checks a policy file; with `bump`, the policy with that purpose's revision bumped. */
-function loadPolicy(file = DEFAULT_POLICY, { bump } = {}) {
+function loadPolicy(file = DEFAULT_POLICY, { bump, banner } = {}) {
   let text
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
     throw new SiteError(`cannot read the policy file ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+  }
+  if (banner !== undefined) {
+    if (!Object.hasOwn(BANNERS, banner)) {
+      throw new SiteError(`--banner must be one of ${Object.keys(BANNERS).join(', ')}, not ${JSON.stringify(banner)}`)
+    }
+    if (file.endsWith('.json')) throw new SiteError('--banner works on TOML policy files only')
+    // The banner's consent source and its cookie, appended: `[[site.consent_sources]]` and
+    // `[[cookies]]` may follow the other tables.
+    text = `${text}\n${fs.readFileSync(path.join(BANNER_POLICIES, `${banner}.toml`), 'utf8')}`
   }
   if (bump !== undefined) text = bumpPurposeRevision(text, bump, file)
   try {
@@ -164,6 +191,14 @@ function createApp(policy, options = {}) {
     ]),
   )
   const consentMaxAge = 180 * DAY // the charter's "6 months"
+  const banner = options.banner === undefined ? null : BANNERS[options.banner]
+  if (options.banner !== undefined && !banner) throw new SiteError(`unknown banner ${JSON.stringify(options.banner)}`)
+  const vendor = banner && `/vendor/${banner.package}`
+  // What the real banner's configuration reads: the policy's purposes, in its words, with the
+  // banner's key for each.
+  const bannerConfig = banner && {
+    purposes: askable.map((id) => ({ id, label: purposeTexts.get(id).label, description: purposeTexts.get(id).help, cookies: purposeTexts.get(id).cookies, key: BANNER_KEYS[id] })),
+  }
 
   const app = express()
   app.disable('x-powered-by')
@@ -176,12 +211,19 @@ function createApp(policy, options = {}) {
     }),
   )
   app.use((req, res, next) => {
-    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; base-uri 'none'; form-action 'self'")
+    // The real banners write inline styles (style attributes and elements): allowed for them only.
+    const styles = banner ? "'self' 'unsafe-inline'" : "'self'"
+    res.setHeader('Content-Security-Policy', `default-src 'self'; script-src 'self'; style-src ${styles}; base-uri 'none'; form-action 'self'`)
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Cache-Control', 'no-store')
     next()
   })
   app.use('/static', express.static(path.join(__dirname, 'public'), { index: false }))
+  if (banner) {
+    // The banner's own files, from node_modules: no CDN.
+    const root = path.join(path.dirname(require.resolve(`${banner.package}/package.json`)), banner.dir)
+    app.use(vendor, express.static(root, { index: false }))
+  }
 
   /** What every page sets on the server: necessary cookies, and the analytics and ad cookies. */
   function setPageCookies(req, res) {
@@ -201,7 +243,18 @@ function createApp(policy, options = {}) {
     res.cookie('_fbp', `fb.1.${Date.now()}.${crypto.randomInt(1e9)}`, { path: '/', sameSite: 'lax', maxAge: 90 * DAY * 1000 })
   }
 
-  function page(req, res, { title, main, banner }) {
+  /** The real banner's scripts: the shared glue, its configuration and the banner, in order. */
+  function realBannerScripts() {
+    if (!banner) return ''
+    const json = JSON.stringify(bannerConfig).replace(/</g, '\\u003c')
+    const own = `<script src="/static/banners/${options.banner}.js"></script>`
+    const lib = banner.scripts.map((f) => `<script src="${vendor}/${f}"></script>`).join('\n')
+    return `<script type="application/json" id="banner-config">${json}</script>
+<script src="/static/banners/common.js"></script>
+${banner.configFirst ? `${own}\n${lib}` : `${lib}\n${own}`}`
+  }
+
+  function page(req, res, { title, main, banner: ownBanner }) {
     const consent = req.consent
     res.type('html').send(`<!doctype html>
 <html lang="${lang}">
@@ -210,10 +263,11 @@ function createApp(policy, options = {}) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} — ${escapeHtml(name)}</title>
 <link rel="stylesheet" href="/static/site.css">
+${banner ? banner.styles.map((f) => `<link rel="stylesheet" href="${vendor}/${f}">`).join('\n') : ''}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-${banner ?? ''}
+${ownBanner ?? ''}
 <header><p class="brand"><a href="/">${escapeHtml(name)}</a></p></header>
 <main id="main">
 ${main}
@@ -224,7 +278,7 @@ ${main}
 </nav>
 <p class="consent-status" data-revision="${consent.revision}">Your consent: ${escapeHtml(describeConsent(policy, consent))}</p>
 </footer>
-${banner ? '<script src="/static/banner.js"></script>' : ''}
+${ownBanner ? '<script src="/static/banner.js"></script>' : realBannerScripts()}
 </body>
 </html>`)
   }
@@ -285,7 +339,7 @@ ${items}
 
   function renderPage(req, res, title, intro) {
     setPageCookies(req, res)
-    const ask = policy.purposesToAsk(req.consent)
+    const ask = banner ? [] : policy.purposesToAsk(req.consent) // a real banner asks by itself
     page(req, res, {
       title,
       banner: ask.length > 0 ? bannerHtml(req, ask) : '',
@@ -308,14 +362,20 @@ ${withheldHtml(req)}`,
     setPageCookies(req, res)
     page(req, res, {
       title: 'Cookie settings',
-      banner: bannerHtml(req, askable, { settings: true }),
-      main: `<h1>Cookie settings</h1>
+      banner: banner ? '' : bannerHtml(req, askable, { settings: true }),
+      main: banner
+        ? `<h1>Cookie settings</h1>
+<p>Necessary cookies cannot be turned off. Your choices for the other purposes are kept by the consent banner.</p>
+<p><button type="button" id="open-cookie-settings" data-open-cookie-settings hidden>Change my choices</button></p>
+${withheldHtml(req)}`
+        : `<h1>Cookie settings</h1>
 <p>Necessary cookies cannot be turned off. The other purposes are listed in the form above.</p>
 ${withheldHtml(req)}`,
     })
   })
 
-  app.post('/consent', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 50 }), (req, res) => {
+  // The site's own banner's form; behind a real banner, the banner writes its own cookie.
+  if (!banner) app.post('/consent', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 50 }), (req, res) => {
     const body = req.body ?? {}
     const choice = typeof body.choice === 'string' ? body.choice : ''
     if (!['accept', 'refuse', 'custom'].includes(choice)) {
@@ -385,4 +445,4 @@ function cookieNames(header) {
   return names
 }
 
-module.exports = { createApp, loadPolicy, bumpPurposeRevision, SiteError, DEFAULT_POLICY }
+module.exports = { createApp, loadPolicy, bumpPurposeRevision, SiteError, DEFAULT_POLICY, BANNERS, BANNER_KEYS }

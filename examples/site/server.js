@@ -1,21 +1,23 @@
 #!/usr/bin/env node
 'use strict'
-// Starts the demo site: `node server.js [--port N] [--host ADDRESS] [--policy FILE] [--bump PURPOSE]`.
+// Starts the demo site: `node server.js [--port N] [--host ADDRESS] [--policy FILE] [--bump PURPOSE]
+// [--banner NAME]`.
 // Prints the site's address on its first line of output, then logs one line per consent saved.
 
 const path = require('node:path')
-const { createApp, loadPolicy, SiteError, DEFAULT_POLICY } = require('./app.js')
+const { createApp, loadPolicy, SiteError, DEFAULT_POLICY, BANNERS } = require('./app.js')
 
-const USAGE = `usage: node server.js [--port N] [--host ADDRESS] [--policy FILE] [--bump PURPOSE]
+const USAGE = `usage: node server.js [--port N] [--host ADDRESS] [--policy FILE] [--bump PURPOSE] [--banner NAME]
 
   --port N          TCP port, 0 for any free one (default 8080)
   --host ADDRESS    address to listen on (default 127.0.0.1)
   --policy FILE     the cookie policy, TOML or JSON (default: policy.toml beside server.js)
   --bump PURPOSE    serve the policy with PURPOSE's revision bumped (the banner re-asks it only)
+  --banner NAME     run behind a real consent banner instead of the site's own: ${Object.keys(BANNERS).join(', ')}
 `
 
 function parseArgs(argv) {
-  const options = { port: 8080, host: '127.0.0.1', policy: DEFAULT_POLICY, bump: undefined, help: false }
+  const options = { port: 8080, host: '127.0.0.1', policy: DEFAULT_POLICY, bump: undefined, banner: undefined, help: false }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const eq = arg.indexOf('=')
@@ -49,6 +51,9 @@ function parseArgs(argv) {
       case '--bump':
         options.bump = value()
         break
+      case '--banner':
+        options.banner = value()
+        break
       default:
         throw new SiteError(`unknown argument ${JSON.stringify(arg)}`)
     }
@@ -75,19 +80,20 @@ function main() {
       process.stdout.write(USAGE)
       return
     }
-    policy = loadPolicy(options.policy, { bump: options.bump })
+    policy = loadPolicy(options.policy, { bump: options.bump, banner: options.banner })
   } catch (error) {
     if (!(error instanceof SiteError)) throw error
     process.stderr.write(`error: ${error.message}\n\n${USAGE}`)
     process.exitCode = 2
     return
   }
-  const app = createApp(policy, { log: (line) => process.stdout.write(`${line}\n`) })
+  const app = createApp(policy, { banner: options.banner, log: (line) => process.stdout.write(`${line}\n`) })
   const server = app.listen(options.port, options.host)
   server.on('listening', () => {
     const { port } = server.address()
     const revision = options.bump ? ` (policy revision ${policy.site.revision}: ${options.bump} bumped)` : ''
-    process.stdout.write(`cookie-charter demo site: ${siteAddress(policy, options.host, port)}${revision}\n`)
+    const behind = options.banner ? ` (behind the ${options.banner} banner)` : ''
+    process.stdout.write(`cookie-charter demo site: ${siteAddress(policy, options.host, port)}${revision}${behind}\n`)
     process.stdout.write(`  also at http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/ (cookies are then host-only); the charter is at /charter\n`)
   })
   server.on('error', (error) => {
