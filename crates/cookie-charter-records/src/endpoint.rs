@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::body::{self, BodyError};
 use crate::error::StoreError;
 use crate::record::{Client, Digest, NewRecord, Notice};
-use crate::store::{self, Retention, Store};
+use crate::store::{self, Durability, OpenOptions, Retention, Store};
 
 /// The longest `User-Agent` kept when the site opts in to recording it, in bytes.
 pub const MAX_USER_AGENT_BYTES: usize = 512;
@@ -42,6 +42,8 @@ pub struct EndpointConfig {
     /// The consent cookie's `Max-Age`; default: the declared lifetime of the consent cookie,
     /// else `site.consent_max_age`, at most 400 days.
     pub cookie_max_age: Option<u64>,
+    /// When a record counts as written, and the cookie may be set (stores opened by address).
+    pub durability: Durability,
 }
 
 impl EndpointConfig {
@@ -54,6 +56,16 @@ impl EndpointConfig {
             record_user_agent: false,
             record_ip_from: None,
             cookie_max_age: None,
+            durability: Durability::default(),
+        }
+    }
+}
+
+impl EndpointConfig {
+    fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            retention: Some(self.retention),
+            durability: self.durability,
         }
     }
 }
@@ -149,7 +161,7 @@ impl Endpoint {
         config: EndpointConfig,
         now: u64,
     ) -> Result<Self, SetupError> {
-        let store = match store::open(store_address, Some(config.retention)) {
+        let store = match store::open_with(store_address, &config.open_options()) {
             Ok(store) => Some(store),
             Err(StoreError::Config(message)) => return Err(SetupError::Config(message)),
             Err(_) => None,
@@ -355,7 +367,7 @@ impl Endpoint {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state.store.is_none() {
             if let Opener::Address(address) = &self.opener {
-                state.store = Some(store::open(address, Some(self.config.retention))?);
+                state.store = Some(store::open_with(address, &self.config.open_options())?);
                 state.notices_stored = false;
             }
         }

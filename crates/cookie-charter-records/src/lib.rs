@@ -50,6 +50,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
 pub mod body;
 pub mod endpoint;
 mod error;
@@ -62,6 +63,6 @@ pub use endpoint::{Endpoint, EndpointConfig, Reply, SetupError};
 pub use error::StoreError;
 pub use record::{Anchor, Client, Digest, Method, NewRecord, Notice, Record};
 pub use store::{
-    PostgresStore, Purged, Retention, SqliteOptions, SqliteStore, Stats, Store, Verification, open,
-    purge, verify,
+    Durability, OpenOptions, PostgresStore, Purged, Retention, SqliteOptions, SqliteStore, Stats,
+    Store, Verification, open, open_with, purge, verify,
 };

@@ -305,6 +305,7 @@ fn a_full_store_gives_503_and_no_cookie() {
         dir.path().join("full.sqlite"),
         &SqliteOptions {
             max_pages: Some(40),
+            ..SqliteOptions::default()
         },
     )
     .unwrap();

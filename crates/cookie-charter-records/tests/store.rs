@@ -207,7 +207,7 @@ fn postgres_refuses_updates_deletions_and_forks_and_verify_finds_tampering() {
         "UPDATE cookie_charter.records SET at = 0 WHERE seq = 2",
         "DELETE FROM cookie_charter.records WHERE seq = 5",
         "TRUNCATE cookie_charter.records",
-        "UPDATE cookie_charter.chain SET head_seq = 9",
+        "UPDATE cookie_charter.chain SET one = 2",
         "UPDATE cookie_charter.chain SET anchor_seq = 2",
         "DELETE FROM cookie_charter.chain",
         "UPDATE cookie_charter.notices SET charter = 'x'",
@@ -297,6 +297,7 @@ fn a_full_sqlite_store_refuses_with_full() {
     let dir = tempfile::tempdir().unwrap();
     let options = SqliteOptions {
         max_pages: Some(40),
+        ..SqliteOptions::default()
     };
     let mut store = SqliteStore::open(dir.path().join("full.sqlite"), &options).unwrap();
     let notice = notice();
@@ -370,4 +371,34 @@ fn a_postgres_server_that_is_down_is_unavailable() {
     .unwrap();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     assert_eq!(err.code(), "store_unavailable");
+}
+
+#[test]
+fn postgres_flushed_appends_are_on_disk_when_they_return() {
+    let Some(address) = common::postgres_database("flush") else {
+        return common::skipped("postgres_flushed_appends_are_on_disk_when_they_return");
+    };
+    let mut store = PostgresStore::connect(&address).unwrap();
+    let notice = notice();
+    store.put_notice(&notice).unwrap();
+    let mut admin = postgres::Client::connect(&address, postgres::NoTls).unwrap();
+    for n in 1..=20 {
+        // Where the log ends before the append: its commit is written after this point, so
+        // the log is flushed past it when the append returns.
+        let before: String = admin
+            .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
+            .unwrap()
+            .get(0);
+        store
+            .append(&record(n, common::NOW, notice.digest()))
+            .unwrap();
+        let flushed: bool = admin
+            .query_one(
+                "SELECT pg_current_wal_flush_lsn() > $1::text::pg_lsn",
+                &[&before],
+            )
+            .unwrap()
+            .get(0);
+        assert!(flushed, "append {n} returned before the log was flushed");
+    }
 }

@@ -13,6 +13,52 @@ pub use self::sqlite::{SqliteOptions, SqliteStore};
 use crate::error::StoreError;
 use crate::record::{Anchor, Digest, NewRecord, Notice, Record, chain_hash};
 
+/// When an append counts as done, and a consent cookie may be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// On disk: an append returns once the database's log is flushed (fsync), so no record
+    /// whose append returned is lost, even to a power failure. The default. Each append waits
+    /// for the disk (concurrent PostgreSQL writers share a flush).
+    #[default]
+    Flushed,
+    /// Committed: an append returns once the database holds the record, which then survives the
+    /// writer being killed and any other process; a power failure or a crash of the machine (with
+    /// PostgreSQL, of the database server) may lose the last records committed (SQLite: since
+    /// the last checkpoint; PostgreSQL: at most three `wal_writer_delay`s). SQLite's
+    /// `synchronous = NORMAL` and PostgreSQL's `synchronous_commit = off`. Much faster where the
+    /// disk's flush is slow.
+    Committed,
+}
+
+impl Durability {
+    /// The stable id: `flushed` or `committed`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Flushed => "flushed",
+            Self::Committed => "committed",
+        }
+    }
+
+    /// Reads `flushed` or `committed`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "flushed" => Some(Self::Flushed),
+            "committed" => Some(Self::Committed),
+            _ => None,
+        }
+    }
+}
+
+/// How to open a store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    /// The retention: required for a new store; given for an existing one, it replaces the
+    /// stored one.
+    pub retention: Option<Retention>,
+    /// When an append counts as done.
+    pub durability: Durability,
+}
+
 /// How long records are kept: a required setting (EDPB 05/2020 §107: no longer than needed to
 /// prove consent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,14 +207,31 @@ pub trait Store: Send {
 /// Opens a store from its address: `sqlite:PATH` (the file is created if absent) or
 /// `postgres://…` / `postgresql://…` (libpq's URL form). The schema is created if absent. A new
 /// store needs a `retention`; given for an existing store, it replaces the stored one.
+/// Appends are [`Durability::Flushed`] (see [`open_with`]).
 pub fn open(address: &str, retention: Option<Retention>) -> Result<Box<dyn Store>, StoreError> {
+    open_with(
+        address,
+        &OpenOptions {
+            retention,
+            durability: Durability::default(),
+        },
+    )
+}
+
+/// Opens a store from its address (see [`open`]) with these options.
+pub fn open_with(address: &str, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
+    let retention = options.retention;
     let mut store: Box<dyn Store> = if let Some(path) = address.strip_prefix("sqlite:") {
         if path.is_empty() {
             return Err(StoreError::Config("`sqlite:` needs a file path".to_owned()));
         }
-        Box::new(SqliteStore::open(path, &SqliteOptions::default())?)
+        let sqlite = SqliteOptions {
+            durability: options.durability,
+            ..SqliteOptions::default()
+        };
+        Box::new(SqliteStore::open(path, &sqlite)?)
     } else if address.starts_with("postgres://") || address.starts_with("postgresql://") {
-        Box::new(PostgresStore::connect(address)?)
+        Box::new(PostgresStore::connect_with(address, options.durability)?)
     } else {
         return Err(StoreError::Config(format!(
             "store `{}` is not `sqlite:PATH` or `postgres://…`",

@@ -1,33 +1,41 @@
 //! The PostgreSQL store: one log shared by several servers.
 //!
 //! The tables live in the schema `cookie_charter`. The chain is extended by the database
-//! itself: a `BEFORE INSERT` trigger locks the chain's head row (`SELECT … FOR UPDATE`), gives the
-//! new record the next place, the head's hash as its previous hash and
-//! `sha256(prev_hash || int8send(seq) || body)` as its hash (the same formula as
-//! [`chain_hash`](crate::record::chain_hash)), and moves the head. Any number of writers thus
-//! keep one chain, and a writer needs one round trip per record.
+//! itself: a `BEFORE INSERT` trigger takes the chain's lock (a transaction-level advisory lock,
+//! held until the insert commits), reads the head (the last record, or the anchor when there is
+//! none) with a snapshot taken after the lock, and gives the new record the next place, the
+//! head's hash as its previous hash and `sha256(prev_hash || int8send(seq) || body)` as its hash
+//! (the same formula as [`chain_hash`](crate::record::chain_hash)). Any number of writers thus
+//! keep one chain (the primary key on the place would refuse a fork). No row is updated per
+//! record, so no row grows a chain of versions.
 //!
-//! Durability without serializing the disk flushes: the insert commits with
-//! `synchronous_commit = off`, so the head's lock is released without waiting for the disk; then
-//! a second, synchronous transaction that takes a transaction id commits, which flushes the
-//! write-ahead log up to its own commit record and therefore past the insert's. Concurrent
-//! writers share these flushes (PostgreSQL's group commit). An append returns only after both,
-//! so a record whose append succeeded is on disk; if the server fails between the two, the
-//! append fails and the endpoint sets no cookie.
+//! Durability ([`Durability::Flushed`], the default) without serializing the disk flushes: the
+//! insert (a prepared statement, one round trip) commits with `synchronous_commit = off`, so the
+//! chain's lock is released without waiting for the disk; then a second, synchronous transaction
+//! (`cookie_charter.flush()`, a second round trip) writes a transactional WAL message
+//! (`pg_logical_emit_message(true, …)`, which takes a transaction id and writes the log, as a
+//! commit must for PostgreSQL to flush) and commits, which flushes the write-ahead log up to its
+//! own commit record and therefore past the insert's. Concurrent writers share these flushes
+//! (PostgreSQL's group commit). An append returns only after both, so a record whose append
+//! succeeded is on disk; if the server fails between the two, the append fails and the endpoint
+//! sets no cookie. With [`Durability::Committed`] the flush is left to PostgreSQL's WAL writer.
 //!
 //! Triggers refuse any update of a record, any deletion not behind the anchor, `TRUNCATE`, and
-//! any change of the head row other than the insert trigger's and the purge's anchor.
+//! any change of the anchor row other than a move forward to a record's hash.
 
 use cookie_charter::RecordId;
-use postgres::{Client, NoTls, Row, SimpleQueryMessage};
+use postgres::{Client, NoTls, Row};
 
-use super::{Purged, Retention, Stats, Store, StoredRecord};
+use super::{Durability, Purged, Retention, Stats, Store, StoredRecord};
 use crate::error::StoreError;
 use crate::record::{Anchor, Digest, NewRecord, Notice, Record};
 
 /// A store in a PostgreSQL database (schema `cookie_charter`).
 pub struct PostgresStore {
     client: Client,
+    durability: Durability,
+    /// The prepared insert.
+    insert: Option<postgres::Statement>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -67,25 +75,41 @@ CREATE TABLE IF NOT EXISTS cookie_charter.records (
 CREATE INDEX IF NOT EXISTS records_at ON cookie_charter.records (at);
 CREATE TABLE IF NOT EXISTS cookie_charter.chain (
     one int PRIMARY KEY CHECK (one = 1),
-    head_seq bigint NOT NULL,
-    head_hash bytea NOT NULL,
     anchor_seq bigint NOT NULL,
     anchor_hash bytea NOT NULL
 );
-INSERT INTO cookie_charter.chain VALUES
-    (1, 0, decode(repeat('00', 32), 'hex'), 0, decode(repeat('00', 32), 'hex'))
+INSERT INTO cookie_charter.chain VALUES (1, 0, decode(repeat('00', 32), 'hex'))
     ON CONFLICT DO NOTHING;
+
+-- The chain's head: the last record, or the anchor when there is none.
+CREATE OR REPLACE FUNCTION cookie_charter.head(OUT seq bigint, OUT hash bytea)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    SELECT r.seq, r.hash INTO seq, hash FROM cookie_charter.records r ORDER BY r.seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+        SELECT c.anchor_seq, c.anchor_hash INTO seq, hash FROM cookie_charter.chain c WHERE one = 1;
+    END IF;
+END $$;
 
 CREATE OR REPLACE FUNCTION cookie_charter.append() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     head record;
 BEGIN
-    SELECT head_seq, head_hash INTO head FROM cookie_charter.chain WHERE one = 1 FOR UPDATE;
-    NEW.seq := head.head_seq + 1;
-    NEW.prev_hash := head.head_hash;
-    NEW.hash := sha256(head.head_hash || int8send(NEW.seq) || NEW.body);
-    UPDATE cookie_charter.chain SET head_seq = NEW.seq, head_hash = NEW.hash WHERE one = 1;
+    -- The chain's lock, until commit; the head is read after it, with a new snapshot.
+    PERFORM pg_advisory_xact_lock(7234002);
+    SELECT * INTO head FROM cookie_charter.head();
+    NEW.seq := head.seq + 1;
+    NEW.prev_hash := head.hash;
+    NEW.hash := sha256(head.hash || int8send(NEW.seq) || NEW.body);
     RETURN NEW;
+END $$;
+
+-- Flushes the write-ahead log, with the records committed before: a synchronous commit of a
+-- transaction that wrote the log (PostgreSQL flushes only then).
+CREATE OR REPLACE FUNCTION cookie_charter.flush() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('synchronous_commit', 'on', true);
+    PERFORM pg_logical_emit_message(true, 'cookie-charter', 'flush');
 END $$;
 
 CREATE OR REPLACE FUNCTION cookie_charter.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -104,15 +128,9 @@ END $$;
 
 CREATE OR REPLACE FUNCTION cookie_charter.guard_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.head_seq IS DISTINCT FROM OLD.head_seq OR NEW.head_hash IS DISTINCT FROM OLD.head_hash
-    THEN
-        IF pg_trigger_depth() < 2 OR NEW.head_seq <> OLD.head_seq + 1 THEN
-            RAISE EXCEPTION 'consent records are append-only: the head moves with an insert only';
-        END IF;
-    END IF;
     IF NEW.anchor_seq IS DISTINCT FROM OLD.anchor_seq
         OR NEW.anchor_hash IS DISTINCT FROM OLD.anchor_hash THEN
-        IF NEW.anchor_seq < OLD.anchor_seq OR NEW.anchor_seq > NEW.head_seq
+        IF NEW.anchor_seq < OLD.anchor_seq
             OR NEW.anchor_hash IS DISTINCT FROM
                 (SELECT hash FROM cookie_charter.records WHERE seq = NEW.anchor_seq) THEN
             RAISE EXCEPTION 'consent records are append-only: the anchor moves forward, to a record''s hash';
@@ -145,7 +163,7 @@ CREATE TRIGGER no_delete BEFORE DELETE OR TRUNCATE ON cookie_charter.chain
 DROP TRIGGER IF EXISTS no_change ON cookie_charter.notices;
 CREATE TRIGGER no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON cookie_charter.notices
     FOR EACH STATEMENT EXECUTE FUNCTION cookie_charter.refuse('notices are kept');
-INSERT INTO cookie_charter.meta (key, value) VALUES ('schema_version', '1')
+INSERT INTO cookie_charter.meta (key, value) VALUES ('schema_version', '2')
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 COMMIT;
 ";
@@ -192,29 +210,38 @@ const NOTICE_COLUMNS: &str =
     "revision, language, format, policy_sha256, charter_sha256, charter, policy, created_at";
 const RECORD_COLUMNS: &str = "seq, id, at, body, prev_hash, hash";
 
-/// A text column of a simple query's row.
-fn column(row: &postgres::SimpleQueryRow, i: usize) -> Result<&str, StoreError> {
-    row.try_get(i)?
-        .ok_or_else(|| StoreError::Corrupt(format!("column {i} is null")))
-}
-
 impl PostgresStore {
     /// Connects to the database at `url` (libpq's URL or key-value form, without TLS) and
-    /// creates the schema if absent.
+    /// creates the schema if absent. Appends are [`Durability::Flushed`].
     pub fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, Durability::Flushed)
+    }
+
+    /// Connects (see [`connect`](Self::connect)) with appends as durable as `durability` says.
+    pub fn connect_with(url: &str, durability: Durability) -> Result<Self, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
         let present: bool = client.query_one(SCHEMA_PRESENT, &[])?.try_get(0)?;
         let current = present
             && client
                 .query_opt(
-                    "SELECT 1 FROM cookie_charter.meta WHERE key = 'schema_version' AND value = '1'",
+                    "SELECT 1 FROM cookie_charter.meta WHERE key = 'schema_version' AND value = '2'",
                     &[],
                 )?
                 .is_some();
         if !current {
             client.batch_execute(SCHEMA)?;
         }
-        Ok(Self { client })
+        // Read committed: the insert trigger reads the head after taking the lock. Commits do not
+        // wait for the disk: `flush()` does, for `Flushed`.
+        client.batch_execute(
+            "SET default_transaction_isolation = 'read committed'; \
+             SET synchronous_commit = off",
+        )?;
+        Ok(Self {
+            client,
+            durability,
+            insert: None,
+        })
     }
 
     /// Runs SQL on the database, bypassing the store (tests of the triggers).
@@ -274,37 +301,34 @@ impl Store for PostgresStore {
 
     fn append(&mut self, record: &NewRecord) -> Result<Record, StoreError> {
         let body = record.body();
-        // One round trip, one implicit transaction (rolled back whole on an error): every value
-        // is a number or hex digits, written as literals.
-        let insert = format!(
-            "SELECT set_config('synchronous_commit', 'off', true); \
-             INSERT INTO cookie_charter.records (seq, id, at, body, prev_hash, hash) \
-             VALUES (0, '\\x{}'::bytea, {}, '\\x{}'::bytea, ''::bytea, ''::bytea) \
-             RETURNING seq, encode(prev_hash, 'hex'), encode(hash, 'hex');",
-            hex::encode(record.id.as_bytes()),
-            to_i64(record.at)?,
-            hex::encode(&body),
-        );
-        let messages = self.client.simple_query(&insert)?;
-        let row = messages
-            .iter()
-            .rev()
-            .find_map(|m| match m {
-                SimpleQueryMessage::Row(row) => Some(row),
-                _ => None,
-            })
-            .ok_or_else(|| StoreError::Unavailable("the insert returned no row".to_owned()))?;
-        let seq: u64 = column(row, 0)?
-            .parse()
-            .map_err(|_| StoreError::Corrupt("a place that is not a number".to_owned()))?;
-        let digest = |i| {
-            column(row, i).and_then(|t| {
-                Digest::parse(t).ok_or_else(|| StoreError::Corrupt("a bad hash".to_owned()))
-            })
+        // The insert commits without waiting for the disk (the session's setting); then, for
+        // `Flushed`, the flush (see the module's documentation). Both are prepared statements
+        // in autocommit: an error rolls back its own statement and nothing else.
+        let insert = match &self.insert {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = self.client.prepare(
+                    "INSERT INTO cookie_charter.records (seq, id, at, body, prev_hash, hash) \
+                     VALUES (0, $1, $2, $3, ''::bytea, ''::bytea) RETURNING seq, prev_hash, hash",
+                )?;
+                self.insert = Some(statement.clone());
+                statement
+            }
         };
-        let (prev_hash, hash) = (digest(1)?, digest(2)?);
-        // Flushes the write-ahead log past the insert's commit (see the module's documentation).
-        self.client.batch_execute("SELECT txid_current()")?;
+        let row = self.client.query_one(
+            &insert,
+            &[
+                &record.id.as_bytes().as_slice(),
+                &to_i64(record.at)?,
+                &body.as_slice(),
+            ],
+        )?;
+        if self.durability == Durability::Flushed {
+            self.client.execute("SELECT cookie_charter.flush()", &[])?;
+        }
+        let seq = to_u64(row.try_get(0)?)?;
+        let prev_hash = Digest::from_slice(row.try_get(1)?)?;
+        let hash = Digest::from_slice(row.try_get(2)?)?;
         Ok(Record {
             seq,
             record: record.clone(),
@@ -312,7 +336,6 @@ impl Store for PostgresStore {
             hash,
         })
     }
-
     fn record(&mut self, id: &RecordId) -> Result<Option<Record>, StoreError> {
         self.client
             .query_opt(
@@ -375,10 +398,9 @@ impl Store for PostgresStore {
     }
 
     fn head(&mut self) -> Result<Anchor, StoreError> {
-        let row = self.client.query_one(
-            "SELECT head_seq, head_hash FROM cookie_charter.chain WHERE one = 1",
-            &[],
-        )?;
+        let row = self
+            .client
+            .query_one("SELECT seq, hash FROM cookie_charter.head()", &[])?;
         Ok(Anchor {
             seq: to_u64(row.try_get(0)?)?,
             hash: Digest::from_slice(row.try_get(1)?)?,
@@ -387,11 +409,16 @@ impl Store for PostgresStore {
 
     fn purge_before(&mut self, cutoff: u64) -> Result<Purged, StoreError> {
         let cutoff = cutoff.min(i64::MAX as u64);
-        let mut tx = self.client.transaction()?;
-        // Locks the head: appends wait for the purge.
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::ReadCommitted)
+            .start()?;
+        // The chain's lock: appends wait for the purge.
+        tx.execute("SELECT pg_advisory_xact_lock(7234002)", &[])?;
         let chain = tx.query_one(
-            "SELECT anchor_seq, anchor_hash, head_seq FROM cookie_charter.chain \
-             WHERE one = 1 FOR UPDATE",
+            "SELECT c.anchor_seq, c.anchor_hash, h.seq FROM cookie_charter.chain c, \
+             cookie_charter.head() h WHERE c.one = 1",
             &[],
         )?;
         let anchor = Anchor {

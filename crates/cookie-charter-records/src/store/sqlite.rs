@@ -1,7 +1,8 @@
 //! The SQLite store: one file, written by any number of processes on one host.
 //!
-//! WAL journal (readers never block the writer), `synchronous = NORMAL` (a commit survives the
-//! process being killed; only a power loss may lose the last ones), and each append in a
+//! WAL journal (readers never block the writer), `synchronous = FULL` (the log is flushed at each
+//! commit) or, with [`Durability::Committed`], `NORMAL` (a commit survives the process being
+//! killed; a power loss may lose the last ones), and each append in a
 //! `BEGIN IMMEDIATE` transaction, which takes the write lock before reading the chain's head, so
 //! that concurrent writers queue instead of forking the chain. Triggers refuse any update of a
 //! record, any deletion that is not behind the anchor, an anchor that moves back or to a hash
@@ -13,7 +14,7 @@ use std::time::Duration;
 use cookie_charter::RecordId;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::{Purged, Retention, Stats, Store, StoredRecord};
+use super::{Durability, Purged, Retention, Stats, Store, StoredRecord};
 use crate::error::StoreError;
 use crate::record::{Anchor, Digest, NewRecord, Notice, Record, chain_hash};
 
@@ -23,6 +24,8 @@ pub struct SqliteOptions {
     /// The most pages (4 KiB each) the file may hold; `None`: no limit. A full store refuses
     /// appends with [`StoreError::Full`].
     pub max_pages: Option<u64>,
+    /// When an append counts as done.
+    pub durability: Durability,
 }
 
 /// A store in one SQLite file.
@@ -116,7 +119,11 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let synchronous = match options.durability {
+            Durability::Flushed => "FULL",
+            Durability::Committed => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous)?;
         if let Some(pages) = options.max_pages {
             let _: i64 = conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
                 r.get(0)
