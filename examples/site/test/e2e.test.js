@@ -41,8 +41,9 @@ function seedRows() {
 
 test('a visitor on the demo site: banner, consent, purge, revision bump and charter', { timeout: 180000 }, async (t) => {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install chromium)`)
-  fs.rmSync(ARTIFACTS, { recursive: true, force: true })
+  // Only this test's screenshots: banners.e2e.test.js, run at the same time, writes in a subdirectory.
   fs.mkdirSync(ARTIFACTS, { recursive: true })
+  for (const file of fs.readdirSync(ARTIFACTS)) if (file.endsWith('.png')) fs.rmSync(path.join(ARTIFACTS, file))
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cookie-charter-e2e-'))
   let server = await startServer()
   t.after(async () => {
