@@ -5,6 +5,7 @@
 //! cargo run --release -p cookie-charter-records --example bench -- write sqlite:/tmp/b.sqlite [WRITERS] [CHOICES] [flushed|committed]
 //! cargo run --release -p cookie-charter-records --example bench -- write postgres://user@host/db [WRITERS] [CHOICES] [flushed|committed]
 //! cargo run --release -p cookie-charter-records --example bench -- verify sqlite:/tmp/v.sqlite [RECORDS]
+//! cargo run --release -p cookie-charter-records --example bench -- verify postgres://user@host/db [RECORDS]
 //! ```
 //!
 //! `write` starts WRITERS processes (default 4), each answering CHOICES (default 5,000) signed
@@ -25,8 +26,8 @@ use std::time::Instant;
 
 use cookie_charter::{Choice, ConsentKeys, Policy, PolicyFormat, RecordId};
 use cookie_charter_records::{
-    Durability, Endpoint, EndpointConfig, Method, NewRecord, Notice, Retention, SqliteOptions,
-    SqliteStore, Store, open, verify,
+    Durability, Endpoint, EndpointConfig, Method, NewRecord, Notice, PostgresStore, Retention,
+    SqliteOptions, SqliteStore, Store, open, verify,
 };
 
 const NOW: u64 = 1_767_225_600;
@@ -79,6 +80,7 @@ fn main() {
             durability(&args, 4),
         ),
         Some("verify") => verify_chain(&args[1], number(&args, 2, 1_000_000)),
+        Some("reverify") => reverify(&args[1]),
         _ => panic!("usage: bench write|verify STORE [N...]"),
     }
 }
@@ -203,12 +205,62 @@ fn write(address: &str, writers: u64, choices: u64, durability: Durability) {
     println!("{address}: chain verified: {} records", report.records);
 }
 
+/// Times reading every record of an existing store, then verifying it.
+fn reverify(address: &str) {
+    let mut store = open(address, None).unwrap();
+    let start = Instant::now();
+    let (mut after, mut rows) = (0, 0);
+    loop {
+        let page = store.stored(after, 20_000).unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        rows += page.len();
+    }
+    println!(
+        "{address}: read {rows} records in {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
+    let start = Instant::now();
+    let report = verify(store.as_mut()).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
+    println!(
+        "{address}: verified {} records in {:.2} s",
+        report.records,
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// A store to fill in bulk: SQLite (a new file) or PostgreSQL (an empty database).
+enum Bulk {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl Bulk {
+    fn store(&mut self) -> &mut dyn Store {
+        match self {
+            Self::Sqlite(s) => s,
+            Self::Postgres(s) => s,
+        }
+    }
+
+    fn append_many(&mut self, records: &[NewRecord]) {
+        match self {
+            Self::Sqlite(s) => drop(s.append_many(records).unwrap()),
+            Self::Postgres(s) => drop(s.append_many(records).unwrap()),
+        }
+    }
+}
+
 fn verify_chain(address: &str, records: u64) {
-    let path = address
-        .strip_prefix("sqlite:")
-        .expect("verify takes a sqlite: store");
-    let _ = std::fs::remove_file(path);
-    let mut store = SqliteStore::open(path, &SqliteOptions::default()).unwrap();
+    let mut bulk = match address.strip_prefix("sqlite:") {
+        Some(path) => {
+            let _ = std::fs::remove_file(path);
+            Bulk::Sqlite(SqliteStore::open(path, &SqliteOptions::default()).unwrap())
+        }
+        None => Bulk::Postgres(PostgresStore::connect(address).unwrap()),
+    };
+    let store = bulk.store();
     store.set_retention(config().retention).unwrap();
     let policy = Policy::from_toml(POLICY).unwrap();
     let notice = Notice::of(POLICY, &policy, "fr", NOW);
@@ -244,13 +296,13 @@ fn verify_chain(address: &str, records: u64) {
             })
             .collect();
         n += batch.len() as u64;
-        store.append_many(&batch).unwrap();
+        bulk.append_many(&batch);
     }
     println!(
         "{address}: {records} records appended in {:.1} s",
         start.elapsed().as_secs_f64()
     );
-    drop(store);
+    drop(bulk);
     let start = Instant::now();
     let mut store = open(address, None).unwrap();
     let report = verify(store.as_mut()).unwrap();

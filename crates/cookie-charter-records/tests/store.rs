@@ -402,3 +402,71 @@ fn postgres_flushed_appends_are_on_disk_when_they_return() {
         assert!(flushed, "append {n} returned before the log was flushed");
     }
 }
+
+#[test]
+fn verification_reads_long_chains_page_by_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        SqliteStore::open(dir.path().join("long.sqlite"), &SqliteOptions::default()).unwrap();
+    let notice = notice();
+    store.put_notice(&notice).unwrap();
+    let many: Vec<NewRecord> = (0..45_000_u32)
+        .map(|n| {
+            let mut id = [0_u8; 16];
+            id[..4].copy_from_slice(&n.to_be_bytes());
+            NewRecord {
+                id: RecordId::from_bytes(id),
+                ..record(0, common::NOW + u64::from(n), notice.digest())
+            }
+        })
+        .collect();
+    store.append_many(&many).unwrap();
+    let report = verify(&mut store).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
+    assert_eq!((report.records, report.head.seq), (45_000, 45_000));
+    // One record edited in the third page, one missing in the second.
+    store
+        .execute_raw(
+            "DROP TRIGGER records_no_update; DROP TRIGGER records_delete_behind_anchor; \
+             UPDATE records SET at = at + 1 WHERE seq = 44000; \
+             DELETE FROM records WHERE seq = 30000;",
+        )
+        .unwrap();
+    let report = verify(&mut store).unwrap();
+    assert_eq!(report.records, 44_999);
+    assert_eq!(
+        report.problems,
+        [
+            "record 30001 follows record 29999: records 30000 to 30000 are missing",
+            "record 30001: its previous hash is not the hash of record 29999",
+            "record 44000: its time column is not its body's time",
+        ]
+    );
+}
+
+#[test]
+fn postgres_bulk_appends_are_chained_by_the_database() {
+    let Some(address) = common::postgres_database("bulk") else {
+        return common::skipped("postgres_bulk_appends_are_chained_by_the_database");
+    };
+    let mut store = PostgresStore::connect(&address).unwrap();
+    let notice = notice();
+    store.put_notice(&notice).unwrap();
+    store
+        .append(&record(1, common::NOW, notice.digest()))
+        .unwrap();
+    let many: Vec<NewRecord> = (2..=500_u16)
+        .map(|n| {
+            let mut id = [0_u8; 16];
+            id[..2].copy_from_slice(&n.to_be_bytes());
+            NewRecord {
+                id: RecordId::from_bytes(id),
+                ..record(0, common::NOW, notice.digest())
+            }
+        })
+        .collect();
+    assert_eq!(store.append_many(&many).unwrap(), 499);
+    let report = verify(&mut store).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
+    assert_eq!(report.head.seq, 500);
+}

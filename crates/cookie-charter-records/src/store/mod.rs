@@ -296,19 +296,23 @@ pub fn verify(store: &mut dyn Store) -> Result<Verification, StoreError> {
         anchor: store.anchor()?,
         ..Verification::default()
     };
-    let mut problems = Vec::new();
+    let mut problems: Vec<(u64, String)> = Vec::new();
     let mut notices = HashSet::new();
     for notice in store.notices()? {
         out.notices += 1;
         let digest = notice.digest();
         if let Err(why) = notice.check() {
-            problems.push(format!(
-                "notice {digest} (revision {}, `{}`): {why}",
-                notice.revision, notice.language
+            problems.push((
+                0,
+                format!(
+                    "notice {digest} (revision {}, `{}`): {why}",
+                    notice.revision, notice.language
+                ),
             ));
         }
         notices.insert(digest);
     }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let mut prev = out.anchor;
     loop {
         let page = store.stored(prev.seq, PAGE)?;
@@ -316,14 +320,40 @@ pub fn verify(store: &mut dyn Store) -> Result<Verification, StoreError> {
             break;
         };
         let last_seq = last.seq;
+        // The links, in order: places without gaps, each previous hash the one before's hash.
         for stored in &page {
             out.records += 1;
-            check_one(stored, &prev, &notices, &mut problems);
+            check_link(stored, &prev, &mut problems);
             prev = Anchor {
                 seq: stored.seq,
                 hash: Digest::from_slice(&stored.hash).unwrap_or_default(),
             };
         }
+        // Each record on its own (its hash, its body), spread over the cores.
+        let chunk = page.len().div_ceil(threads).max(1);
+        let found: Vec<Vec<(u64, String)>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = page
+                .chunks(chunk)
+                .map(|records| {
+                    let notices = &notices;
+                    scope.spawn(move || {
+                        let mut found = Vec::new();
+                        for stored in records {
+                            check_record(stored, notices, &mut found);
+                        }
+                        found
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        problems.extend(found.into_iter().flatten());
+        // In chain order, whichever check found them; the first ones only.
+        problems.sort_by_key(|(seq, _)| *seq);
+        problems.truncate(MAX_PROBLEMS);
         if page.len() < PAGE || last_seq == u64::MAX {
             break;
         }
@@ -331,62 +361,70 @@ pub fn verify(store: &mut dyn Store) -> Result<Verification, StoreError> {
     out.head = prev;
     let head = store.head()?;
     if head != prev {
-        problems.push(format!(
-            "the chain ends at record {} but the store's head is record {}",
-            prev.seq, head.seq
+        problems.push((
+            u64::MAX,
+            format!(
+                "the chain ends at record {} but the store's head is record {}",
+                prev.seq, head.seq
+            ),
         ));
     }
-    problems.truncate(MAX_PROBLEMS);
-    out.problems = problems;
+    out.problems = problems
+        .into_iter()
+        .take(MAX_PROBLEMS)
+        .map(|(_, p)| p)
+        .collect();
     Ok(out)
 }
 
-fn check_one(
-    stored: &StoredRecord,
-    prev: &Anchor,
-    notices: &HashSet<Digest>,
-    problems: &mut Vec<String>,
-) {
+fn check_link(stored: &StoredRecord, prev: &Anchor, problems: &mut Vec<(u64, String)>) {
     let seq = stored.seq;
-    if problems.len() >= MAX_PROBLEMS {
-        return;
-    }
     if seq != prev.seq + 1 {
-        problems.push(format!(
-            "record {seq} follows record {}: records {} to {} are missing",
-            prev.seq,
-            prev.seq + 1,
-            seq.saturating_sub(1)
+        problems.push((
+            seq,
+            format!(
+                "record {seq} follows record {}: records {} to {} are missing",
+                prev.seq,
+                prev.seq + 1,
+                seq.saturating_sub(1)
+            ),
         ));
     }
     if stored.prev_hash != prev.hash.0 {
-        problems.push(format!(
-            "record {seq}: its previous hash is not the hash of record {}",
-            prev.seq
+        problems.push((
+            seq,
+            format!(
+                "record {seq}: its previous hash is not the hash of record {}",
+                prev.seq
+            ),
         ));
     }
+}
+
+fn check_record(
+    stored: &StoredRecord,
+    notices: &HashSet<Digest>,
+    problems: &mut Vec<(u64, String)>,
+) {
+    let seq = stored.seq;
+    let mut report = |what: String| problems.push((seq, format!("record {seq}: {what}")));
     // The record's own integrity: its hash is that of its previous hash, place and body.
     let own = Digest::from_slice(&stored.prev_hash)
-        .map(|p| chain_hash(&p, seq, &stored.body).0.to_vec() == stored.hash);
+        .map(|p| chain_hash(&p, seq, &stored.body).0.as_slice() == stored.hash.as_slice());
     if own.ok() != Some(true) {
-        problems.push(format!("record {seq}: its hash does not match its content"));
+        report("its hash does not match its content".to_owned());
     }
     match NewRecord::from_body(&stored.body) {
-        Err(e) => problems.push(format!("record {seq}: {e}")),
+        Err(e) => report(e.to_string()),
         Ok(record) => {
             if stored.id != record.id.as_bytes() {
-                problems.push(format!("record {seq}: its id column is not its body's id"));
+                report("its id column is not its body's id".to_owned());
             }
             if u64::try_from(stored.at).ok() != Some(record.at) {
-                problems.push(format!(
-                    "record {seq}: its time column is not its body's time"
-                ));
+                report("its time column is not its body's time".to_owned());
             }
             if !notices.contains(&record.notice) {
-                problems.push(format!(
-                    "record {seq}: its notice {} is not stored",
-                    record.notice
-                ));
+                report(format!("its notice {} is not stored", record.notice));
             }
         }
     }
