@@ -948,6 +948,56 @@ size_t cookie_charter_error_column(const struct cookie_charter_error *error);
 void cookie_charter_error_free(struct cookie_charter_error *error);
 
 /**
+ * Writes to `*json_out` the browser guard's answer for `consent` at `now` (unix seconds), as
+ * compact JSON: each declaration with whether the visitor allows it, in the order the guard
+ * matches names (exact names, then patterns with the most literal characters first), each
+ * purpose's state, and where the purge deletes (the format is in `docs/browser.md`). A Global
+ * Privacy Control signal set on the consent counts. Hand it to the guard on the page
+ * (`cookieCharterGuard.update(answer)`) when the visitor's choice changes there.
+ *
+ * The string is owned by the caller (release it with `cookie_charter_string_free`). Fails only
+ * with `NULL_POINTER`, leaving `*json_out` untouched. Safe to call from many threads on the same
+ * policy and consent.
+ *
+ * # Safety
+ *
+ * `policy` and `consent` are NULL or live objects from this library; `json_out` is NULL or
+ * writable.
+ */
+cookie_charter_status cookie_charter_guard_json(const struct cookie_charter_policy *policy,
+                                                const struct cookie_charter_consent *consent,
+                                                uint64_t now,
+                                                struct cookie_charter_string *json_out);
+
+/**
+ * Writes to `*tags_out` the `<script>` tags that put the browser guard first in a page's
+ * `<head>`: the answer for `consent` at `now` in a `<script type="application/json"
+ * id="cookie-charter-answer">` element (its `<`, `>`, `&`, U+2028 and U+2029 escaped, so that
+ * nothing ends the element), then `<script src="…">` loading the guard from the `src_len` bytes
+ * at `src` (such as `"/static/cookie-charter-guard.min.js"`). When `nonce` is not NULL, both tags
+ * carry the `nonce_len` bytes at `nonce` as their `nonce` attribute (the page's
+ * Content-Security-Policy nonce). `src` and the nonce are written as escaped attribute values.
+ *
+ * The string is owned by the caller (release it with `cookie_charter_string_free`). Fails with
+ * `INVALID_UTF8` or `NULL_POINTER` (a NULL `policy`, `consent`, `src` or `tags_out`), leaving
+ * `*tags_out` untouched.
+ *
+ * # Safety
+ *
+ * `policy` and `consent` are NULL or live objects from this library; `src` points to `src_len`
+ * readable bytes; `nonce` is NULL or points to `nonce_len` readable bytes; `tags_out` is NULL or
+ * writable.
+ */
+cookie_charter_status cookie_charter_guard_script_tags(const struct cookie_charter_policy *policy,
+                                                       const struct cookie_charter_consent *consent,
+                                                       uint64_t now,
+                                                       const char *src,
+                                                       size_t src_len,
+                                                       const char *nonce,
+                                                       size_t nonce_len,
+                                                       struct cookie_charter_string *tags_out);
+
+/**
  * Filters `count` `Set-Cookie` header values (`headers[0]` to `headers[count - 1]`, each one
  * cookie, without the `Set-Cookie:` prefix) against `consent` at `now` (unix seconds).
  *

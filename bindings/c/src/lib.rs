@@ -21,6 +21,7 @@ mod consent;
 mod decide;
 mod error;
 mod ffi;
+mod guard;
 mod headers;
 mod policy;
 mod purposes;

@@ -726,6 +726,66 @@ static void test_consent_mode(void) {
     cookie_charter_policy_free(policy);
 }
 
+static void test_guard(void) {
+    cookie_charter_policy *policy = load_signals();
+    cookie_charter_consent *stats = consent_from("v=1&rev=1&at=1700000000&statistics=1&marketing=0");
+    cookie_charter_consent *none = consent_from("");
+    cookie_charter_string json = {NULL, 0}, tags = {NULL, 0};
+    static const char expected[] =
+        "{\"v\":1,\"purposes\":{\"necessary\":\"granted\",\"statistics\":\"granted\",\"marketing\":\"denied\","
+        "\"preferences\":\"unset\"},\"exact\":[[\"consent\",true,\"necessary\"],[\"_ga\",true,\"statistics\"],"
+        "[\"ads\",false,\"marketing\"],[\"lang\",false,\"preferences\"]],\"patterns\":[],\"undeclared\":false,"
+        "\"domains\":[\"www.example.com\",\"example.com\"]}";
+    static const char head[] = "<script type=\"application/json\" id=\"cookie-charter-answer\" nonce=\"n&quot;1\">";
+    static const char tail[] = "</script>\n<script src=\"/g.js?a&amp;b\" nonce=\"n&quot;1\"></script>\n";
+    snprintf(check_context, sizeof check_context, "guard");
+
+    /* NULL pointers and bad text: nothing written. */
+    CHECK_STATUS(cookie_charter_guard_json(NULL, stats, NOW, &json), NUL_PTR);
+    CHECK_STATUS(cookie_charter_guard_json(policy, NULL, NOW, &json), NUL_PTR);
+    CHECK_STATUS(cookie_charter_guard_json(policy, stats, NOW, NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_guard_script_tags(NULL, stats, NOW, S("/g.js"), NULL, 0, &tags), NUL_PTR);
+    CHECK_STATUS(cookie_charter_guard_script_tags(policy, NULL, NOW, S("/g.js"), NULL, 0, &tags), NUL_PTR);
+    CHECK_STATUS(cookie_charter_guard_script_tags(policy, stats, NOW, NULL, 5, NULL, 0, &tags), NUL_PTR);
+    CHECK_STATUS(cookie_charter_guard_script_tags(policy, stats, NOW, S("/g.js"), NULL, 0, NULL), NUL_PTR);
+    CHECK_STATUS(cookie_charter_guard_script_tags(policy, stats, NOW, S("/g\xff.js"), NULL, 0, &tags), COOKIE_CHARTER_STATUS_INVALID_UTF8);
+    CHECK_STATUS(cookie_charter_guard_script_tags(policy, stats, NOW, S("/g.js"), S("n\xc3"), &tags), COOKIE_CHARTER_STATUS_INVALID_UTF8);
+    CHECK(json.data == NULL && json.len == 0 && tags.data == NULL && tags.len == 0);
+
+    /* The answer: every declaration with whether it is allowed, the states, the purge's domains. */
+    CHECK_STATUS(cookie_charter_guard_json(policy, stats, NOW, &json), OK);
+    CHECK(json.data != NULL && json.data[json.len] == '\0');
+    CHECK(bytes_eq(json.data, json.len, expected, sizeof expected - 1));
+    if (!bytes_eq(json.data, json.len, expected, sizeof expected - 1)) {
+        fprintf(stderr, "  got %s\n", name_or_null(json.data));
+    }
+
+    /* The tags: the same answer, then the guard, both with the nonce, attributes escaped. */
+    CHECK_STATUS(cookie_charter_guard_script_tags(policy, stats, NOW, S("/g.js?a&b"), S("n\"1"), &tags), OK);
+    CHECK(tags.data != NULL && tags.len == (sizeof head - 1) + json.len + (sizeof tail - 1));
+    CHECK(tags.data != NULL && starts_with(tags.data, head));
+    CHECK(tags.data != NULL && tags.len > sizeof head &&
+          bytes_eq(tags.data + sizeof head - 1, json.len, json.data, json.len));
+    CHECK(tags.data != NULL && strcmp(tags.data + tags.len - (sizeof tail - 1), tail) == 0);
+    cookie_charter_string_free(&tags);
+    CHECK_STATUS(cookie_charter_guard_script_tags(policy, stats, NOW, S("/g.js"), NULL, 7, &tags), OK);
+    CHECK(tags.data != NULL && starts_with(tags.data, "<script type=\"application/json\" id=\"cookie-charter-answer\">{"));
+    CHECK(tags.data != NULL && strstr(tags.data, "nonce") == NULL);
+    cookie_charter_string_free(&tags);
+    cookie_charter_string_free(&json);
+
+    /* A GPC signal on the consent refuses marketing, as `decide` does. */
+    CHECK_STATUS(cookie_charter_consent_set_gpc(none, true), OK);
+    CHECK_STATUS(cookie_charter_guard_json(policy, none, NOW, &json), OK);
+    CHECK(json.data != NULL && strstr(json.data, "\"marketing\":\"gpc_denied\"") != NULL);
+    CHECK(json.data != NULL && strstr(json.data, "[\"ads\",false,\"marketing\"]") != NULL);
+    cookie_charter_string_free(&json);
+
+    cookie_charter_consent_free(none);
+    cookie_charter_consent_free(stats);
+    cookie_charter_policy_free(policy);
+}
+
 /* Decodes `text` expecting INVALID_TC_STRING with a message starting with `reason` and ':'. */
 static void check_tc_error(const char *text, size_t len, const char *reason) {
     cookie_charter_tc_string *sentinel = (cookie_charter_tc_string *)&check_count;
@@ -1344,6 +1404,7 @@ int main(void) {
     test_render();
     test_gpc();
     test_consent_mode();
+    test_guard();
     test_tc_string();
     test_tc_mutations();
     test_consent_from_tc_string();
