@@ -246,24 +246,22 @@
     }
     if (guarded.has(proto)) return
     guarded.add(proto)
-    ;[w.Document, w.HTMLDocument].forEach(function (type) {
-      var d = type && own(type.prototype, 'cookie')
-      if (!d || !d.set) return
-      var set = d.set
-      if (w === win) {
-        nativeGet = d.get
-        nativeSet = set
-      }
-      lock(type.prototype, 'cookie', {
-        enumerable: d.enumerable,
-        get: d.get,
-        set: function (value) {
-          value = `${value}`
-          var name = judge(value)
-          if (name === null) apply(set, this, [value])
-          else refuse(name, 'document.cookie')
-        },
-      })
+    // `cookie` is Document's (HTMLDocument inherits it).
+    var d = own(proto, 'cookie')
+    var set = d.set
+    if (w === win) {
+      nativeGet = d.get
+      nativeSet = set
+    }
+    lock(proto, 'cookie', {
+      enumerable: d.enumerable,
+      get: d.get,
+      set: function (value) {
+        value = `${value}`
+        var name = judge(value)
+        if (name === null) apply(set, this, [value])
+        else refuse(name, 'document.cookie')
+      },
     })
     var store = w.CookieStore && w.CookieStore.prototype
     var storeSet = store && store.set
@@ -297,7 +295,7 @@
       })
     }
     ;['contentWindow', 'contentDocument'].forEach(function (key) {
-      ;[w.HTMLIFrameElement, w.HTMLFrameElement, w.HTMLObjectElement].forEach(function (type) {
+      ;[w.HTMLIFrameElement, w.HTMLObjectElement].forEach(function (type) {
         var d = type && own(type.prototype, key)
         if (!d || !d.get) return
         var get = d.get

@@ -62,17 +62,18 @@ function page({ tags = '', head = '', body = '' } = {}) {
 
 /**
  * A server on 127.0.0.1 and a free port. `routes` maps a path to a response: a string (HTML), or
- * `{ body, type, headers }`, or a function `(req, res)`. The guard's files are always served.
+ * `{ body, type, headers }`, or a function `(req, res)`. The guard's files are served unless a
+ * route says otherwise.
  */
 async function serve(routes = {}) {
   const table = new Map(Object.entries(routes))
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x')
-    if (url.pathname === '/guard.js' || url.pathname === '/guard.min.js') {
+    let route = table.get(url.pathname)
+    if (route === undefined && (url.pathname === '/guard.js' || url.pathname === '/guard.min.js')) {
       res.writeHead(200, { 'content-type': 'text/javascript' })
       return res.end(fs.readFileSync(path.join(GUARD, url.pathname)))
     }
-    let route = table.get(url.pathname)
     if (route === undefined) {
       res.writeHead(404)
       return res.end()
