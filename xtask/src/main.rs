@@ -96,6 +96,8 @@ fn ci() -> Result<(), String> {
     }
     // The demo site in a real browser (needs the Node package built above).
     run("bash", &["examples/site/test.sh"])?;
+    // The browser guard in Chromium: the shared decisions, its behaviour, the attempts around it.
+    run("bash", &["guard/test.sh"])?;
     // The audit: the scanner drives Chromium through a fixture site in every consent state.
     run("bash", &["crates/cookie-charter-audit/test.sh"])?;
     println!("\nci: every step passed");
