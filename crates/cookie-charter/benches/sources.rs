@@ -1,4 +1,4 @@
-//! Consent sources (SPEC §11): reading the consent from a realistic ~1 KB `Cookie` header that
+//! Consent sources (spec §11): reading the consent from a realistic ~1 KB `Cookie` header that
 //! holds a vanilla-cookieconsent v3 cookie (`cc_cookie`, percent-encoded JSON) or a OneTrust
 //! cookie (`OptanonConsent` form-encoded, with `OptanonAlertBoxClosed`), beside a header of the
 //! same length holding the engine's own cookie, read without sources (the default) and through a
