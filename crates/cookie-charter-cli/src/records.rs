@@ -6,6 +6,7 @@
 //!   as ISO/IEC TS 27560 records or Kantara consent receipts.
 //! - `purge`: deletes the records older than the retention (the store's, or `--retention`).
 //! - `stats`: counts, the chain's ends, choices per purpose.
+//! - `copy`: a whole store into a new one (moving from SQLite to PostgreSQL).
 //! - `keygen`: a new signing key line for a key file.
 //!
 //! Every command but `keygen` takes `--store sqlite:PATH` or `--store postgres://…`.
@@ -17,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand};
 use cookie_charter::RecordId;
 use cookie_charter_records::export::{ExportFormat, ExportOptions, Exporter, parse_time, rfc3339};
-use cookie_charter_records::{Retention, Store, keys, open, verify};
+use cookie_charter_records::{Retention, Store, copy, keys, open, verify};
 
 /// Verify, export, purge and count the consent records of a store.
 #[derive(Debug, Parser)]
@@ -91,6 +92,16 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// Copy a whole store into a new, empty one (from SQLite to PostgreSQL): the same chain,
+    /// checked by its head; stop the writers first.
+    Copy {
+        /// The store to copy: `sqlite:PATH` or `postgres://…`.
+        #[arg(long)]
+        from: String,
+        /// The new store: `sqlite:PATH` or `postgres://…`, empty.
+        #[arg(long)]
+        to: String,
     },
     /// Print a new signing key line, `<key id>:<secret>`, to put first in the key file.
     Keygen {
@@ -290,6 +301,19 @@ fn run(cli: RecordsCli, out: &mut impl Write) -> Result<ExitCode, String> {
             for (purpose, granted, denied) in &stats.choices {
                 writeln!(out, "{purpose}: {granted} granted, {denied} denied").map_err(io)?;
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Copy { from, to } => {
+            let mut source = store(&from)?;
+            let retention = source.retention().map_err(failed)?;
+            let mut destination = open(&to, retention).map_err(failed)?;
+            let copied = copy(source.as_mut(), destination.as_mut()).map_err(failed)?;
+            writeln!(
+                out,
+                "{to}: copied {} records and {} notices from {from}; both end at record {} ({})",
+                copied.records, copied.notices, copied.head.seq, copied.head.hash
+            )
+            .map_err(io)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Keygen { key_id } => {

@@ -328,3 +328,26 @@ fn keygen_and_errors() {
     let output = run(&["records", "verify"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn copy_moves_a_store_into_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (address, ids) = filled(&dir);
+    let to = format!("sqlite:{}", dir.path().join("moved.sqlite").display());
+    let output = run(&["records", "copy", "--from", &address, "--to", &to]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(&format!(
+            "{to}: copied 3 records and 2 notices from {address}; both end at record 3 ("
+        )),
+        "{text}"
+    );
+    let output = run(&["records", "export", "--store", &to, "--id", &ids[2]]);
+    assert!(output.status.success(), "{output:?}");
+    // Copying again into the same store is refused.
+    let output = run(&["records", "copy", "--from", &address, "--to", &to]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(err.contains("error[store_refused]: the consent store refused the change: the destination is not a new, empty store"), "{err}");
+}

@@ -63,6 +63,6 @@ pub use endpoint::{Endpoint, EndpointConfig, Reply, SetupError};
 pub use error::StoreError;
 pub use record::{Anchor, Client, Digest, Method, NewRecord, Notice, Record};
 pub use store::{
-    Durability, OpenOptions, PostgresStore, Purged, Retention, SqliteOptions, SqliteStore, Stats,
-    Store, Verification, open, open_with, purge, verify,
+    Copied, Durability, OpenOptions, PostgresStore, Purged, Retention, SqliteOptions, SqliteStore,
+    Stats, Store, Verification, copy, open, open_with, purge, verify,
 };

@@ -14,7 +14,7 @@ mod common;
 use cookie_charter::{Choice, DAY, RecordId};
 use cookie_charter_records::{
     Digest, Method, NewRecord, Notice, PostgresStore, Retention, SqliteOptions, SqliteStore, Store,
-    StoreError, open, purge, verify,
+    StoreError, copy, open, purge, verify,
 };
 
 fn record(n: u8, at: u64, notice: Digest) -> NewRecord {
@@ -469,4 +469,82 @@ fn postgres_bulk_appends_are_chained_by_the_database() {
     let report = verify(&mut store).unwrap();
     assert!(report.is_valid(), "{:?}", report.problems);
     assert_eq!(report.head.seq, 500);
+}
+
+/// A purged SQLite store copied into a new store: the same chain, proven by the same head.
+fn copy_into(destination: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = open(&sqlite(&dir), retention()).unwrap();
+    let notice = notice();
+    source.put_notice(&notice).unwrap();
+    for n in 1..=10_u8 {
+        source
+            .append(&record(n, u64::from(n) * DAY, notice.digest()))
+            .unwrap();
+    }
+    assert_eq!(purge(source.as_mut(), 34 * DAY).unwrap().records, 3);
+    let mut target = open(destination, retention()).unwrap();
+    let copied = copy(source.as_mut(), target.as_mut()).unwrap();
+    assert_eq!((copied.records, copied.notices), (7, 1));
+    let report = verify(target.as_mut()).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
+    assert_eq!(report.anchor, source.anchor().unwrap());
+    assert_eq!(report.head, source.head().unwrap());
+    let id = RecordId::from_bytes([7; 16]);
+    assert_eq!(target.record(&id).unwrap(), source.record(&id).unwrap());
+    // The chain goes on in the new store.
+    let next = target
+        .append(&record(11, 35 * DAY, notice.digest()))
+        .unwrap();
+    assert_eq!((next.seq, next.prev_hash), (11, report.head.hash));
+    // A store that holds records, or has an anchor, is not a destination, nor can it be seeded.
+    let err = copy(source.as_mut(), target.as_mut()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the consent store refused the change: the destination is not a new, empty store"
+    );
+    assert!(
+        target
+            .seed(cookie_charter_records::Anchor::default())
+            .is_err()
+    );
+}
+
+#[test]
+fn sqlite_copies_into_a_new_sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_into(&format!(
+        "sqlite:{}",
+        dir.path().join("copy.sqlite").display()
+    ));
+}
+
+#[test]
+fn sqlite_copies_into_postgres() {
+    let Some(address) = common::postgres_database("copy") else {
+        return common::skipped("sqlite_copies_into_postgres");
+    };
+    copy_into(&address);
+}
+
+#[test]
+fn a_source_that_does_not_verify_is_not_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut source =
+        SqliteStore::open(dir.path().join("a.sqlite"), &SqliteOptions::default()).unwrap();
+    source
+        .append(&record(1, common::NOW, notice().digest()))
+        .unwrap();
+    let mut target = open(
+        &format!("sqlite:{}", dir.path().join("b.sqlite").display()),
+        retention(),
+    )
+    .unwrap();
+    let err = copy(&mut source, target.as_mut()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the source does not verify (1 problems, the first: record 1: its notice"),
+        "{err}"
+    );
+    assert_eq!(target.stats().unwrap().records, 0);
 }

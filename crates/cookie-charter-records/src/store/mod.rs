@@ -177,6 +177,11 @@ pub trait Store: Send {
     /// Appends a record at the chain's head; gives it back with its place and hashes once it is
     /// committed.
     fn append(&mut self, record: &NewRecord) -> Result<Record, StoreError>;
+    /// Appends several records in one go (a bulk load, a copy); gives how many.
+    fn append_batch(&mut self, records: &[NewRecord]) -> Result<u64, StoreError>;
+    /// Gives a new, empty store the anchor of the chain it continues (a copy of a purged
+    /// store); refused once the store holds a record or has an anchor.
+    fn seed(&mut self, anchor: Anchor) -> Result<(), StoreError>;
     /// The record with this id.
     fn record(&mut self, id: &RecordId) -> Result<Option<Record>, StoreError>;
     /// Up to `limit` records after place `after`, in chain order, as stored.
@@ -256,6 +261,74 @@ pub fn purge(store: &mut dyn Store, now: u64) -> Result<Purged, StoreError> {
         .retention()?
         .ok_or_else(|| StoreError::Config("the store has no retention setting".to_owned()))?;
     store.purge_before(retention.cutoff(now))
+}
+
+/// What [`copy`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copied {
+    /// Records copied.
+    pub records: u64,
+    /// Notices copied.
+    pub notices: u64,
+    /// The head both stores now share.
+    pub head: Anchor,
+}
+
+/// Copies a whole store into a new, empty one (moving from SQLite to PostgreSQL): the anchor,
+/// the notices, then every record in chain order. The destination chains the records itself,
+/// so the copy is proven whole when its head is the source's head; it is an error otherwise.
+/// The source must verify first, and nothing may write to it meanwhile.
+pub fn copy(source: &mut dyn Store, destination: &mut dyn Store) -> Result<Copied, StoreError> {
+    let report = verify(source)?;
+    if !report.is_valid() {
+        return Err(StoreError::Refused(format!(
+            "the source does not verify ({} problems, the first: {})",
+            report.problems.len(),
+            report.problems.first().map_or("", String::as_str)
+        )));
+    }
+    if destination.head()? != Anchor::default() || destination.stats()?.records != 0 {
+        return Err(StoreError::Refused(
+            "the destination is not a new, empty store".to_owned(),
+        ));
+    }
+    if let Some(retention) = source.retention()? {
+        destination.set_retention(retention)?;
+    }
+    if report.anchor != Anchor::default() {
+        destination.seed(report.anchor)?;
+    }
+    let mut notices = 0;
+    for notice in source.notices()? {
+        destination.put_notice(&notice)?;
+        notices += 1;
+    }
+    let mut after = report.anchor.seq;
+    let mut records = 0;
+    loop {
+        let page = source.stored(after, PAGE)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.seq;
+        let batch = page
+            .iter()
+            .map(|stored| NewRecord::from_body(&stored.body))
+            .collect::<Result<Vec<_>, _>>()?;
+        records += destination.append_batch(&batch)?;
+    }
+    let head = destination.head()?;
+    if head != report.head {
+        return Err(StoreError::Refused(format!(
+            "the copy ends at record {} ({}), the source at record {} ({})",
+            head.seq, head.hash, report.head.seq, report.head.hash
+        )));
+    }
+    Ok(Copied {
+        records,
+        notices,
+        head,
+    })
 }
 
 /// What [`verify`] found.

@@ -130,9 +130,12 @@ CREATE OR REPLACE FUNCTION cookie_charter.guard_chain() RETURNS trigger LANGUAGE
 BEGIN
     IF NEW.anchor_seq IS DISTINCT FROM OLD.anchor_seq
         OR NEW.anchor_hash IS DISTINCT FROM OLD.anchor_hash THEN
-        IF NEW.anchor_seq < OLD.anchor_seq
+        IF (NEW.anchor_seq < OLD.anchor_seq
             OR NEW.anchor_hash IS DISTINCT FROM
-                (SELECT hash FROM cookie_charter.records WHERE seq = NEW.anchor_seq) THEN
+                (SELECT hash FROM cookie_charter.records WHERE seq = NEW.anchor_seq))
+            -- A new, empty store may take the anchor of the chain it continues (a copy).
+            AND NOT (OLD.anchor_seq = 0 AND OLD.anchor_hash = decode(repeat('00', 32), 'hex')
+                     AND NOT EXISTS (SELECT 1 FROM cookie_charter.records)) THEN
             RAISE EXCEPTION 'consent records are append-only: the anchor moves forward, to a record''s hash';
         END IF;
     END IF;
@@ -319,6 +322,18 @@ impl Store for PostgresStore {
             .iter()
             .map(notice_of)
             .collect()
+    }
+
+    fn append_batch(&mut self, records: &[NewRecord]) -> Result<u64, StoreError> {
+        self.append_many(records)
+    }
+
+    fn seed(&mut self, anchor: Anchor) -> Result<(), StoreError> {
+        self.client.execute(
+            "UPDATE cookie_charter.chain SET anchor_seq = $1, anchor_hash = $2 WHERE one = 1",
+            &[&to_i64(anchor.seq)?, &anchor.hash.0.as_slice()],
+        )?;
+        Ok(())
     }
 
     fn append(&mut self, record: &NewRecord) -> Result<Record, StoreError> {
