@@ -100,6 +100,8 @@ fn ci() -> Result<(), String> {
     run("bash", &["guard/test.sh"])?;
     // The audit: the scanner drives Chromium through a fixture site in every consent state.
     run("bash", &["crates/cookie-charter-audit/test.sh"])?;
+    // Proof of consent: SQLite, and PostgreSQL on a server the script starts and stops.
+    run("bash", &["crates/cookie-charter-records/test.sh"])?;
     println!("\nci: every step passed");
     Ok(())
 }
