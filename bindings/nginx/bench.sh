@@ -6,6 +6,7 @@
 #   PAIRS=20 DURATION=5 bash bindings/nginx/bench.sh
 #   bash bindings/nginx/bench.sh memory        # the worker's memory over a million requests and more
 #   bash bindings/nginx/bench.sh count         # instructions per request (callgrind), on and off
+#   BACKEND=php bash bindings/nginx/bench.sh   # the WordPress-style page: nginx in front of PHP-FPM
 #
 # The front nginx (the module loaded, release build, one worker) has two servers with the same
 # policy (bindings/nginx/tests/wordpress/policy.toml): `cookie_charter on` and
@@ -15,14 +16,17 @@
 # `_ga`: with the module on, `wp-settings-1` is removed from every response, nothing is deleted.
 # Pairs run on then off, then off then on (ABBA), so that a drift of the machine's load hits both.
 #
-# Prints a Markdown table: for each run, requests/s and the front worker's CPU time per request
-# (user + system: steadier than requests/s on a shared machine), the change of each pair; then
-# the mean and median changes. `memory`: runs the `on` server for MEMORY_DURATION seconds (120 by
+# Prints a Markdown table: for each run, requests/s, the front worker's CPU time per request, and
+# the front worker's and the backend's together (user + system: steadier than requests/s on a
+# shared machine), the change of each pair; then the mean and median changes. `memory`: runs the `on` server for MEMORY_DURATION seconds (120 by
 # default: a million requests or more on the reference machine) after a warm-up, and prints the
 # request count and the worker's resident memory before and after. `count`: the front nginx in
 # one process under callgrind, LOW then HIGH sequential keep-alive requests (2,000 and 12,000 by
 # default) to each server; the difference of the two runs' instructions divided by HIGH - LOW is
 # the cost of one request, start-up cancelled out: a figure the machine's load does not move.
+# With BACKEND=php, both front servers pass the request with `fastcgi_pass` to PHP-FPM (Debian's
+# package, `pm = static` with two children) running tests/wordpress/index.php, which sets five
+# cookies with setcookie() as WordPress does: the setting of docs/nginx.md's WordPress example.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,6 +37,15 @@ pairs="${PAIRS:-10}"
 duration="${DURATION:-10}"
 connections="${CONNECTIONS:-32}"
 threads="${THREADS:-1}"
+backend="${BACKEND:-nginx}"
+php_fpm=""
+if [[ "$backend" == php ]]; then
+    php_fpm="$(ls /usr/sbin/php-fpm* 2> /dev/null | sort -V | tail -n 1)"
+    [[ -n "$php_fpm" ]] || { echo "PHP-FPM is missing (apt-get install php-fpm)" >&2; exit 1; }
+elif [[ "$backend" != nginx ]]; then
+    echo "BACKEND must be nginx or php, not \`$backend\`" >&2
+    exit 1
+fi
 
 bash "$here/deps.sh" bench
 if [[ "$mode" == count ]] && ! command -v valgrind > /dev/null; then
@@ -47,7 +60,7 @@ module="$(sed -n 2p <<< "$paths")"
 work="$(mktemp -d)"
 stop() {
     local pid_file
-    for pid_file in "$work"/front.pid "$work"/backend.pid "$work"/count.pid; do
+    for pid_file in "$work"/front.pid "$work"/backend.pid "$work"/count.pid "$work"/php-fpm.pid; do
         [[ -f "$pid_file" ]] && kill -QUIT "$(cat "$pid_file")" 2> /dev/null || true
     done
     rm -rf "$work"
@@ -89,6 +102,37 @@ http {
 }
 EOF
 
+# What both front servers do with a request: proxy it to the backend nginx, or hand it to PHP-FPM.
+location='location / { proxy_pass http://backend; }'
+if [[ "$backend" == php ]]; then
+    fpm_user=""
+    [[ "$(id -u)" -eq 0 ]] && fpm_user=$'user = root\ngroup = root'
+    cat > "$work/php-fpm.conf" << EOF
+[global]
+pid = $work/php-fpm.pid
+error_log = $work/logs/php-fpm.log
+[www]
+$fpm_user
+listen = $work/php-fpm.sock
+listen.mode = 0666
+pm = static
+pm.max_children = 2
+EOF
+    fpm_flags=()
+    [[ "$(id -u)" -eq 0 ]] && fpm_flags=(--allow-to-run-as-root)
+    "$php_fpm" --fpm-config "$work/php-fpm.conf" "${fpm_flags[@]}"
+    for _ in $(seq 1 300); do [[ -S "$work/php-fpm.sock" ]] && break; sleep 0.1; done
+    printf 'fastcgi_param %s %s;\n' QUERY_STRING '$query_string' REQUEST_METHOD '$request_method' \
+        CONTENT_TYPE '$content_type' CONTENT_LENGTH '$content_length' REQUEST_URI '$request_uri' \
+        SERVER_PROTOCOL '$server_protocol' SERVER_NAME '$server_name' > "$work/fastcgi_params"
+    location="root $here/tests/wordpress;
+        location / {
+            fastcgi_pass unix:$work/php-fpm.sock;
+            include $work/fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME \$document_root/index.php;
+        }"
+fi
+
 cat > "$work/front.conf" << EOF
 load_module $module;
 $user
@@ -113,12 +157,12 @@ http {
     keepalive_requests 1000000;
     server {
         listen 127.0.0.1:$on_port;
-        location / { proxy_pass http://backend; }
+        $location
     }
     server {
         listen 127.0.0.1:$off_port;
         cookie_charter off;
-        location / { proxy_pass http://backend; }
+        $location
     }
 }
 EOF
@@ -190,21 +234,33 @@ echo "# $("$nginx" -v 2>&1), $(nproc) cores, load average $(cut -d' ' -f1-3 /pro
 
 worker_of() { pgrep -P "$(cat "$work/front.pid")" | head -n 1; }
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
-# The CPU time the front worker used so far (user + system), in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$(worker_of)/stat"; }
+# The processes behind the front: the backend nginx's worker, or PHP-FPM's children.
+backend_pids() {
+    if [[ "$backend" == php ]]; then pgrep -P "$(cat "$work/php-fpm.pid")"; else pgrep -P "$(cat "$work/backend.pid")"; fi
+}
+# The CPU time (user + system, in clock ticks) used so far by the front worker, then by the front
+# worker and the backend's processes together.
+ticks_of() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }  # after "(name)"
+cpu_ticks() {
+    local front behind=0 pid
+    front="$(ticks_of "$(worker_of)")"
+    for pid in $(backend_pids); do behind=$((behind + $(ticks_of "$pid"))); done
+    echo "$front $((front + behind))"
+}
 ticks_per_second="$(getconf CLK_TCK)"
-# One wrk run against a port for some seconds: "requests/s CPU-microseconds-per-request", the
-# latter the front worker's (user + system): steadier than requests/s on a shared machine, where
-# other processes take the cores from wrk and nginx alike.
+# One wrk run against a port for some seconds: "requests/s front-CPU server-CPU", the CPU
+# microseconds per request (user + system) of the front worker, and of the front worker and the
+# backend together (what serving a request costs, wrk aside): steadier than requests/s on a
+# shared machine, where other processes take the cores from wrk and nginx alike.
 run() {
     local before out requests after
-    before="$(cpu_ticks)"
+    read -r -a before <<< "$(cpu_ticks)"
     out="$(wrk -t "$threads" -c "$connections" -d "${2}s" -H "$cookie" "http://127.0.0.1:$1/")"
-    after="$(cpu_ticks)"
+    read -r -a after <<< "$(cpu_ticks)"
     requests="$(awk '/requests in/ {print $1}' <<< "$out")"
     awk -v rps="$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")" -v n="$requests" \
-        -v t="$((after - before))" -v hz="$ticks_per_second" \
-        'BEGIN { printf "%s %.2f\n", rps, t / hz * 1e6 / n }'
+        -v front="$((after[0] - before[0]))" -v all="$((after[1] - before[1]))" -v hz="$ticks_per_second" \
+        'BEGIN { printf "%s %.2f %.2f\n", rps, front / hz * 1e6 / n, all / hz * 1e6 / n }'
 }
 
 if [[ "$mode" == memory ]]; then
@@ -223,8 +279,8 @@ fi
 
 run "$off_port" 3 > /dev/null
 run "$on_port" 3 > /dev/null
-echo "| pair | on (req/s) | off (req/s) | change | on (CPU µs/req) | off (CPU µs/req) | change |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
+echo "| pair | on (req/s) | off (req/s) | change | front CPU µs/req on | off | change | front + backend CPU µs/req on | off | change |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 results=()
 for pair in $(seq 1 "$pairs"); do
     if ((pair % 2)); then
@@ -237,16 +293,19 @@ for pair in $(seq 1 "$pairs"); do
     results+=("$on $off")
     python3 -c '
 import sys
-on_rps, on_cpu, off_rps, off_cpu = map(float, sys.argv[2:])
+on_rps, on_cpu, on_all, off_rps, off_cpu, off_all = map(float, sys.argv[2:])
 print(f"| {sys.argv[1]} | {on_rps:.0f} | {off_rps:.0f} | {(on_rps / off_rps - 1) * 100:+.1f}% "
-      f"| {on_cpu:.1f} | {off_cpu:.1f} | {(on_cpu / off_cpu - 1) * 100:+.1f}% |")' "$pair" $on $off
+      f"| {on_cpu:.1f} | {off_cpu:.1f} | {(on_cpu / off_cpu - 1) * 100:+.1f}% "
+      f"| {on_all:.1f} | {off_all:.1f} | {(on_all / off_all - 1) * 100:+.1f}% |")' "$pair" $on $off
 done
 python3 - "${results[@]}" << 'EOF'
 import statistics, sys
 runs = [tuple(map(float, r.split())) for r in sys.argv[1:]]
-rps = [(on / off - 1) * 100 for on, _, off, _ in runs]
-cpu = [(on / off - 1) * 100 for _, on, _, off in runs]
-for what, changes in (("requests/s", rps), ("front worker CPU per request", cpu)):
+rps = [(r[0] / r[3] - 1) * 100 for r in runs]
+cpu = [(r[1] / r[4] - 1) * 100 for r in runs]
+both = [(r[2] / r[5] - 1) * 100 for r in runs]
+for what, changes in (("requests/s", rps), ("front worker CPU per request", cpu),
+                      ("front and backend CPU per request", both)):
     print(f"\n{what}: mean change {statistics.mean(changes):+.1f}%, median "
           f"{statistics.median(changes):+.1f}%, from {min(changes):+.1f}% to {max(changes):+.1f}% "
           f"over {len(changes)} pairs")

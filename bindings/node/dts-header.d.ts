@@ -195,6 +195,18 @@ export declare class DecisionTable {
   readonly states: Record<string, ConsentStateId>
 }
 
+/** The options of `guard`: the time (default: now). */
+export interface GuardOptions {
+  now?: number | null
+}
+
+/** The options of `guardScriptTags`: the guard's URL, the page's CSP nonce, the time (default: now). */
+export interface GuardScriptTagsOptions {
+  src: string
+  nonce?: string | null
+  now?: number | null
+}
+
 // Methods that `index.js` adds to the native classes (declaration merging).
 export interface Policy {
   /** Decides whether the cookie `name` is allowed for `consent` at `now` (unix seconds, default: now). */
@@ -211,6 +223,10 @@ export interface Policy {
   respond(options: RespondOptions): RespondAnswer
   /** The charter page. */
   renderCharter(options?: RenderOptions | null): string
+  /** The browser guard's answer for `consent`, as compact JSON text (what a consent endpoint sends the guard). */
+  guard(consent: Consent, options?: GuardOptions | null): string
+  /** The `<script>` tags that put the guard first in a page's `<head>`; an empty `src` or `nonce` throws (`invalid_argument`). */
+  guardScriptTags(consent: Consent, options: GuardScriptTagsOptions): string
 }
 
 export declare namespace Policy {
@@ -321,6 +337,19 @@ export interface MiddlewareOptions {
    * have `req.consent` either way.
    */
   locals?: boolean
+  /**
+   * Puts the browser guard's `<script>` tags right after the `<head>` start tag of every
+   * `text/html` page given whole to `res.end` (not streamed, not compressed), for the consent
+   * that judges the response (default: off). The nonce is `nonce(req, res)`, else
+   * `res.locals.cspNonce` when it is a string.
+   */
+  guard?: GuardMiddlewareOptions
+}
+
+/** The middleware's `guard` option: the guard's URL, and where the response's CSP nonce comes from. */
+export interface GuardMiddlewareOptions {
+  src: string
+  nonce?: ((req: IncomingMessage, res: ServerResponse) => string | null | undefined) | null
 }
 
 /**
@@ -341,4 +370,63 @@ export declare const RULES: readonly RuleId[]
 export declare const STATES: readonly ConsentStateId[]
 /** The Google Consent Mode v2 signal names, in Google's order. */
 export declare const SIGNALS: readonly ConsentModeSignal[]
+
+// Proof of consent (lib/records.js): the consent endpoint, its store, signed consent cookies.
+export interface MiddlewareOptions {
+  /**
+   * The consent endpoint (`ConsentEndpoint.open`): requests to `consentPath` are answered by it
+   * alone (the choice recorded, then the consent cookie set), never by the application.
+   */
+  records?: ConsentEndpoint
+  /** Where the consent endpoint is served (default `'/consent'`). */
+  consentPath?: string
+}
+
+export interface ConsentEndpoint {
+  /** The policy the endpoint enforces, with its keys: give it to the middleware. */
+  readonly policy: Policy
+  /**
+   * Answers one request (its method, its headers as Node's flat `rawHeaders` or an object, its
+   * body), the record written off the main thread: `{ status, headers (flat), body }`.
+   */
+  handle(
+    method: string,
+    headers: readonly string[] | Record<string, string | string[] | undefined>,
+    body: Buffer | string,
+    now?: number | null,
+  ): Promise<EndpointReply>
+  /** Answers an `http` request with the endpoint; resolves once the answer is sent. */
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>
+}
+
+/** The options of `ConsentEndpoint.open`, as in `EndpointOptions` (retention required). */
+export interface ConsentEndpointOptions {
+  retention: string
+  keys?: string | null
+  allowedOrigins?: string[]
+  recordUserAgent?: boolean
+  recordIpFrom?: string
+  durability?: 'flushed' | 'committed'
+  now?: number
+}
+
+export declare namespace ConsentEndpoint {
+  /**
+   * Opens the endpoint for a policy file (JSON when its name ends in `.json`, TOML otherwise),
+   * recording in `store` (`sqlite:PATH` or `postgres://...`).
+   */
+  function open(policyFile: string | URL, store: string, options: ConsentEndpointOptions): ConsentEndpoint
+}
+
+export interface Policy {
+  /** The same policy with the keys that verify signed consent cookies (a key file's text). */
+  withConsentKeys(keys: string): Policy
+}
+
+/** The signing keys' text, from a key file or an environment variable (name exactly one). */
+export declare function loadKeys(options: { file: string | URL } | { env: string }): string
+/** Verifies the store at `address`: `problems` is empty when the chain and the notices verify. */
+export declare function verifyStore(address: string): StoreVerification
+/** The ids of the records in the store at `address`, in chain order. */
+export declare function storedRecordIds(address: string): string[]
 

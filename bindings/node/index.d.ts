@@ -195,6 +195,18 @@ export declare class DecisionTable {
   readonly states: Record<string, ConsentStateId>
 }
 
+/** The options of `guard`: the time (default: now). */
+export interface GuardOptions {
+  now?: number | null
+}
+
+/** The options of `guardScriptTags`: the guard's URL, the page's CSP nonce, the time (default: now). */
+export interface GuardScriptTagsOptions {
+  src: string
+  nonce?: string | null
+  now?: number | null
+}
+
 // Methods that `index.js` adds to the native classes (declaration merging).
 export interface Policy {
   /** Decides whether the cookie `name` is allowed for `consent` at `now` (unix seconds, default: now). */
@@ -211,6 +223,10 @@ export interface Policy {
   respond(options: RespondOptions): RespondAnswer
   /** The charter page. */
   renderCharter(options?: RenderOptions | null): string
+  /** The browser guard's answer for `consent`, as compact JSON text (what a consent endpoint sends the guard). */
+  guard(consent: Consent, options?: GuardOptions | null): string
+  /** The `<script>` tags that put the guard first in a page's `<head>`; an empty `src` or `nonce` throws (`invalid_argument`). */
+  guardScriptTags(consent: Consent, options: GuardScriptTagsOptions): string
 }
 
 export declare namespace Policy {
@@ -321,6 +337,19 @@ export interface MiddlewareOptions {
    * have `req.consent` either way.
    */
   locals?: boolean
+  /**
+   * Puts the browser guard's `<script>` tags right after the `<head>` start tag of every
+   * `text/html` page given whole to `res.end` (not streamed, not compressed), for the consent
+   * that judges the response (default: off). The nonce is `nonce(req, res)`, else
+   * `res.locals.cspNonce` when it is a string.
+   */
+  guard?: GuardMiddlewareOptions
+}
+
+/** The middleware's `guard` option: the guard's URL, and where the response's CSP nonce comes from. */
+export interface GuardMiddlewareOptions {
+  src: string
+  nonce?: ((req: IncomingMessage, res: ServerResponse) => string | null | undefined) | null
 }
 
 /**
@@ -341,6 +370,65 @@ export declare const RULES: readonly RuleId[]
 export declare const STATES: readonly ConsentStateId[]
 /** The Google Consent Mode v2 signal names, in Google's order. */
 export declare const SIGNALS: readonly ConsentModeSignal[]
+
+// Proof of consent (lib/records.js): the consent endpoint, its store, signed consent cookies.
+export interface MiddlewareOptions {
+  /**
+   * The consent endpoint (`ConsentEndpoint.open`): requests to `consentPath` are answered by it
+   * alone (the choice recorded, then the consent cookie set), never by the application.
+   */
+  records?: ConsentEndpoint
+  /** Where the consent endpoint is served (default `'/consent'`). */
+  consentPath?: string
+}
+
+export interface ConsentEndpoint {
+  /** The policy the endpoint enforces, with its keys: give it to the middleware. */
+  readonly policy: Policy
+  /**
+   * Answers one request (its method, its headers as Node's flat `rawHeaders` or an object, its
+   * body), the record written off the main thread: `{ status, headers (flat), body }`.
+   */
+  handle(
+    method: string,
+    headers: readonly string[] | Record<string, string | string[] | undefined>,
+    body: Buffer | string,
+    now?: number | null,
+  ): Promise<EndpointReply>
+  /** Answers an `http` request with the endpoint; resolves once the answer is sent. */
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>
+}
+
+/** The options of `ConsentEndpoint.open`, as in `EndpointOptions` (retention required). */
+export interface ConsentEndpointOptions {
+  retention: string
+  keys?: string | null
+  allowedOrigins?: string[]
+  recordUserAgent?: boolean
+  recordIpFrom?: string
+  durability?: 'flushed' | 'committed'
+  now?: number
+}
+
+export declare namespace ConsentEndpoint {
+  /**
+   * Opens the endpoint for a policy file (JSON when its name ends in `.json`, TOML otherwise),
+   * recording in `store` (`sqlite:PATH` or `postgres://...`).
+   */
+  function open(policyFile: string | URL, store: string, options: ConsentEndpointOptions): ConsentEndpoint
+}
+
+export interface Policy {
+  /** The same policy with the keys that verify signed consent cookies (a key file's text). */
+  withConsentKeys(keys: string): Policy
+}
+
+/** The signing keys' text, from a key file or an environment variable (name exactly one). */
+export declare function loadKeys(options: { file: string | URL } | { env: string }): string
+/** Verifies the store at `address`: `problems` is empty when the chain and the notices verify. */
+export declare function verifyStore(address: string): StoreVerification
+/** The ids of the records in the store at `address`, in chain order. */
+export declare function storedRecordIds(address: string): string[]
 
 
 /**
@@ -367,6 +455,12 @@ export declare class Consent {
   get problem(): string | null
   /** The problem in words, for logs; `null` when the value was valid. */
   get problemMessage(): string | null
+  /**
+   * Which of the policy's consent sources (`site.consent_sources`) gave this consent: its
+   * index and format; `null` when the policy declares no source, when no source's cookie was
+   * in the request, and for a consent built or read directly.
+   */
+  get source(): ConsentSourceRef | null
   /** The policy revision the consent was given for. */
   get revision(): number
   /** When the consent was given, in unix seconds. */
@@ -374,6 +468,9 @@ export declare class Consent {
   /** Whether the request carries Global Privacy Control (never stored in the cookie). */
   get gpc(): boolean
 }
+
+/** The consent endpoint of one site: its policy, its store, its keys. */
+export declare class ConsentEndpoint {}
 
 /** A loaded, validated cookie policy. */
 export declare class Policy {
@@ -391,6 +488,7 @@ export declare class Policy {
   get warnings(): Array<PolicyWarning>
 
 
+
 }
 
 /** The options of `new Consent(choices, options)`. */
@@ -401,6 +499,42 @@ export interface ConsentOptions {
   at?: number
   /** Whether the request carries Global Privacy Control (`Sec-GPC: 1`; default `false`). */
   gpc?: boolean
+}
+
+/** Which consent source of the policy gave a consent (`consent.source`). */
+export interface ConsentSourceRef {
+  /** Its index in the policy's `site.consent_sources`. */
+  index: number
+  /** Its format: `cookie-charter`, `tcf`, `cookieconsent`, `onetrust`... */
+  format: string
+}
+
+/** The options of `ConsentEndpoint` (see `lib/records.js`). */
+export interface EndpointOptions {
+  /** How long records are kept: `"5 years"` (required). */
+  retention: string
+  /** The signing keys: `<key id>:<base64url secret>` per line or comma, the signing key first. */
+  keys?: string
+  /** Origins other than the site URL's that may post choices. */
+  allowedOrigins?: Array<string>
+  /** Record the visitor's `User-Agent`. */
+  recordUserAgent?: boolean
+  /** Record the visitor's IP address (truncated) from the first address of this header. */
+  recordIpFrom?: string
+  /** `flushed` (default) or `committed`. */
+  durability?: string
+  /** The time, in unix seconds (default: now). */
+  now?: number
+}
+
+/** The endpoint's answer to a request. */
+export interface EndpointReply {
+  /** The HTTP status. */
+  status: number
+  /** The headers to send, flat: name, value, name, value... */
+  headers: Array<string>
+  /** The JSON body. */
+  body: string
 }
 
 /** A remark about a valid policy that is probably not what its author meant. */
@@ -431,4 +565,12 @@ export interface SiteInfo {
   profile: string
   /** The languages of the charter, the first being the default. */
   languages: Array<string>
+}
+
+/** What `verifyStore` found. */
+export interface StoreVerification {
+  /** Records checked. */
+  records: number
+  /** What is wrong; empty when the chain and the notices verify. */
+  problems: Array<string>
 }

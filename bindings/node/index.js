@@ -10,6 +10,7 @@
 const fs = require('node:fs')
 const native = require('./native.cjs')
 const { middleware } = require('./lib/middleware.js')
+const records = require('./lib/records.js')
 
 const { Policy, Consent } = native
 
@@ -571,6 +572,34 @@ const policyMethods = {
     return callNative(this, this._gtag, [consent, command, nowOf(options?.now)])
   },
 
+  /**
+   * The browser guard's answer for `consent` (the core's `Policy::guard`), as compact JSON text:
+   * what a consent endpoint sends the page's guard as it is (`cookieCharterGuard.update` takes
+   * the text), with no parse and no second serialization; `JSON.parse` it to read it.
+   */
+  guard(consent, options) {
+    checkConsent(consent)
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw typeError(`\`options\` must be an object such as { now }, not ${describe(options)}`)
+    }
+    return callNative(this, this._guard, [consent, nowOf(options?.now)])
+  },
+
+  /**
+   * The `<script>` tags that put the guard first in a page's `<head>`: the answer for `consent`,
+   * then the guard from `src`, both with the Content-Security-Policy `nonce` when given.
+   */
+  guardScriptTags(consent, options) {
+    checkConsent(consent)
+    if (options === null || typeof options !== 'object') {
+      throw typeError(`\`options\` must be an object such as { src: '/static/cookie-charter-guard.min.js', nonce }, not ${describe(options)}`)
+    }
+    checkString(options.src, 'src')
+    const nonce = options.nonce ?? null
+    if (nonce !== null) checkString(nonce, 'nonce')
+    return callNative(this, this._guardScriptTags, [consent, options.src, nonce, nowOf(options.now)])
+  },
+
   /** The consent a TC string (text or a decoded `TcString`) gives; throws `invalid_tc_string` when it does not decode. */
   consentFromTcString(text) {
     if (text instanceof TcString) return callNative(this, this._consentFromTcf, [tcOf(text)])
@@ -824,6 +853,10 @@ module.exports = {
   RULES,
   STATES,
   SIGNALS,
+  ConsentEndpoint: records.ConsentEndpoint,
+  loadKeys: records.loadKeys,
+  verifyStore: records.verifyStore,
+  storedRecordIds: records.storedRecordIds,
 }
 
 // The test build's hooks (`npm run build:test`, the `test-hooks` feature), through the package's

@@ -836,4 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Consent = nativeBinding.Consent
+module.exports.ConsentEndpoint = nativeBinding.ConsentEndpoint
 module.exports.Policy = nativeBinding.Policy

@@ -7,23 +7,36 @@
 // - The pages set their cookies on the server, unconditionally: the middleware is what keeps the
 //   statistics and marketing cookies out of the browser until the visitor agrees.
 // - The banner asks only about `policy.purposesToAsk(consent)`, in the policy's words (each
-//   purpose's label, description and cookies from `policy.purposes`), and writes the consent cookie of
-//   the specification (`v=1&rev=<revision>&at=<unix seconds>&<purpose>=1|0`); it also works
-//   without JavaScript (the form posts to /consent, which writes the same cookie).
+//   purpose's label, description and cookies from `policy.purposes`), and posts the choice to the
+//   consent endpoint of the records (`records`, a `ConsentEndpoint`, served by the middleware at
+//   CONSENT_PATH): the endpoint records it (docs/records.md) and only then sets the consent cookie
+//   (`v=1&rev=<revision>&at=<unix seconds>&<purpose>=1|0&_rid=<record id>`) and the deletions.
+//   Without JavaScript the form posts to /consent, which hands the same choice to the endpoint
+//   and redirects back.
 // - /charter is the charter page generated from the same policy (`renderCharter`).
 // - With `banner` (`node server.js --banner cookieconsent|klaro|tarteaucitron`), the site runs
 //   behind that real banner instead of its own: served from node_modules, configured with the
 //   policy's purposes, and read by the engine through the policy's consent source
 //   (banners/<banner>.toml, appended to the policy).
+// - Every page also loads two tag-like scripts that write `_ga` and `_fbp` from JavaScript
+//   (public/tags/), which the server never sees: the browser guard (guard/guard.min.js), put
+//   first in <head> by the middleware's `guard` option with the visitor's answer, refuses their
+//   writes and starts the marked one only once its purpose is granted. `guard: false`
+//   (`node server.js --no-guard`) serves the same pages without it.
 
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
 const express = require('express')
-const { Policy, Consent, middleware } = require('cookie-charter')
+const { Policy, Consent, ConsentEndpoint, middleware } = require('cookie-charter')
 
 const DEFAULT_POLICY = path.join(__dirname, 'policy.toml')
 const BANNER_POLICIES = path.join(__dirname, 'banners')
+/** The browser guard's committed build, and where the pages load it from. */
+const GUARD_FILE = path.join(__dirname, '..', '..', 'guard', 'guard.min.js')
+const GUARD_SRC = '/static/cookie-charter-guard.min.js'
+/** Where the middleware serves the consent endpoint, to which the site's banner posts. */
+const CONSENT_PATH = '/.well-known/cookie-charter/consent'
 
 /**
  * The real banners the site can run behind: the npm package (served at /vendor/<package>/ from
@@ -47,8 +60,8 @@ class SiteError extends Error {
   }
 }
 
-/** Reads and checks a policy file; with `bump`, the policy with that purpose's revision bumped. */
-function loadPolicy(file = DEFAULT_POLICY, { bump, banner } = {}) {
+/** The text of a policy file, with `banner`'s consent source appended and `bump`'s purpose bumped. */
+function policyText(file = DEFAULT_POLICY, { bump, banner } = {}) {
   let text
   try {
     text = fs.readFileSync(file, 'utf8')
@@ -65,6 +78,12 @@ function loadPolicy(file = DEFAULT_POLICY, { bump, banner } = {}) {
     text = `${text}\n${fs.readFileSync(path.join(BANNER_POLICIES, `${banner}.toml`), 'utf8')}`
   }
   if (bump !== undefined) text = bumpPurposeRevision(text, bump, file)
+  return text
+}
+
+/** Reads and checks a policy file; with `bump`, the policy with that purpose's revision bumped. */
+function loadPolicy(file = DEFAULT_POLICY, { bump, banner } = {}) {
+  const text = policyText(file, { bump, banner })
   try {
     return file.endsWith('.json') ? Policy.fromJson(text) : Policy.fromToml(text)
   } catch (error) {
@@ -168,7 +187,9 @@ function hostWithin(req, domain) {
 
 /**
  * The Express app. `policy`: a loaded Policy. Options: `now` (unix-seconds clock for the
- * middleware), `log` (a function for one-line logs, default none), `name` (the site's name).
+ * middleware), `log` (a function for one-line logs, default none), `name` (the site's name),
+ * `banner` (a real banner's name), `guard` (default true: the browser guard first in every page),
+ * `records` (the `ConsentEndpoint` the site's own banner posts to; required without `banner`).
  */
 function createApp(policy, options = {}) {
   if (!(policy instanceof Policy)) throw new SiteError('createApp needs a Policy (from loadPolicy)')
@@ -190,7 +211,6 @@ function createApp(policy, options = {}) {
       },
     ]),
   )
-  const consentMaxAge = 180 * DAY // the charter's "6 months"
   const banner = options.banner === undefined ? null : BANNERS[options.banner]
   if (options.banner !== undefined && !banner) throw new SiteError(`unknown banner ${JSON.stringify(options.banner)}`)
   const vendor = banner && `/vendor/${banner.package}`
@@ -200,11 +220,25 @@ function createApp(policy, options = {}) {
     purposes: askable.map((id) => ({ id, label: purposeTexts.get(id).label, description: purposeTexts.get(id).help, cookies: purposeTexts.get(id).cookies, key: BANNER_KEYS[id] })),
   }
 
+  const records = banner ? undefined : options.records
+  if (!banner && !(records instanceof ConsentEndpoint)) {
+    throw new SiteError('createApp needs `records` (a ConsentEndpoint) for the site\'s own banner')
+  }
+  const guard = options.guard ?? true
   const app = express()
   app.disable('x-powered-by')
+  // One log line per choice posted to the endpoint (the middleware answers it: the app never sees it).
+  if (records) app.use((req, res, next) => {
+    if (req.path === CONSENT_PATH) res.on('finish', () => log(`consent ${req.method} ${res.statusCode}`))
+    next()
+  })
   app.use(
     middleware(policy, {
       ...(options.now ? { now: options.now } : {}),
+      // The guard's answer for the visitor and the guard's tag, right after <head> in every page.
+      ...(guard ? { guard: { src: GUARD_SRC } } : {}),
+      // The site's banner posts the visitor's choice here: recorded, then answered with the cookie.
+      ...(records ? { records, consentPath: CONSENT_PATH } : {}),
       onDropped(dropped, req) {
         req.withheld = (req.withheld ?? []).concat(dropped.map((d) => d.cookie ?? '(unnamed)'))
       },
@@ -218,6 +252,7 @@ function createApp(policy, options = {}) {
     res.setHeader('Cache-Control', 'no-store')
     next()
   })
+  if (guard) app.get(GUARD_SRC, (req, res) => res.type('js').sendFile(GUARD_FILE))
   app.use('/static', express.static(path.join(__dirname, 'public'), { index: false }))
   if (banner) {
     // The banner's own files, from node_modules: no CDN.
@@ -279,6 +314,8 @@ ${main}
 <p class="consent-status" data-revision="${consent.revision}">Your consent: ${escapeHtml(describeConsent(policy, consent))}</p>
 </footer>
 ${ownBanner ? '<script src="/static/banner.js"></script>' : realBannerScripts()}
+<script type="text/plain" data-purpose="statistics" src="/static/tags/analytics.js"></script>
+<script src="/static/tags/pixel.js"></script>
 </body>
 </html>`)
   }
@@ -304,7 +341,7 @@ ${ownBanner ? '<script src="/static/banner.js"></script>' : realBannerScripts()}
       : 'Cookies that the site needs to work are always on. With your consent, we would also use the cookies below. Refusing is as easy as accepting, and you can change your mind at any time under “Cookie settings”.'
     return `<section id="cookie-banner" class="banner${settings ? ' settings' : ''}" aria-labelledby="cookie-banner-title">
 <form id="consent-form" method="post" action="/consent"
- data-cookie="${escapeHtml(site.consentCookie)}" data-revision="${site.revision}" data-max-age="${consentMaxAge}"
+ data-endpoint="${CONSENT_PATH}" data-method="${settings ? 'settings' : 'banner'}" data-lang="${lang}"
  data-purposes="${escapeHtml(purposes.join(' '))}" data-choices="${escapeHtml(JSON.stringify(choices))}">
 <h2 id="cookie-banner-title">${heading}</h2>
 <p>${intro} <a href="/charter">Read our cookie charter</a>.</p>
@@ -374,8 +411,10 @@ ${withheldHtml(req)}`,
     })
   })
 
-  // The site's own banner's form; behind a real banner, the banner writes its own cookie.
-  if (!banner) app.post('/consent', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 50 }), (req, res) => {
+  // The site's own banner's form without JavaScript: the same choice as the script's, handed to
+  // the consent endpoint (recorded, then the cookie and the deletions), then back to the page.
+  // Behind a real banner, the banner writes its own cookie.
+  if (records) app.post('/consent', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 50 }), async (req, res, next) => {
     const body = req.body ?? {}
     const choice = typeof body.choice === 'string' ? body.choice : ''
     if (!['accept', 'refuse', 'custom'].includes(choice)) {
@@ -387,15 +426,39 @@ ${withheldHtml(req)}`,
       return res.status(400).type('text').send(`Bad request: asked must list purposes among ${askable.join(', ')}\n`)
     }
     const ticked = [].concat(body.purpose ?? []).filter((p) => typeof p === 'string')
-    const choices = { ...req.consent.choices }
-    for (const p of asked) {
-      const granted = choice === 'accept' || (choice === 'custom' && ticked.includes(p))
-      choices[p] = granted ? 'granted' : 'denied'
-    }
-    const value = new Consent(choices, { revision: site.revision, at: Math.floor(Date.now() / 1000) }).toCookie()
-    res.cookie(site.consentCookie, value, { path: '/', sameSite: 'lax', maxAge: consentMaxAge * 1000, encode: String })
     const back = typeof body.back === 'string' && /^\/[A-Za-z0-9/_-]*$/.test(body.back) ? body.back : '/'
-    log(`consent ${value}`)
+    // The earlier choices are sent again, so that only what was asked changes.
+    const form = new URLSearchParams()
+    for (const [p, state] of Object.entries(req.consent.choices)) {
+      if (askable.includes(p) && !asked.includes(p)) form.set(p, state === 'granted' ? '1' : '0')
+    }
+    for (const p of asked) form.set(p, choice === 'accept' || (choice === 'custom' && ticked.includes(p)) ? '1' : '0')
+    form.set('method', back === '/settings' ? 'settings' : 'banner')
+    form.set('lang', lang)
+    // The request's own headers (its `Origin`, `Sec-Fetch-Site` and consent cookie), with the body's type.
+    const headers = []
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      if (!/^content-(type|length)$/i.test(req.rawHeaders[i])) headers.push(req.rawHeaders[i], req.rawHeaders[i + 1])
+    }
+    headers.push('Content-Type', 'application/x-www-form-urlencoded')
+    let reply
+    try {
+      reply = await records.handle('POST', headers, form.toString())
+    } catch (error) {
+      return next(error)
+    }
+    const answer = JSON.parse(reply.body)
+    if (reply.status !== 200) {
+      return res.status(reply.status).type('text').send(`Your choice was not saved (${answer.error}): ${answer.message}\n`)
+    }
+    // The consent cookie, from the endpoint's answer; the deletions are the middleware's, which
+    // judges this response with the new consent (the same as the endpoint's).
+    const prefix = `${site.consentCookie}=`
+    for (let i = 0; i + 1 < reply.headers.length; i += 2) {
+      if (reply.headers[i].toLowerCase() === 'set-cookie' && reply.headers[i + 1].startsWith(prefix)) res.append('Set-Cookie', reply.headers[i + 1])
+    }
+    req.consent = Consent.fromCookie(answer.consent)
+    log(`consent ${answer.consent}`)
     res.redirect(303, back)
   })
 
@@ -445,4 +508,4 @@ function cookieNames(header) {
   return names
 }
 
-module.exports = { createApp, loadPolicy, bumpPurposeRevision, SiteError, DEFAULT_POLICY, BANNERS, BANNER_KEYS }
+module.exports = { createApp, loadPolicy, policyText, bumpPurposeRevision, SiteError, DEFAULT_POLICY, BANNERS, BANNER_KEYS, GUARD_SRC, CONSENT_PATH }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo site's tests, from a fresh clone: installs what they need, then runs them with node's
-# built-in test runner (a server-level test, and the end-to-end test in Debian's Chromium driven by
-# playwright-core). Needs Node 20+, npm, and for the Node package's first build Rust (cargo).
+# built-in test runner (a server-level test, the end-to-end tests in Debian's Chromium driven by
+# playwright-core, and the audit of the site with `cookie-charter scan`, which it builds). Needs
+# Node 20+, npm, and Rust (cargo).
 # Screenshots of every step of the end-to-end test go to examples/site/test-artifacts/.
 set -euo pipefail
 site="$(cd "$(dirname "$0")" && pwd)"
@@ -28,6 +29,10 @@ if ! has_addon; then
     npm run --prefix "$node_pkg" build
   fi
 fi
+
+# The audit's command, which scan.e2e.test.js runs against the site.
+cargo build --quiet --manifest-path "$site/../../Cargo.toml" -p cookie-charter-cli
+export COOKIE_CHARTER_BIN="${COOKIE_CHARTER_BIN:-$site/../../target/debug/cookie-charter}"
 
 cd "$site"
 npm ci --no-audit --no-fund

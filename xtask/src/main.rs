@@ -1,7 +1,10 @@
 //! The project's task runner. `cargo xtask ci` runs exactly what CI runs; `cargo xtask demo`
-//! runs the main job on the example policy.
+//! runs the main job on the example policy; `cargo xtask dist [--verify]` builds the artifacts
+//! users install without Rust (and installs and tests each of them).
 
 #![forbid(unsafe_code)]
+mod dist;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -11,9 +14,10 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "ci" => ci(),
         "demo" => demo(),
+        "dist" => dist::dist(std::env::args().skip(2).any(|a| a == "--verify")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci|demo>\n  ci    every check and test CI runs\n  demo  check the example policy and decide a few cookies"
+                "usage: cargo xtask <ci|demo|dist [--verify]>\n  ci    every check and test CI runs\n  demo  check the example policy and decide a few cookies\n  dist  build the artifacts into dist/ (--verify: install and test each without Rust)"
             );
             return ExitCode::from(2);
         }
@@ -102,6 +106,11 @@ fn ci() -> Result<(), String> {
     run("bash", &["crates/cookie-charter-audit/test.sh"])?;
     // Proof of consent: SQLite, and PostgreSQL on a server the script starts and stops.
     run("bash", &["crates/cookie-charter-records/test.sh"])?;
+    // The artifacts users install without Rust (spec §16), last: built into dist/ from the
+    // release build the C test made, then each installed where `cargo` and `rustc` are not on
+    // the PATH and run through the shared vectors; their sizes checked against their limits
+    // (`cargo xtask dist --verify`, docs/install.md).
+    dist::dist(true)?;
     println!("\nci: every step passed");
     Ok(())
 }

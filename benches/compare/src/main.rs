@@ -9,7 +9,12 @@
 
 #![forbid(unsafe_code)]
 // A benchmark stops loudly when its fixture is broken, as a test does.
-#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::indexing_slicing
+)]
 
 mod engines;
 mod scaling;
@@ -54,6 +59,43 @@ fn main() {
                 fixture.queries.len()
             );
         }
+        Some("stream") => {
+            // The realistic stream alone, quickly: its description and the three rows' medians.
+            let fixture = Fixture::new();
+            fixture.check();
+            println!("{}", describe_stream(&fixture));
+            for r in stream_rows(&fixture) {
+                let mut s: Vec<f64> = serde_json::from_value(r["samples"].clone()).unwrap();
+                s.sort_by(f64::total_cmp);
+                println!("{:>8.2} ns  {}", s[s.len() / 2], r["label"]);
+            }
+        }
+        Some("stream-loop") => {
+            // For a profiler: one engine over the stream, `ROUNDS` times, nothing else built.
+            let engine = args.get(1).map_or("cookie-charter", String::as_str);
+            let rounds: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100);
+            let decls = workload::declarations();
+            let policy = Policy::from_toml(&workload::policy_toml()).expect("the policy loads");
+            let stream = workload::stream(&decls);
+            let consents: Vec<Consent> = stream
+                .consents
+                .iter()
+                .map(|c| Consent::from_cookie(c))
+                .collect();
+            let naive = Naive::new(&decls);
+            let granted: Vec<_> = stream.consents.iter().map(|c| granted_of(c)).collect();
+            let mut sum = 0u64;
+            for _ in 0..rounds {
+                for (q, c) in &stream.queries {
+                    sum += match engine {
+                        "naive" => u64::from(naive.decide(black_box(q), &granted[*c])),
+                        "floor" => black_box(q.as_bytes()).iter().map(|&b| u64::from(b)).sum(),
+                        _ => u64::from(policy.decide(black_box(q), &consents[*c], NOW).allowed),
+                    };
+                }
+            }
+            println!("{sum}");
+        }
         Some("rss") => {
             let n: usize = args.get(1).and_then(|n| n.parse().ok()).expect("rss N");
             scaling::print_rss(n);
@@ -75,6 +117,26 @@ struct Fixture {
     cedar_text: String,
     cedar: Cedar,
     rego_text: String,
+    /// The realistic stream: its consent cookie values, and its queries.
+    stream: workload::Stream,
+    /// Each of the stream's consents, read once (as a server reads it once per request).
+    stream_consents: Vec<Consent>,
+    /// The same consents as the hand-written engine reads them: granted or not, per purpose.
+    stream_granted: Vec<HashMap<&'static str, bool>>,
+}
+
+/// The hand-written engine's reading of a consent cookie value: `purpose=1` grants.
+fn granted_of(value: &str) -> HashMap<&'static str, bool> {
+    [
+        "statistics",
+        "marketing",
+        "preferences",
+        "social",
+        "support",
+    ]
+    .into_iter()
+    .map(|p| (p, value.split('&').any(|kv| kv == format!("{p}=1"))))
+    .collect()
 }
 
 impl Fixture {
@@ -84,6 +146,13 @@ impl Fixture {
         let policy = Policy::from_toml(&workload::policy_toml()).expect("the policy loads");
         let cedar_text = workload::cedar_policies(&decls);
         let rego_text = workload::rego_policy(&decls);
+        let stream = workload::stream(&decls);
+        let stream_consents = stream
+            .consents
+            .iter()
+            .map(|c| Consent::from_cookie(c))
+            .collect();
+        let stream_granted = stream.consents.iter().map(|c| granted_of(c)).collect();
         Self {
             policy,
             consent: Consent::from_cookie(CONSENT),
@@ -99,7 +168,16 @@ impl Fixture {
             cedar: Cedar::new(&cedar_text).expect("the Cedar policies parse"),
             cedar_text,
             rego_text,
+            stream,
+            stream_consents,
+            stream_granted,
         }
+    }
+
+    /// The decision of cookie-charter for query `i` of the stream.
+    fn stream_decision(&self, i: usize) -> cookie_charter::Decision<'_> {
+        let (name, c) = &self.stream.queries[i];
+        self.policy.decide(name, &self.stream_consents[*c], NOW)
     }
 
     /// Every engine gives cookie-charter's answer for every name; panics naming the first
@@ -119,6 +197,18 @@ impl Fixture {
             assert_eq!(rego.decide(q).expect("Rego decides"), expected, "Rego: {q}");
         }
         assert!(allowed > 0 && allowed < self.queries.len());
+        let mut allowed = 0;
+        for (i, (name, c)) in self.stream.queries.iter().enumerate() {
+            let expected = self.stream_decision(i).allowed;
+            allowed += usize::from(expected);
+            assert_eq!(
+                self.naive.decide(name, &self.stream_granted[*c]),
+                expected,
+                "naive on the stream: {name} with {}",
+                self.stream.consents[*c]
+            );
+        }
+        assert!(allowed > 0 && allowed < self.stream.queries.len());
     }
 }
 
@@ -158,6 +248,29 @@ fn workload(dir: &Path) -> Fixture {
         );
     }
     write(dir, "expected.tsv", &expected);
+    // The realistic stream: `name TAB consent index` per query, the consents one a line, and
+    // the expected decision of every query.
+    let mut lines = String::new();
+    let mut expected = String::new();
+    for (i, (name, c)) in fixture.stream.queries.iter().enumerate() {
+        let _ = writeln!(lines, "{name}\t{c}");
+        let d = fixture.stream_decision(i);
+        let _ = writeln!(
+            expected,
+            "{name}\t{c}\t{}\t{}\t{}\t{}",
+            u8::from(d.allowed),
+            d.rule,
+            d.purpose.unwrap_or("-"),
+            d.consent_state.map_or("-", |s| s.as_str()),
+        );
+    }
+    write(dir, "stream.tsv", &lines);
+    write(dir, "stream-expected.tsv", &expected);
+    write(
+        dir,
+        "stream-consents.txt",
+        &(fixture.stream.consents.join("\n") + "\n"),
+    );
     let filtered = fixture
         .policy
         .filter_set_cookies(SET_COOKIES, &fixture.consent, NOW);
@@ -246,6 +359,8 @@ fn run(dir: &Path, fixture: Fixture) {
         rows.push(row("decide", id, label, samples));
     }
 
+    rows.extend(stream_rows(f));
+
     // Headers.
     let allowed: HashMap<String, bool> = SET_COOKIES
         .iter()
@@ -332,12 +447,106 @@ fn run(dir: &Path, fixture: Fixture) {
         "rows": rows,
         "scaling": scaling,
         "tc_strings": tcf::describe(&strings),
+        "stream": describe_stream(f),
     });
     write(
         dir,
         "rust.json",
         &serde_json::to_string_pretty(&out).expect("JSON"),
     );
+}
+
+/// Times cookie-charter, the hand-written engine and the floor on the realistic stream, in turn.
+fn stream_rows(f: &Fixture) -> Vec<Value> {
+    let mut rows = Vec::new();
+    // The realistic stream: thousands of distinct names in a random order, a consent each.
+    let s = &f.stream.queries;
+    let mut jobs: Vec<Job<'_>> = vec![
+        (
+            s.len(),
+            Box::new(|| {
+                s.iter()
+                    .map(|(q, c)| {
+                        u64::from(
+                            f.policy
+                                .decide(black_box(q), &f.stream_consents[*c], NOW)
+                                .allowed,
+                        )
+                    })
+                    .sum()
+            }),
+        ),
+        (
+            s.len(),
+            Box::new(|| {
+                s.iter()
+                    .map(|(q, c)| u64::from(f.naive.decide(black_box(q), &f.stream_granted[*c])))
+                    .sum()
+            }),
+        ),
+        (
+            s.len(),
+            Box::new(|| {
+                s.iter()
+                    .map(|(q, c)| {
+                        let bytes: u64 =
+                            black_box(q.as_bytes()).iter().map(|&b| u64::from(b)).sum();
+                        bytes + *c as u64
+                    })
+                    .sum()
+            }),
+        ),
+    ];
+    let timed = interleaved(&mut jobs, timing::ROUNDS, Duration::from_millis(20));
+    drop(jobs);
+    for ((id, label), samples) in [
+        (
+            "rust/cookie-charter",
+            "Rust: cookie-charter `policy.decide`",
+        ),
+        (
+            "rust/naive",
+            "Rust: hand-written `HashMap` + pattern scan + `match`",
+        ),
+        (
+            "rust/floor",
+            "Rust: the floor, reading each name's bytes (their sum) and its consent index",
+        ),
+    ]
+    .into_iter()
+    .zip(timed)
+    {
+        rows.push(row("stream", id, label, samples));
+    }
+
+    rows
+}
+
+/// What the realistic stream holds: distinct names, mean length, and how its queries are
+/// decided (exact names, patterns, misses).
+fn describe_stream(f: &Fixture) -> Value {
+    let q = &f.stream.queries;
+    let distinct: std::collections::HashSet<&str> = q.iter().map(|(n, _)| n.as_str()).collect();
+    let mean_len = q.iter().map(|(n, _)| n.len()).sum::<usize>() as f64 / q.len() as f64;
+    let (mut exact, mut pattern, mut miss, mut allowed) = (0, 0, 0, 0);
+    for (i, (name, _)) in q.iter().enumerate() {
+        match f.policy.declaration(name) {
+            None => miss += 1,
+            Some(d) if d.is_pattern() => pattern += 1,
+            Some(_) => exact += 1,
+        }
+        allowed += usize::from(f.stream_decision(i).allowed);
+    }
+    json!({
+        "queries": q.len(),
+        "distinct_names": distinct.len(),
+        "mean_name_bytes": mean_len,
+        "consents": f.stream.consents.len(),
+        "exact": exact,
+        "pattern": pattern,
+        "miss": miss,
+        "allowed": allowed,
+    })
 }
 
 #[cfg(test)]

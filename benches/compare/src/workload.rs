@@ -9,6 +9,11 @@ mod inventory;
 
 pub use inventory::{declarations, policy_toml, queries};
 
+#[path = "../../../crates/cookie-charter/benches/support/stream.rs"]
+mod stream;
+
+pub use stream::{Stream, stream};
+
 /// The visitor's consent cookie value: statistics and preferences granted, marketing denied.
 pub const CONSENT: &str = "v=1&rev=1&at=1700000000&statistics=1&marketing=0&preferences=1";
 

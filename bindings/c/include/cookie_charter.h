@@ -810,6 +810,22 @@ cookie_charter_status cookie_charter_consent_set_gpc(struct cookie_charter_conse
 bool cookie_charter_consent_gpc(const struct cookie_charter_consent *consent);
 
 /**
+ * Which of the policy's consent sources (`site.consent_sources`) gave `consent`: writes its
+ * index to `*index_out` and its format to `*format_out`, a static NUL-terminated id (never free
+ * it) such as `"cookieconsent"` or `"onetrust"`. When no source gave it (the policy declares
+ * none, no source's cookie was in the request, or the consent was built or read directly),
+ * writes 0 and NULL.
+ *
+ * # Safety
+ *
+ * `consent` is NULL or a live consent; `index_out` and `format_out` are NULL (giving
+ * `NULL_POINTER`) or writable.
+ */
+cookie_charter_status cookie_charter_consent_source(const struct cookie_charter_consent *consent,
+                                                    size_t *index_out,
+                                                    const char **format_out);
+
+/**
  * Releases a consent. NULL is allowed and does nothing.
  *
  * # Safety

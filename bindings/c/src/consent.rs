@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use engine::{Choice, Consent, Problem, PurposeId};
+use engine::{Choice, Consent, Problem, PurposeId, SourceFormat};
 
 use crate::error::{Failure, cookie_charter_error, cookie_charter_status};
 use crate::ffi::{borrow, borrow_mut, bytes, guard, guard_void, guard_with_error, out, text, utf8};
@@ -249,6 +249,59 @@ pub unsafe extern "C" fn cookie_charter_consent_gpc(
         }
     });
     gpc
+}
+
+/// Which of the policy's consent sources (`site.consent_sources`) gave `consent`: writes its
+/// index to `*index_out` and its format to `*format_out`, a static NUL-terminated id (never free
+/// it) such as `"cookieconsent"` or `"onetrust"`. When no source gave it (the policy declares
+/// none, no source's cookie was in the request, or the consent was built or read directly),
+/// writes 0 and NULL.
+///
+/// # Safety
+///
+/// `consent` is NULL or a live consent; `index_out` and `format_out` are NULL (giving
+/// `NULL_POINTER`) or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cookie_charter_consent_source(
+    consent: *const cookie_charter_consent,
+    index_out: *mut usize,
+    format_out: *mut *const c_char,
+) -> cookie_charter_status {
+    guard(|| {
+        // SAFETY: the caller's promise, passed on; NULL is checked.
+        let consent = unsafe { borrow(consent) }?;
+        let index_out = out(index_out)?;
+        let format_out = out(format_out)?;
+        let (index, format) = consent.inner.source().map_or((0, std::ptr::null()), |s| {
+            (s.index, format_id(s.format).as_ptr())
+        });
+        // SAFETY: not NULL, writable (the caller's promise).
+        unsafe { index_out.write(index) };
+        // SAFETY: not NULL, writable (the caller's promise).
+        unsafe { format_out.write(format) };
+        Ok(())
+    })
+}
+
+/// A format's id as a static C string.
+fn format_id(format: SourceFormat) -> &'static std::ffi::CStr {
+    match format {
+        SourceFormat::CookieCharter => c"cookie-charter",
+        SourceFormat::Tcf => c"tcf",
+        SourceFormat::Tarteaucitron => c"tarteaucitron",
+        SourceFormat::Klaro => c"klaro",
+        SourceFormat::Cookieconsent => c"cookieconsent",
+        SourceFormat::Cookiebot => c"cookiebot",
+        SourceFormat::Onetrust => c"onetrust",
+        SourceFormat::Didomi => c"didomi",
+        SourceFormat::Cookieyes => c"cookieyes",
+        SourceFormat::Complianz => c"complianz",
+        SourceFormat::WpConsent => c"wp_consent",
+        SourceFormat::Axeptio => c"axeptio",
+        SourceFormat::Borlabs => c"borlabs",
+        SourceFormat::Iubenda => c"iubenda",
+        _ => c"unknown",
+    }
 }
 
 /// Releases a consent. NULL is allowed and does nothing.

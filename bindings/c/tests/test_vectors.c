@@ -412,6 +412,20 @@ static void run_respond(const cookie_charter_policy *policy, const json_value *c
         fprintf(stderr, "  consent_problem: got %s\n", name_or_null(code));
     }
     CHECK(gpc != NULL && cookie_charter_consent_gpc(judge) == (gpc->boolean != 0));
+    /* `consent_source` (where present): which of the policy's sources gave the consent. */
+    const json_value *want_source = json_get(c, "consent_source");
+    if (want_source != NULL) {
+        size_t source_index = 99;
+        const char *source_format = "unwritten";
+        uint64_t want_index = 0;
+        CHECK_STATUS(cookie_charter_consent_source(judge, &source_index, &source_format), COOKIE_CHARTER_STATUS_OK);
+        if (json_is_null(want_source)) {
+            CHECK(source_format == NULL && source_index == 0);
+        } else {
+            CHECK(json_u64(json_get(want_source, "index"), &want_index) == 0 && source_index == want_index);
+            CHECK(name_matches(source_format, json_get(want_source, "format")));
+        }
+    }
     if (how == COOKIE_CHARTER_HANDLED_UNCHANGED) {
         const char *request_code = "unwritten";
         CHECK_STATUS(cookie_charter_consent_problem(request_consent, now, &request_code, NULL), COOKIE_CHARTER_STATUS_OK);

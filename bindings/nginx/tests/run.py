@@ -597,10 +597,13 @@ http {{
     log = work / "logs" / "error.log"
     nginx = servers.start("nginx-panic", [args.nginx, "-p", str(work), "-c", str(conf), "-e", str(log)])
     wait_until("nginx with the test-panic module", lambda: accepts(port))
-    workers = children(nginx.pid)
     path = set_path(["wordpress_test_cookie=1", "tracker=1"])
     kept = ["wordpress_test_cookie=1"]
     checks.equal(request(port, path).set_cookies(), kept, "test-panic module: an ordinary request")
+    # Only now, once a worker has answered: the master listens (and the kernel accepts) before
+    # it has forked its worker.
+    workers = children(nginx.pid)
+    checks.equal(len(workers), 1, "test-panic module: one worker")
     panicked = request(port, path, [("Cookie", "cookie_charter_test_panic=1; tracker=1")])
     checks.equal(panicked.status, 200, "a panic: the response still goes")
     checks.equal(panicked.set_cookies(), [], "a panic: the response goes without its Set-Cookie fields")

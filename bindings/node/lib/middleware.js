@@ -14,6 +14,7 @@
 //   `res.cookie`/`res.append`), go through the policy's filter: the ones the visitor has not
 //   consented to are removed; then the deletion headers of `purge` are appended for the cookies
 //   the visitor holds but no longer allows.
+// - With `options.guard` (`{ src, nonce }`), pages get the browser guard's tags (lib/guard.js).
 //
 // Cost: the hook is `writeHead` alone, patched once on the prototype that gives it (Node's
 // `ServerResponse.prototype`, patched when the first middleware is made), not on every response;
@@ -24,6 +25,8 @@
 // values; the native `Consent` is made only when a handler reads it.
 
 const http = require('node:http')
+const { checkGuard, guardResponse } = require('./guard.js')
+const { checkRecords, isConsentRequest, serveRecords } = require('./records.js')
 // Taken once: a test's fake timers, installed later on the global, leave the clock alone.
 const { setTimeout: setTimer } = require('node:timers')
 
@@ -80,8 +83,14 @@ class Config {
     this.purge = options?.purge ?? true
     /** Whether `res.locals.consent` is defined (see `middleware`). */
     this.locals = options?.locals ?? false
+    /** The browser guard's `{ src, nonce }` (`options.guard`, see lib/guard.js), or undefined. */
+    this.guard = checkGuard(options?.guard, helpers)
     // Plain native functions over the policy (src/fast.rs).
     this.fast = policy._fast()
+    /** The consent endpoint (`options.records`, lib/records.js) and its path, or undefined. */
+    const { records, consentPath } = checkRecords(options)
+    this.records = records
+    this.consentPath = consentPath
   }
 }
 
@@ -259,6 +268,10 @@ function middleware(policy, options, helpers) {
   if (!requestsHooked) hookRequests()
 
   return function cookieCharter(req, res, next) {
+    if (config.records !== undefined && req && isConsentRequest(req, config.consentPath)) {
+      serveRecords(config.records, req, res, next)
+      return
+    }
     // Node's own response class is checked first: reading a method of an Express response costs
     // more than the class check.
     const headers = req && typeof req === 'object' ? headersOf(req) : undefined
@@ -290,6 +303,7 @@ function middleware(policy, options, helpers) {
     // An accessor made for each response: about 3% of the throughput of a minimal Express route
     // under load (BENCHMARKS.md), so only when `options.locals` asks for it.
     if (hasLocals && config.locals) Object.defineProperty(locals, 'consent', localsAccessor)
+    if (config.guard !== undefined) guardResponse(config.guard, state, req, res)
     const proto = Object.getPrototypeOf(res)
     if (!hookedClasses.has(proto)) {
       if (res.writeHead[kHook] !== true) hookResponse(res)

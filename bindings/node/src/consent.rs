@@ -20,6 +20,15 @@ pub struct ConsentOptions {
     pub gpc: Option<bool>,
 }
 
+/// Which consent source of the policy gave a consent (`consent.source`).
+#[napi(object)]
+pub struct ConsentSourceRef {
+    /// Its index in the policy's `site.consent_sources`.
+    pub index: u32,
+    /// Its format: `cookie-charter`, `tcf`, `cookieconsent`, `onetrust`...
+    pub format: String,
+}
+
 /// A visitor's consent: the policy revision and time it was given, and a choice per purpose.
 #[napi]
 pub struct Consent {
@@ -92,6 +101,17 @@ impl Consent {
     pub fn problem_at(&self, env: Env, now: Option<f64>) -> napi::Result<Option<&'static str>> {
         let now = now_or_current(&env, now)?;
         Ok(self.inner.problem_at(now).map(|p| p.code()))
+    }
+
+    /// Which of the policy's consent sources (`site.consent_sources`) gave this consent: its
+    /// index and format; `null` when the policy declares no source, when no source's cookie was
+    /// in the request, and for a consent built or read directly.
+    #[napi(getter, catch_unwind)]
+    pub fn source(&self) -> Option<ConsentSourceRef> {
+        self.inner.source().map(|s| ConsentSourceRef {
+            index: u32::try_from(s.index).unwrap_or(u32::MAX),
+            format: s.format.as_str().to_owned(),
+        })
     }
 
     /// The policy revision the consent was given for.

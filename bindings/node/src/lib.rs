@@ -13,7 +13,9 @@ mod codes;
 mod consent;
 mod errors;
 mod fast;
+pub mod guard;
 mod policy;
+pub mod records;
 mod signals;
 pub mod tcf;
 #[cfg(feature = "test-hooks")]

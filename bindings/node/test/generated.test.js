@@ -60,7 +60,7 @@ test('index.d.ts declares what index.js exports, and TypeScript accepts a typed 
     assert.match(dts, new RegExp(`export (declare )?(class|function|const|namespace|interface) ${name}\\b`), `${name} is not declared`)
   }
   const declaredMethods = {
-    Policy: ['decide', 'decideMany', 'decisionTable', 'filterSetCookies', 'purge', 'respond', 'purposesToAsk', 'consentState', 'renderCharter', 'consentFromCookieHeader'],
+    Policy: ['decide', 'decideMany', 'decisionTable', 'filterSetCookies', 'purge', 'respond', 'purposesToAsk', 'consentState', 'renderCharter', 'consentFromCookieHeader', 'guard', 'guardScriptTags'],
     Consent: ['toCookie', 'problemAt'],
   }
   for (const [cls, methods] of Object.entries(declaredMethods)) {

@@ -181,6 +181,7 @@ const runners = {
     assert.ok(got.consent instanceof Consent, `${where}: consent`)
     assert.equal(got.consent.problemAt(c.now), c.consent_problem, `${where}: consent_problem`)
     assert.equal(got.consent.gpc, c.gpc, `${where}: gpc`)
+    if ('consent_source' in c) assert.deepEqual(got.consent.source, c.consent_source, `${where}: consent_source`)
     assert.deepEqual(got.setCookies, c.send, `${where}: send`)
     assert.deepEqual(droppedOf(got.dropped), expectedDropped(c), `${where}: dropped`)
     // The purged cookies' deletions are the ones sent after the kept values.

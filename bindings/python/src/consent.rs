@@ -143,6 +143,15 @@ impl PyConsent {
         self.inner.gpc()
     }
 
+    /// Which of the policy's consent sources (`site.consent_sources`) gave this consent: its
+    /// index and format (`"cookieconsent"`, `"onetrust"`...); None when the policy declares no
+    /// source, when no source's cookie was in the request, and for a consent built or read
+    /// directly.
+    #[getter]
+    fn source(&self) -> Option<(usize, &'static str)> {
+        self.inner.source().map(|s| (s.index, s.format.as_str()))
+    }
+
     /// The policy revision the consent was given for.
     #[getter]
     fn revision(&self) -> u64 {

@@ -10,9 +10,12 @@ mod asgi;
 mod consent;
 mod decision;
 mod errors;
+mod gil;
+mod guard;
 mod headers;
 mod policy;
 mod purpose;
+mod records;
 mod respond;
 mod signals;
 mod tcf;
@@ -35,6 +38,8 @@ mod _native {
     #[pymodule_export]
     use crate::purpose::PyPurpose;
     #[pymodule_export]
+    use crate::records::{PyConsentEndpoint, stored_record_ids, verify_store};
+    #[pymodule_export]
     use crate::respond::PyResponse;
     #[pymodule_export]
     use crate::signals::gpc_enabled;
@@ -46,6 +51,11 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // For the middleware's `guard` option, kept out of `__all__`.
+        m.setattr(
+            "_guard_inject",
+            wrap_pyfunction!(crate::guard::_guard_inject, m)?,
+        )?;
         // Test-only functions: only in builds with the `test-hooks` feature (`test.sh`), and
         // kept out of `__all__`.
         #[cfg(feature = "test-hooks")]

@@ -10,6 +10,7 @@ use pyo3::types::{PyDict, PyString};
 use crate::consent::{PyConsent, now_or_current};
 use crate::decision::{DecisionTable, PyDecision};
 use crate::errors::{guard, invalid_argument, policy_error};
+use crate::gil;
 use crate::headers::{PyDropped, PyFiltered, PyPurged};
 use crate::purpose::PyPurpose;
 use crate::respond::{self, HandledArg, PyResponse};
@@ -95,6 +96,11 @@ impl PyPolicy {
         })
     }
 
+    /// A Python `Policy` over a core policy (the consent endpoint's, with its keys).
+    pub(crate) fn from_core(py: Python<'_>, policy: Policy) -> PyResult<Self> {
+        Self::wrap(py, Ok(policy))
+    }
+
     /// The core's policy.
     pub(crate) fn core(&self) -> &Policy {
         &self.inner
@@ -170,6 +176,17 @@ impl PyPolicy {
         })
     }
 
+    /// The same policy with the keys that verify signed consent cookies (spec §13): one
+    /// `<key id>:<base64url secret>` per line or comma, the signing key first, as in a key file
+    /// or an environment variable. The consent read from a request is then checked: a
+    /// well-signed cookie is verified, a forged one is no consent (`malformed`).
+    fn with_consent_keys(&self, py: Python<'_>, keys: &str) -> PyResult<Self> {
+        guard(py, || {
+            let keys = crate::records::parse_keys(py, keys)?;
+            Self::wrap(py, Ok(self.inner.clone().with_consent_keys(keys)))
+        })
+    }
+
     /// Decides whether the cookie `name` is allowed for `consent` at `now` (unix seconds, default
     /// now). Never fails: an undeclared name is denied by rule `undeclared`.
     #[pyo3(signature = (name, consent, now=None))]
@@ -186,7 +203,7 @@ impl PyPolicy {
         })
     }
 
-    /// Decides every name of `names` in one call, without holding the GIL while deciding.
+    /// Decides every name of `names` in one call (releasing the GIL for long lists).
     #[pyo3(signature = (names, consent, now=None))]
     fn decide_many(
         &self,
@@ -199,8 +216,10 @@ impl PyPolicy {
             let now = now_or_current(now);
             let consent = &consent.inner;
             let policy = &self.inner;
-            let decisions =
-                py.detach(|| policy.decide_many(names.iter().map(|n| n.as_str()), consent, now));
+            let bytes = names.iter().map(|n| n.len()).sum();
+            let decisions = gil::detach_if_large(py, bytes, || {
+                policy.decide_many(names.iter().map(|n| n.as_str()), consent, now)
+            });
             decisions.iter().map(|d| self.table.get(py, d)).collect()
         })
     }
@@ -341,7 +360,8 @@ impl PyPolicy {
             let now = now_or_current(now);
             let consent = &consent.inner;
             let policy = &self.inner;
-            let filtered = py.detach(|| {
+            let bytes = headers.iter().map(|h| h.len()).sum();
+            let filtered = gil::detach_if_large(py, bytes, || {
                 policy.filter_set_cookies(headers.iter().map(|h| h.as_str()), consent, now)
             });
             let dropped = filtered
@@ -430,7 +450,9 @@ impl PyPolicy {
             let now = now_or_current(now);
             let policy = &self.inner;
             let handled = handled.core();
-            let response = py.detach(|| {
+            let bytes =
+                request.cookie_header().len() + set_cookies.iter().map(|h| h.len()).sum::<usize>();
+            let response = gil::detach_if_large(py, bytes, || {
                 policy.respond(
                     &request,
                     handled,
@@ -517,6 +539,51 @@ impl PyPolicy {
             let lang = lang
                 .unwrap_or_else(|| policy.site().languages.first().map_or("en", String::as_str));
             Ok(py.detach(|| policy.render_charter(lang, format)))
+        })
+    }
+
+    /// The browser guard's answer for `consent` at `now` (unix seconds, default now), as compact
+    /// JSON: each purpose's state and every declaration with whether it is allowed, in the core's
+    /// matching order (`docs/browser.md`). What a consent endpoint answers the page's guard with.
+    #[pyo3(signature = (consent, now=None))]
+    fn guard(
+        &self,
+        py: Python<'_>,
+        consent: PyRef<'_, PyConsent>,
+        now: Option<u64>,
+    ) -> PyResult<String> {
+        guard(py, || {
+            Ok(crate::guard::answer_json(
+                &self.inner,
+                &consent.inner,
+                now_or_current(now),
+            ))
+        })
+    }
+
+    /// The `<script>` tags that put the browser guard first in a page's `<head>`: the answer for
+    /// `consent` at `now` in a `<script type="application/json" id="cookie-charter-answer">`
+    /// element (escaped so that nothing in it ends the element), then `<script src="src">`; both
+    /// carry `nonce` when given. An empty `src` or `nonce` raises `PolicyError` (code
+    /// `invalid_argument`).
+    #[pyo3(signature = (consent, src, nonce=None, now=None))]
+    fn guard_script_tags(
+        &self,
+        py: Python<'_>,
+        consent: PyRef<'_, PyConsent>,
+        src: &str,
+        nonce: Option<&str>,
+        now: Option<u64>,
+    ) -> PyResult<String> {
+        guard(py, || {
+            crate::guard::script_tags(
+                py,
+                &self.inner,
+                &consent.inner,
+                src,
+                nonce,
+                now_or_current(now),
+            )
         })
     }
 

@@ -9,9 +9,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyString};
 
 use crate::errors::{guard, tc_string_error};
-
-/// Strings at least this long are decoded without holding the GIL.
-const DETACH_BYTES: usize = 16 * 1024;
+use crate::gil;
 
 /// The UTF-8 text of a Python string. A string that has no UTF-8 form (a lone surrogate) is
 /// read with U+FFFD in its place, which has the same UTF-8 length: it can only be refused as
@@ -26,11 +24,9 @@ pub(crate) fn text_of<'a>(text: &'a Bound<'_, PyString>) -> Cow<'a, str> {
 /// Decodes a TC string, raising `TcStringError` when it does not decode.
 pub(crate) fn decode(py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<TcString<'static>> {
     let text = text_of(text);
-    let decoded = if text.len() >= DETACH_BYTES {
-        py.detach(|| TcString::decode(&text).map(TcString::into_owned))
-    } else {
+    let decoded = gil::detach_if_large(py, text.len(), || {
         TcString::decode(&text).map(TcString::into_owned)
-    };
+    });
     decoded.map_err(|e| tc_string_error(py, &e))
 }
 

@@ -109,3 +109,20 @@ def test_filter_set_cookies_releases_the_gil() -> None:
     assert another_thread_ran_during(
         lambda: policy.filter_set_cookies(headers, CONSENTS[1], NOW)
     )
+
+
+def test_respond_releases_the_gil_for_large_inputs_only() -> None:
+    """A response's few headers keep the GIL: handing it to a waiting thread and waiting to get
+    it back would cost more than the work. A large batch releases it."""
+    policy = Policy.from_toml(POLICY_TOML)
+    consent = CONSENTS[1]
+    cookie = "_ga_1=1; unknown=2"
+    few = ["_ga_1=1; Path=/", "unknown=1; Path=/"]
+    assert not another_thread_ran_during(lambda: policy.decide_many(["_ga_1"], consent, NOW))
+    assert not another_thread_ran_during(lambda: policy.filter_set_cookies(few, consent, NOW))
+    assert not another_thread_ran_during(
+        lambda: policy.respond(few, cookie_header=cookie, now=NOW)
+    )
+    # As in the batch tests above: long enough that the waiting thread surely wakes during it.
+    many = [f"_ga_{i}=1; Path=/" for i in range(1000)] * 500
+    assert another_thread_ran_during(lambda: policy.respond(many, cookie_header=cookie, now=NOW))

@@ -169,6 +169,10 @@ def run_respond(policy: Policy | None, case: dict[str, Any]) -> None:
     )
     assert response.consent.problem_at(now) == case["consent_problem"]
     assert response.consent.gpc is case["gpc"]
+    if "consent_source" in case:
+        source = response.consent.source
+        want = case["consent_source"]
+        assert source == (None if want is None else (want["index"], want["format"]))
     assert response.set_cookies == case["send"]
     assert dropped_dicts(response.dropped) == expected_dropped(case)
     # The deletions are the purged cookies' headers, after the kept values.

@@ -261,7 +261,9 @@ fn header_pairs(headers: Option<&Value>) -> Vec<har::Pair> {
 }
 
 /// The URL of the script that wrote a cookie: the first frame of the stack with a URL, past
-/// the hook itself; the page's URL for an inline script.
+/// the hook itself and past any other wrapper of the `cookie` setter (a frame `[as cookie]`: a
+/// browser guard or a consent tool that passes the write on); the page's URL for an inline
+/// script.
 fn script_url(stack: &str, href: &str) -> String {
     for line in stack.lines().skip(1) {
         let Some(start) = line.find("http://").or_else(|| line.find("https://")) else {
@@ -275,6 +277,9 @@ fn script_url(stack: &str, href: &str) -> String {
                     url = head;
                 }
             }
+        }
+        if line.contains("[as cookie]") {
+            continue;
         }
         return url.to_owned();
     }
@@ -1054,5 +1059,18 @@ mod tests {
         let named =
             "Error\n    at set (<anonymous>:8:80)\n    at track (https://cdn.example/t.js:10:5)";
         assert_eq!(script_url(named, "http://x/"), "https://cdn.example/t.js");
+    }
+
+    #[test]
+    fn looks_past_a_guard_that_wraps_the_cookie_setter() {
+        // The demo site's pixel, through the browser guard's setter (examples/site).
+        let guarded = "Error\n    at HTMLDocument.set (<anonymous>:10:73)\n    at HTMLDocument.set [as cookie] (http://www.epn.localhost:8080/static/cookie-charter-guard.min.js:2:2024)\n    at http://www.epn.localhost:8080/static/tags/pixel.js:9:19\n    at http://www.epn.localhost:8080/static/tags/pixel.js:10:3";
+        assert_eq!(
+            script_url(guarded, "http://www.epn.localhost:8080/"),
+            "http://www.epn.localhost:8080/static/tags/pixel.js"
+        );
+        // An inline script through the guard: the page.
+        let inline = "Error\n    at HTMLDocument.set (<anonymous>:10:73)\n    at HTMLDocument.set [as cookie] (http://x/guard.js:2:20)\n    at <anonymous>:1:1";
+        assert_eq!(script_url(inline, "http://x/page"), "http://x/page");
     }
 }

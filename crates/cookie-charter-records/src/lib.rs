@@ -62,7 +62,9 @@ pub mod store;
 pub use endpoint::{Endpoint, EndpointConfig, Reply, SetupError};
 pub use error::StoreError;
 pub use record::{Anchor, Client, Digest, Method, NewRecord, Notice, Record};
+#[cfg(feature = "postgres")]
+pub use store::PostgresStore;
 pub use store::{
-    Copied, Durability, OpenOptions, PostgresStore, Purged, Retention, SqliteOptions, SqliteStore,
-    Stats, Store, Verification, copy, open, open_with, purge, verify,
+    Copied, Durability, OpenOptions, Purged, Retention, SqliteOptions, SqliteStore, Stats, Store,
+    Verification, copy, open, open_with, purge, verify,
 };

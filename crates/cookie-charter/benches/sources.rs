@@ -6,6 +6,11 @@
 //! engine's own.
 //!
 //! Run: `cargo bench -p cookie-charter --bench sources`
+//!
+//! Instruction counts, which a loaded machine does not move: `SOURCES_COUNT=<case>:<n>` (case
+//! `own`, `listed`, `cc` or `onetrust`) reads that case's header `n` times and exits, without
+//! criterion; run it under `valgrind --tool=callgrind` for two values of `n` and divide the
+//! difference of the totals by the difference of the `n`s.
 
 // A benchmark stops loudly when its fixture is broken, as a test does.
 #![allow(clippy::expect_used, clippy::panic)]
@@ -106,6 +111,21 @@ fn bench(c: &mut Criterion) {
             header.len()
         );
         println!("{name}: a Cookie header of {} bytes", header.len());
+    }
+    if let Ok(spec) = std::env::var("SOURCES_COUNT") {
+        let (case, n) = spec.split_once(':').expect("SOURCES_COUNT is <case>:<n>");
+        let n: u64 = n.parse().expect("SOURCES_COUNT's n is a number");
+        let (policy, header) = match case {
+            "own" => (&own, &own_header),
+            "listed" => (&listed, &own_header),
+            "cc" => (&cc, &cc_header),
+            "onetrust" => (&onetrust, &onetrust_header),
+            _ => panic!("unknown case `{case}`"),
+        };
+        for _ in 0..n {
+            black_box(policy.consent_from_cookie_header(black_box(header)));
+        }
+        std::process::exit(0);
     }
     let mut group = c.benchmark_group("consent from a ~1 KB Cookie header");
     group.bench_function("engine's own cookie, no sources (default)", |b| {

@@ -20,6 +20,17 @@ use crate::purpose::Purpose;
 use crate::text::Text;
 
 /// The output format of [`Policy::render_charter`].
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::Format;
+///
+/// assert_eq!(Format::parse("html"), Some(Format::Html));
+/// assert_eq!(Format::Markdown.as_str(), "markdown");
+/// assert_eq!(Format::Html.to_string(), "html");
+/// assert_eq!(Format::parse("pdf"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Format {
     /// CommonMark with GitHub tables.
@@ -61,6 +72,8 @@ impl Policy {
     ///
     /// Never fails: an undeclared `lang` renders the policy's first language with a visible note,
     /// and a missing translation shows another language followed by a marker such as ` [en]`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use cookie_charter::{Format, Policy};

@@ -18,6 +18,17 @@ use crate::split;
 pub const CONSENT_VERSION: u64 = 1;
 
 /// A visitor's answer for one purpose.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::Choice;
+///
+/// assert_eq!(Choice::parse("granted")?, Choice::Granted);
+/// assert_eq!(Choice::Denied.as_str(), "denied");
+/// assert!(Choice::parse("yes").is_err());
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Choice {
     /// The visitor accepted.
@@ -52,6 +63,18 @@ impl Choice {
 }
 
 /// The state of one purpose for one visitor, as a decision reports it.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::ConsentState;
+///
+/// assert_eq!(ConsentState::parse("gpc_denied"), Some(ConsentState::GpcDenied));
+/// assert_eq!(ConsentState::Stale.as_str(), "stale");
+/// assert_eq!(ConsentState::Expired.to_string(), "expired");
+/// assert_eq!(ConsentState::parse("maybe"), None);
+/// assert!(ConsentState::ALL.iter().all(|s| ConsentState::parse(s.as_str()) == Some(*s)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConsentState {
     /// Accepted, for the current revision, not expired.
@@ -112,6 +135,19 @@ impl fmt::Display for ConsentState {
 }
 
 /// Why a consent cookie value gave no consent.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, Problem};
+///
+/// assert_eq!(Consent::from_cookie("").problem(), Some(Problem::Absent));
+/// assert_eq!(Consent::from_cookie("v=2&rev=1&at=0").problem(), Some(Problem::UnknownVersion));
+/// let repeated = Consent::from_cookie("v=1&rev=1&at=0&ads=1&ads=0").problem().unwrap();
+/// assert_eq!(repeated.code(), "duplicate_key");
+/// assert_eq!(repeated.to_string(), "consent cookie repeats a key");
+/// assert_eq!(Consent::from_cookie("v=1&ads=yes").problem().map(Problem::code), Some("malformed"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Problem {
     /// No value (no consent cookie).
@@ -160,6 +196,30 @@ impl fmt::Display for Problem {
 /// [`Policy::consent_from_cookie_header`](crate::Policy::consent_from_cookie_header)), it also
 /// says which source decided ([`source`](Self::source)) and whether the source recorded when the
 /// choice was made ([`is_dated`](Self::is_dated)).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Choice, Consent};
+///
+/// // Read from the cookie the banner wrote.
+/// let consent = Consent::from_cookie("v=1&rev=2&at=1700000000&marketing=0&statistics=1");
+/// assert_eq!(consent.problem(), None);
+/// assert_eq!((consent.revision(), consent.at()), (2, 1_700_000_000));
+/// assert_eq!(consent.choice("statistics"), Some(Choice::Granted));
+/// assert_eq!(consent.choice("marketing"), Some(Choice::Denied));
+/// assert_eq!(consent.choice("preferences"), None);
+/// let ids: Vec<_> = consent.choices().map(|(id, _)| id.as_str()).collect();
+/// assert_eq!(ids, ["marketing", "statistics"]);
+///
+/// // Built by the server when the visitor answers the banner, then written back.
+/// let mine = Consent::new(2, 1_700_000_000)
+///     .with("statistics", Choice::Granted)?
+///     .with("marketing", Choice::Denied)?;
+/// assert_eq!(mine.to_cookie(), "v=1&rev=2&at=1700000000&marketing=0&statistics=1");
+/// assert_eq!(mine, consent);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Consent {
     revision: u64,
@@ -189,6 +249,17 @@ impl Default for Consent {
 
 impl Consent {
     /// A consent given at `at` (unix seconds) for policy `revision`, with no choice yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Consent;
+    ///
+    /// let consent = Consent::new(3, 1_700_000_000);
+    /// assert_eq!(consent.to_cookie(), "v=1&rev=3&at=1700000000");
+    /// assert_eq!(consent.choices().count(), 0);
+    /// assert!(consent.is_dated());
+    /// ```
     pub fn new(revision: u64, at: u64) -> Self {
         Self {
             revision,
@@ -205,6 +276,17 @@ impl Consent {
     }
 
     /// No consent, for the given reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, Problem};
+    ///
+    /// let none = Consent::unusable(Problem::Oversized);
+    /// assert_eq!(none.problem(), Some(Problem::Oversized));
+    /// assert!(!none.is_usable(0));
+    /// assert_eq!(none.to_cookie(), "");
+    /// ```
     pub fn unusable(problem: Problem) -> Self {
         Self {
             revision: 0,
@@ -223,6 +305,18 @@ impl Consent {
     /// A consent for policy `revision` whose source recorded no date: `at` is 0, it never
     /// expires (profile `cnil`) and is never from the future ([`is_dated`](Self::is_dated) is
     /// false).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Consent;
+    ///
+    /// let consent = Consent::undated(1);
+    /// assert!(!consent.is_dated());
+    /// assert_eq!(consent.at(), 0);
+    /// assert!(consent.is_usable(u64::MAX));
+    /// assert!(Consent::new(1, 0).is_dated());
+    /// ```
     pub fn undated(revision: u64) -> Self {
         Self {
             undated: true,
@@ -241,6 +335,17 @@ impl Consent {
     /// [`Policy::consent_sources`](crate::Policy::consent_sources) and its format. `None` when
     /// the policy declares no source (the engine's own cookie is then read alone), when no
     /// source was present in the request, and for a consent built or read directly.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, SourceFormat, SourceRef};
+    ///
+    /// let read = Consent::from_cookie("v=1&rev=1&at=5");
+    /// assert_eq!(read.source(), None);
+    /// let from_banner = read.with_source(Some(SourceRef { index: 0, format: SourceFormat::Didomi }));
+    /// assert_eq!(from_banner.source().map(|s| s.format), Some(SourceFormat::Didomi));
+    /// ```
     #[inline]
     pub fn source(&self) -> Option<SourceRef> {
         self.source
@@ -261,6 +366,19 @@ impl Consent {
 
     /// Sets the choice for `purpose`, replacing an earlier one. A changed consent is no longer
     /// the record it was: its record id and signature are removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Choice, Consent, PurposeId};
+    ///
+    /// let mut consent = Consent::new(1, 5);
+    /// consent.set(PurposeId::new("marketing")?, Choice::Granted);
+    /// consent.set(PurposeId::new("marketing")?, Choice::Denied);
+    /// assert_eq!(consent.choice("marketing"), Some(Choice::Denied));
+    /// assert!(Consent::new(1, 5).with("Not An Id", Choice::Granted).is_err());
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn set(&mut self, purpose: PurposeId, choice: Choice) {
         self.unseal();
         match self.choices.binary_search_by(|(p, _)| p.cmp(&purpose)) {
@@ -274,6 +392,15 @@ impl Consent {
     }
 
     /// The same consent for another policy revision.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Consent;
+    ///
+    /// let consent = Consent::new(1, 5).with_revision(4).with_at(1_700_000_000);
+    /// assert_eq!((consent.revision(), consent.at()), (4, 1_700_000_000));
+    /// ```
     #[must_use]
     pub fn with_revision(mut self, revision: u64) -> Self {
         self.unseal();
@@ -292,6 +419,19 @@ impl Consent {
     /// The same consent with the request's Global Privacy Control signal (`Sec-GPC: 1`, see
     /// [`gpc_enabled`](crate::gpc_enabled)). It never grants anything: where the visitor has
     /// not validly chosen, it refuses the purposes the policy marks `gpc`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Consent;
+    ///
+    /// let mut consent = Consent::from_cookie("").with_gpc(true);
+    /// assert!(consent.gpc());
+    /// consent.set_gpc(false);
+    /// assert!(!consent.gpc());
+    /// // The signal is never written to the cookie.
+    /// assert_eq!(Consent::new(1, 5).with_gpc(true).to_cookie(), "v=1&rev=1&at=5");
+    /// ```
     #[must_use]
     pub fn with_gpc(mut self, gpc: bool) -> Self {
         self.gpc = gpc;
@@ -311,6 +451,19 @@ impl Consent {
 
     /// The id of the consent record this value was issued for (`_rid`, spec §13), if it
     /// carries one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, RecordId};
+    ///
+    /// let id = RecordId::from_bytes([0xab; 16]);
+    /// let consent = Consent::new(1, 5).with_record_id(Some(id));
+    /// assert_eq!(consent.record_id(), Some(id));
+    /// assert_eq!(consent.to_cookie(), format!("v=1&rev=1&at=5&_rid={id}"));
+    /// assert_eq!(Consent::from_cookie(&consent.to_cookie()).record_id(), Some(id));
+    /// assert_eq!(consent.with_record_id(None).record_id(), None);
+    /// ```
     #[inline]
     pub fn record_id(&self) -> Option<RecordId> {
         self.record_id
@@ -327,6 +480,22 @@ impl Consent {
     }
 
     /// The key id and signature of a signed value (`_kid`, `_sig`), if it carries them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, ConsentKeys, RecordId};
+    ///
+    /// let keys = ConsentKeys::parse("k1:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA")?;
+    /// let signed = keys.sign(Consent::new(1, 5), RecordId::from_bytes([1; 16]));
+    /// assert!(signed.is_verified());
+    /// assert_eq!(signed.signature().map(|s| s.key_id().as_str()), Some("k1"));
+    /// // Reading a value never verifies it.
+    /// let read = Consent::from_cookie(&signed.to_cookie());
+    /// assert!(read.signature().is_some() && !read.is_verified());
+    /// assert!(Consent::new(1, 5).signature().is_none());
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     #[inline]
     pub fn signature(&self) -> Option<&Signature> {
         self.signature.as_ref()
@@ -390,16 +559,42 @@ impl Consent {
     }
 
     /// The policy revision the consent was given for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Consent;
+    ///
+    /// assert_eq!(Consent::from_cookie("v=1&rev=7&at=5").revision(), 7);
+    /// ```
     pub fn revision(&self) -> u64 {
         self.revision
     }
 
     /// When the consent was given, in unix seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Consent;
+    ///
+    /// assert_eq!(Consent::from_cookie("v=1&rev=7&at=1700000000").at(), 1_700_000_000);
+    /// ```
     pub fn at(&self) -> u64 {
         self.at
     }
 
     /// The visitor's choice for `purpose`, if they made one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Choice, Consent};
+    ///
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=5&ads=1");
+    /// assert_eq!(consent.choice("ads"), Some(Choice::Granted));
+    /// assert_eq!(consent.choice("stats"), None);
+    /// ```
     #[inline]
     pub fn choice(&self, purpose: &str) -> Option<Choice> {
         // A handful of purposes: a linear scan beats a binary search.
@@ -410,6 +605,16 @@ impl Consent {
     }
 
     /// Every choice, sorted by purpose id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Choice, Consent};
+    ///
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=5&stats=0&ads=1");
+    /// let choices: Vec<_> = consent.choices().map(|(id, c)| (id.as_str(), c)).collect();
+    /// assert_eq!(choices, [("ads", Choice::Granted), ("stats", Choice::Denied)]);
+    /// ```
     pub fn choices(&self) -> impl Iterator<Item = (&PurposeId, Choice)> {
         self.choices.iter().map(|(p, c)| (p, *c))
     }
@@ -418,12 +623,35 @@ impl Consent {
     ///
     /// A consent dated more than a day after `now` is also treated as malformed: see
     /// [`problem_at`](Self::problem_at).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, Problem};
+    ///
+    /// assert_eq!(Consent::from_cookie("v=1&rev=1&at=5").problem(), None);
+    /// assert_eq!(Consent::from_cookie("").problem(), Some(Problem::Absent));
+    /// ```
     pub fn problem(&self) -> Option<Problem> {
         self.problem
     }
 
     /// [`problem`](Self::problem), counting a consent dated more than one day after `now` as
     /// malformed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, DAY};
+    ///
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000");
+    /// assert_eq!(consent.problem_at(1_700_000_000), None);
+    /// // Dated more than a day in the future: malformed.
+    /// let early = 1_700_000_000 - DAY - 1;
+    /// assert_eq!(consent.problem_at(early).map(|p| p.code()), Some("malformed"));
+    /// assert!(!consent.is_usable(early));
+    /// assert!(consent.is_usable(1_700_000_000));
+    /// ```
     pub fn problem_at(&self, now: u64) -> Option<Problem> {
         self.problem.or_else(|| {
             self.is_from_future(now).then_some(Problem::Malformed(
@@ -443,6 +671,17 @@ impl Consent {
     }
 
     /// Reads a consent cookie value; never fails (see [`Problem`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Choice, Consent};
+    ///
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&marketing=1");
+    /// assert_eq!(consent.choice("marketing"), Some(Choice::Granted));
+    /// // Never fails: a bad value gives no consent, and says why.
+    /// assert_eq!(Consent::from_cookie("garbage").problem().map(|p| p.code()), Some("malformed"));
+    /// ```
     pub fn from_cookie(value: &str) -> Self {
         match parse(value) {
             Ok(consent) => consent,
@@ -453,6 +692,18 @@ impl Consent {
     /// The consent cookie value: only RFC 6265 cookie-octets. A consent with a problem gives the
     /// empty string, which reads back as `absent`. The GPC signal is not stored: it comes with
     /// each request. A record id and a signature (spec §13) come last: `&_rid=…&_kid=…&_sig=…`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Choice, Consent};
+    ///
+    /// let consent = Consent::new(1, 1_700_000_000).with("ads", Choice::Denied)?;
+    /// assert_eq!(consent.to_cookie(), "v=1&rev=1&at=1700000000&ads=0");
+    /// assert_eq!(Consent::from_cookie(&consent.to_cookie()), consent);
+    /// assert_eq!(Consent::from_cookie("bad").to_cookie(), "");
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn to_cookie(&self) -> String {
         if self.problem.is_some() {
             return String::new();

@@ -10,6 +10,21 @@ use std::fmt;
 use crate::consent::Choice;
 
 /// One Google Consent Mode v2 signal.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::Signal;
+///
+/// assert_eq!(Signal::parse("ad_user_data"), Some(Signal::AdUserData));
+/// assert_eq!(Signal::AnalyticsStorage.as_str(), "analytics_storage");
+/// assert_eq!(Signal::SecurityStorage.to_string(), "security_storage");
+/// assert!(Signal::AdPersonalization.is_advertising());
+/// assert!(!Signal::FunctionalityStorage.is_advertising());
+/// assert_eq!(Signal::defaults_for("statistics"), [Signal::AnalyticsStorage]);
+/// assert_eq!(Signal::defaults_for("videos"), []);
+/// assert_eq!(Signal::ALL.len(), 7);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Signal {
     /// `ad_storage`: cookies for advertising.
@@ -70,6 +85,18 @@ impl Signal {
     /// `security_storage`; `statistics` → `analytics_storage`; `marketing` and `advertising` →
     /// the three ad signals; `preferences` → `functionality_storage` and
     /// `personalization_storage`; any other purpose → none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Signal;
+    ///
+    /// assert_eq!(
+    ///     Signal::defaults_for("marketing"),
+    ///     [Signal::AdStorage, Signal::AdUserData, Signal::AdPersonalization],
+    /// );
+    /// assert_eq!(Signal::defaults_for("necessary"), [Signal::SecurityStorage]);
+    /// ```
     pub fn defaults_for(purpose: &str) -> &'static [Signal] {
         match purpose {
             "necessary" => &[Self::SecurityStorage],
@@ -94,6 +121,23 @@ impl fmt::Display for Signal {
 }
 
 /// A set of signals (what one purpose maps to).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Signal, Signals};
+///
+/// let ads = Signals::of(Signal::defaults_for("advertising"));
+/// let stats = Signals::of(&[Signal::AnalyticsStorage]);
+/// assert!(ads.contains(Signal::AdStorage) && !ads.contains(Signal::AnalyticsStorage));
+/// assert!(ads.has_advertising() && !stats.has_advertising());
+/// let both = ads.union(stats);
+/// assert_eq!(both.iter().count(), 4);
+/// assert_eq!(both.difference(ads), stats);
+/// assert!(stats.difference(both).is_empty());
+/// assert!(Signals::EMPTY.is_empty());
+/// assert_eq!(stats.iter().collect::<Vec<_>>(), [Signal::AnalyticsStorage]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Signals(u8);
 
@@ -140,6 +184,16 @@ impl Signals {
 }
 
 /// Which `gtag('consent', …)` command to write.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::GtagCommand;
+///
+/// assert_eq!(GtagCommand::parse("update"), Some(GtagCommand::Update));
+/// assert_eq!(GtagCommand::Default.as_str(), "default");
+/// assert_eq!(GtagCommand::parse("set"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GtagCommand {
     /// `default`: must run before any Google tag loads.
@@ -168,6 +222,28 @@ impl GtagCommand {
 }
 
 /// The state of every Consent Mode signal for one visitor.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Choice, ConsentMode, GtagCommand, Signal, Signals};
+///
+/// let mode = ConsentMode::new(Signals::of(&[Signal::AnalyticsStorage, Signal::SecurityStorage]));
+/// assert_eq!(mode.get(Signal::AnalyticsStorage), Choice::Granted);
+/// assert_eq!(mode.get(Signal::AdStorage), Choice::Denied);
+/// assert!(mode.granted().contains(Signal::SecurityStorage));
+/// assert_eq!(mode.iter().filter(|(_, c)| *c == Choice::Granted).count(), 2);
+/// assert_eq!(
+///     mode.to_json(),
+///     r#"{"ad_storage":"denied","ad_user_data":"denied","ad_personalization":"denied","#.to_owned()
+///         + r#""analytics_storage":"granted","functionality_storage":"denied","#
+///         + r#""personalization_storage":"denied","security_storage":"granted"}"#,
+/// );
+/// let update = mode.gtag(GtagCommand::Update);
+/// assert_eq!(update, format!("gtag('consent', 'update', {});\n", mode.to_json()));
+/// // The default snippet defines gtag first, so that it runs before any tag loads.
+/// assert!(mode.gtag(GtagCommand::Default).starts_with("window.dataLayer = window.dataLayer || [];\n"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ConsentMode {
     granted: Signals,
@@ -221,6 +297,58 @@ impl ConsentMode {
     /// The `default` snippet first defines `dataLayer` and `gtag` as Google's own snippet does,
     /// so that it can run before any tag loads. Only fixed names and `granted`/`denied` appear
     /// in the output: nothing of the visitor's input is written into the script.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, GtagCommand};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&marketing=1");
+    /// let script = policy.consent_mode(&consent, 1_700_000_100).gtag(GtagCommand::Update);
+    /// assert!(script.starts_with("gtag('consent', 'update', {\"ad_storage\":\"granted\","));
+    /// assert!(script.contains("\"analytics_storage\":\"denied\""));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn gtag(&self, command: GtagCommand) -> String {
         let mut out = String::with_capacity(320);
         if command == GtagCommand::Default {

@@ -88,6 +88,17 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 ///
 /// Returns unix seconds, or `None` when the date must be ignored (a part is missing, out of
 /// range, before 1601, or the day does not exist in that month).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::parse_cookie_date;
+///
+/// assert_eq!(parse_cookie_date("Wed, 21 Oct 2015 07:28:00 GMT"), Some(1_445_412_480));
+/// // Browsers read loose dates too, and two-digit years.
+/// assert_eq!(parse_cookie_date("21-Oct-15 07:28:00"), Some(1_445_412_480));
+/// assert_eq!(parse_cookie_date("31 Feb 2015 00:00:00"), None);
+/// ```
 pub fn parse_cookie_date(text: &str) -> Option<i64> {
     let (mut time, mut day, mut month, mut year) = (None, None, None, None);
     for token in text
@@ -136,6 +147,15 @@ pub fn parse_cookie_date(text: &str) -> Option<i64> {
 }
 
 /// Writes unix seconds as an HTTP date: `Wdy, DD Mon YYYY HH:MM:SS GMT`.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{format_http_date, parse_cookie_date};
+///
+/// assert_eq!(format_http_date(1_445_412_480), "Wed, 21 Oct 2015 07:28:00 GMT");
+/// assert_eq!(parse_cookie_date(&format_http_date(0)), Some(0));
+/// ```
 pub fn format_http_date(unix: i64) -> String {
     let days = unix.div_euclid(DAY);
     let secs = unix.rem_euclid(DAY);

@@ -6,6 +6,15 @@ use crate::set_cookie::trim_wsp;
 use crate::split::{self, Split};
 
 /// One cookie of a `Cookie` header.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{CookiePair, parse_cookie_header};
+///
+/// let first = parse_cookie_header(" a = 1 ; b=2").next();
+/// assert_eq!(first, Some(CookiePair { name: "a", value: "1" }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CookiePair<'a> {
     /// The name, trimmed of spaces and tabs; empty for a nameless cookie (sent as its value alone).
@@ -18,6 +27,15 @@ pub struct CookiePair<'a> {
 ///
 /// Empty pieces are skipped; a piece without `=` is a nameless cookie (browsers send those as the
 /// value alone). Nothing is decoded or validated: names may hold any byte the header held.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::parse_cookie_header;
+///
+/// let pairs: Vec<_> = parse_cookie_header("a=1;; b=x=y; lonely").map(|p| (p.name, p.value)).collect();
+/// assert_eq!(pairs, [("a", "1"), ("b", "x=y"), ("", "lonely")]);
+/// ```
 pub fn parse_cookie_header(header: &str) -> CookiePairs<'_> {
     CookiePairs {
         pieces: split::split(header, b';'),
@@ -25,6 +43,17 @@ pub fn parse_cookie_header(header: &str) -> CookiePairs<'_> {
 }
 
 /// The cookies of a `Cookie` header, from [`parse_cookie_header`].
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::parse_cookie_header;
+///
+/// let mut pairs = parse_cookie_header("a=1; b=2");
+/// assert_eq!(pairs.next().map(|p| p.name), Some("a"));
+/// assert_eq!(pairs.next().map(|p| p.value), Some("2"));
+/// assert_eq!(pairs.next(), None);
+/// ```
 #[derive(Debug, Clone)]
 pub struct CookiePairs<'a> {
     pieces: Split<'a>,
@@ -59,6 +88,68 @@ impl Policy {
     /// possibly by a sibling subdomain). Copies with the same value count once; copies that
     /// disagree fail closed: no consent, with a `malformed` problem saying so. A source's value
     /// that cannot be decoded gives no consent either, with its problem.
+    ///
+    /// When the policy has keys ([`with_consent_keys`](Self::with_consent_keys)) or requires
+    /// signed consents (`site.require_signed_consent`), the engine's own cookie is checked with
+    /// [`verify_consent`](Self::verify_consent): a well-signed value comes back verified, a
+    /// forged one (or, when signatures are required, an unsigned one) is no consent with a
+    /// `malformed` problem. Other sources' values are never signed and are left as read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Choice, Policy};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// let consent =
+    ///     policy.consent_from_cookie_header("theme=dark; consent=v=1&rev=1&at=5&marketing=1");
+    /// assert_eq!(consent.choice("marketing"), Some(Choice::Granted));
+    /// let none = policy.consent_from_cookie_header("theme=dark");
+    /// assert_eq!(none.problem().map(|p| p.code()), Some("absent"));
+    /// // Two copies that disagree fail closed.
+    /// let twice = policy.consent_from_cookie_header("consent=v=1&rev=1&at=5; consent=v=1&rev=1&at=6");
+    /// assert_eq!(twice.problem().map(|p| p.code()), Some("malformed"));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn consent_from_cookie_header(&self, header: &str) -> Consent {
         if !self.consent_sources.is_empty() {
             return crate::sources::read(self, header);
@@ -73,7 +164,17 @@ impl Policy {
                 _ => found = Some(pair.value),
             }
         }
-        Consent::from_cookie(found.unwrap_or_default())
+        self.checked_own_consent(Consent::from_cookie(found.unwrap_or_default()))
+    }
+
+    /// The engine's own consent cookie as read, checked against the policy's keys when it has
+    /// any or requires signatures; unchanged (one branch) otherwise.
+    #[inline]
+    pub(crate) fn checked_own_consent(&self, consent: Consent) -> Consent {
+        if self.consent_keys.is_none() && !self.site.require_signed_consent {
+            return consent;
+        }
+        self.verify_consent(consent)
     }
 }
 

@@ -6,6 +6,18 @@
 use std::fmt;
 
 /// The stable kinds of error. Their [`code`](ErrorKind::code) strings never change meaning.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{ErrorKind, Policy};
+///
+/// let error = Policy::from_toml("[site]\nname = 1\n").unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::InvalidType);
+/// assert_eq!(ErrorKind::InvalidType.code(), "invalid_type");
+/// assert_eq!(ErrorKind::DuplicateCookie.to_string(), "duplicate_cookie");
+/// assert!(ErrorKind::ALL.contains(&ErrorKind::InvalidTcString));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -129,6 +141,17 @@ impl fmt::Display for ErrorKind {
 }
 
 /// A position in a policy file: 1-based line and column (in characters).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::Location;
+///
+/// let source = "[site]\nnamé = 1";
+/// let location = Location::of_offset(source, source.find('=').unwrap());
+/// assert_eq!(location, Location { line: 2, column: 6 }); // `é` is one character
+/// assert_eq!(location.to_string(), "line 2, column 6");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Location {
     /// 1-based line.
@@ -139,6 +162,16 @@ pub struct Location {
 
 impl Location {
     /// The location of byte `offset` in `source` (clamped to the text).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Location;
+    ///
+    /// assert_eq!(Location::of_offset("a\nbc", 3), Location { line: 2, column: 2 });
+    /// // Clamped to the text.
+    /// assert_eq!(Location::of_offset("a\nbc", 99), Location { line: 2, column: 3 });
+    /// ```
     pub fn of_offset(source: &str, offset: usize) -> Self {
         let mut offset = offset.min(source.len());
         while !source.is_char_boundary(offset) {
@@ -161,6 +194,26 @@ impl fmt::Display for Location {
 /// An error from loading a policy or from a strict constructor.
 ///
 /// Displayed as `line L, column C: field: message`, lowercase, user input in backticks.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{ErrorKind, Location, Policy};
+///
+/// let error = Policy::from_toml(r#"
+/// [site]
+/// name = "Example"
+/// url = "https://www.example.com"
+/// consent_cookie = "consent"
+/// revision = 0
+/// "#).unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::InvalidValue);
+/// assert_eq!(error.code(), "invalid_value");
+/// assert_eq!(error.field(), Some("site.revision"));
+/// assert_eq!(error.location().map(|l| l.line), Some(6));
+/// assert!(error.to_string().starts_with("line 6, column "));
+/// assert!(error.to_string().ends_with(error.message()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct Error {
     kind: ErrorKind,
@@ -171,6 +224,21 @@ pub struct Error {
 
 impl Error {
     /// A new error of `kind` saying `message`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Error, ErrorKind, Location};
+    ///
+    /// let error = Error::new(ErrorKind::InvalidArgument, "`now` is in the future")
+    ///     .with_field("now")
+    ///     .with_location(Location { line: 1, column: 5 });
+    /// assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+    /// assert_eq!(error.message(), "`now` is in the future");
+    /// assert_eq!(error.field(), Some("now"));
+    /// assert_eq!(error.location(), Some(Location { line: 1, column: 5 }));
+    /// assert_eq!(error.to_string(), "line 1, column 5: now: `now` is in the future");
+    /// ```
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,

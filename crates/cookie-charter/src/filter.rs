@@ -16,6 +16,59 @@ use crate::set_cookie::{HeaderProblem, SetCookie, stored_name};
 use crate::split;
 
 /// What [`Policy::filter_set_cookies`] returns.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::Consent;
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&preferences=1");
+/// let headers = ["theme=dark", "_ad_id=1; Domain=example.com"];
+/// let filtered = policy.filter_set_cookies(headers, &consent, 1_700_000_100);
+/// assert_eq!(filtered.kept, ["theme=dark"]);
+/// assert_eq!(filtered.dropped.len(), 1);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filtered<'h, 'p> {
     /// The headers to send, in their order: borrowed when unchanged, owned when clamped.
@@ -25,6 +78,61 @@ pub struct Filtered<'h, 'p> {
 }
 
 /// What the filter does with one `Set-Cookie` header ([`Policy::filter_set_cookie`]).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, Verdict};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&preferences=1");
+/// let now = 1_700_000_100;
+/// let kept = policy.filter_set_cookie("theme=dark", &consent, now);
+/// assert!(matches!(kept, Verdict::Kept(h) if h == "theme=dark"));
+/// assert!(matches!(policy.filter_set_cookie("_ad_id=1", &consent, now), Verdict::Dropped(_)));
+/// // A deletion is always kept.
+/// assert!(matches!(policy.filter_set_cookie("_ad_id=; Max-Age=0", &consent, now), Verdict::Kept(_)));
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict<'h, 'p> {
     /// Sent: borrowed when unchanged, owned when its lifetime was clamped.
@@ -34,6 +142,67 @@ pub enum Verdict<'h, 'p> {
 }
 
 /// A `Set-Cookie` header the filter removed.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, HeaderProblem, Rule, Verdict};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&marketing=0");
+/// let verdict = policy.filter_set_cookie("_ad_id=1; Path=/", &consent, 1_700_000_100);
+/// let Verdict::Dropped(dropped) = verdict else {
+///     panic!("kept");
+/// };
+/// assert_eq!(dropped.header, "_ad_id=1; Path=/");
+/// assert_eq!(dropped.cookie, Some("_ad_id"));
+/// assert_eq!(dropped.decision.rule, Rule::ThirdParty);
+/// assert_eq!(dropped.problem, None);
+/// let Verdict::Dropped(bad) = policy.filter_set_cookie("theme=a\r\nX: y", &consent, 0) else {
+///     panic!("kept");
+/// };
+/// assert_eq!((bad.cookie, bad.problem), (None, Some(HeaderProblem::ControlCharacter)));
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dropped<'h, 'p> {
     /// The header value, as given.
@@ -59,6 +228,8 @@ impl Policy {
     /// can always remove a cookie. Kept values are returned byte for byte, unless the policy sets
     /// `clamp_lifetimes` and the value outlives its declaration or 400 days (see
     /// [`clamp_lifetime`](Policy::clamp_lifetime)).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::{Consent, HeaderProblem, Policy, Rule};
@@ -114,6 +285,8 @@ impl Policy {
 
     /// [`filter_set_cookies`](Policy::filter_set_cookies) of one header, with nothing to
     /// allocate unless its lifetime is clamped: for callers that handle headers one by one.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::{Consent, Policy, Verdict};
@@ -175,6 +348,34 @@ impl Policy {
     /// Each valid `Max-Age` above the limit becomes the limit, and each valid `Expires` after
     /// `now` plus the limit becomes that date; for a cookie declared `session`, every `Max-Age`
     /// and `Expires` is removed. Other attributes are kept as written, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Policy, SetCookie, YEAR};
+    ///
+    /// let policy = Policy::from_toml(r#"
+    ///     [site]
+    ///     name = "Example"
+    ///     url = "https://www.example.com"
+    ///     consent_cookie = "consent"
+    ///     [[cookies]]
+    ///     name = "theme"
+    ///     provider = "Example"
+    ///     service = "Site"
+    ///     purpose = "necessary"
+    ///     description = "Remembers the theme"
+    ///     lifetime = "1 year"
+    /// "#)?;
+    /// let long = SetCookie::parse("theme=dark; Max-Age=999999999; Path=/").unwrap();
+    /// assert_eq!(
+    ///     policy.clamp_lifetime(&long, 0).as_deref(),
+    ///     Some(format!("theme=dark; Max-Age={YEAR}; Path=/").as_str()),
+    /// );
+    /// let short = SetCookie::parse("theme=dark; Max-Age=3600").unwrap();
+    /// assert_eq!(policy.clamp_lifetime(&short, 0), None);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn clamp_lifetime(&self, cookie: &SetCookie<'_>, now: u64) -> Option<String> {
         let lifetime = cookie.lifetime(now)?;
         if lifetime <= 0 {

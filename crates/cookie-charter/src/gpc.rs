@@ -14,6 +14,8 @@ pub const GPC_HEADER: &str = "Sec-GPC";
 /// Whether the values of a request's `Sec-GPC` headers ask for Global Privacy Control: any
 /// value, or comma-separated element of a value, that is exactly `1`.
 ///
+/// # Examples
+///
 /// ```
 /// assert!(cookie_charter::gpc_enabled(["1"]));
 /// assert!(cookie_charter::gpc_enabled(["0", " 1 "]));

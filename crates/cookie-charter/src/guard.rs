@@ -44,6 +44,60 @@ pub const GUARD_ANSWER_VERSION: u32 = 1;
 pub const GUARD_ANSWER_ELEMENT_ID: &str = "cookie-charter-answer";
 
 /// One declaration as the guard sees it.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, GuardEntry};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&marketing=1");
+/// let answer = policy.guard(&consent, 1_700_000_100);
+/// assert_eq!(
+///     answer.patterns()[0],
+///     GuardEntry { name: "_ad_*", allowed: true, purpose: "marketing", path: None },
+/// );
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GuardEntry<'p> {
     /// The exact name, or the pattern with its one `*`.
@@ -57,6 +111,64 @@ pub struct GuardEntry<'p> {
 }
 
 /// The answer a page's guard needs for one visitor at one time (see [`Policy::guard`]).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, ConsentState};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&marketing=0&preferences=1");
+/// let answer = policy.guard(&consent, 1_700_000_100);
+/// assert_eq!(answer.purposes()[2], ("marketing", ConsentState::Denied));
+/// let exact: Vec<_> = answer.exact().iter().map(|e| (e.name, e.allowed)).collect();
+/// assert_eq!(exact, [("consent", true), ("_pk_id", true), ("theme", true)]);
+/// assert_eq!(answer.patterns().len(), 1);
+/// assert!(!answer.patterns()[0].allowed);
+/// assert!(!answer.undeclared_allowed());
+/// assert_eq!(answer.deletion_domains(), ["www.example.com", "example.com"]);
+/// assert!(answer.to_json().starts_with(r#"{"v":1,"purposes":{"necessary":"granted","#));
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuardAnswer<'p> {
     purposes: Vec<(&'p str, ConsentState)>,
@@ -68,6 +180,8 @@ pub struct GuardAnswer<'p> {
 impl Policy {
     /// The guard's answer for `consent` at `now`: every declaration with whether it is allowed,
     /// in the core's matching order, each purpose's state, and where the purge deletes.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::{Consent, Policy};
@@ -208,6 +322,8 @@ impl<'p> GuardAnswer<'p> {
     /// written `\u003c`, `\u003e` and `\u0026`, and U+2028 and U+2029 `\u2028` and `\u2029`.
     /// `guard_src` and `nonce` are written as escaped attribute values.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use cookie_charter::{Consent, Policy};
     /// # let policy = Policy::from_toml(
@@ -237,6 +353,60 @@ impl<'p> GuardAnswer<'p> {
         );
         out
     }
+}
+
+/// Where a page's guard tags go ([`GuardAnswer::script_tags`]): the byte offset right after the
+/// page's `<head>` start tag (`<head>` or `<head` with attributes, in any case), so that they come
+/// before any other script. `None` when the page has no such tag before its first `<body>` or
+/// `<script>` (comments are skipped): the middleware then leave the page as it is.
+///
+/// # Examples
+///
+/// ```
+/// # use cookie_charter::guard_insertion_point;
+/// assert_eq!(guard_insertion_point(b"<!doctype html><HEAD lang=\"a>b\"><title>"), Some(32));
+/// assert_eq!(guard_insertion_point(b"<html><header>"), None);
+/// ```
+pub fn guard_insertion_point(html: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        let start = at + html.get(at..)?.iter().position(|&b| b == b'<')?;
+        let rest = html.get(start..)?;
+        if rest.starts_with(b"<!--") {
+            let end = rest.windows(3).skip(4).position(|w| w == b"-->")?;
+            at = start + 4 + end + 3;
+            continue;
+        }
+        if tag_named(rest, b"body") || tag_named(rest, b"script") {
+            return None;
+        }
+        if tag_named(rest, b"head") {
+            // The end of the tag: its first `>` outside a quoted attribute value.
+            let mut quote = None;
+            for (i, &b) in rest.iter().enumerate().skip(5) {
+                match (quote, b) {
+                    (Some(q), b) if b == q => quote = None,
+                    (Some(_), _) => {}
+                    (None, b'"' | b'\'') => quote = Some(b),
+                    (None, b'>') => return Some(start + i + 1),
+                    (None, _) => {}
+                }
+            }
+            return None;
+        }
+        at = start + 1;
+    }
+}
+
+/// Whether `text` starts with the start tag `<name` (in any case), followed by the end of the
+/// tag name.
+fn tag_named(text: &[u8], name: &[u8]) -> bool {
+    text.get(1..=name.len())
+        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        && matches!(
+            text.get(name.len() + 1),
+            Some(b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>')
+        )
 }
 
 /// Appends `json` with the characters that could end a `<script>` element, or a JavaScript
@@ -379,6 +549,25 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn insertion_point_after_head_start_tag() {
+        assert_eq!(guard_insertion_point(b"<head>"), Some(6));
+        assert_eq!(guard_insertion_point(b"<html><head>x"), Some(12));
+        assert_eq!(guard_insertion_point(b"<HeAd\n>"), Some(7));
+        assert_eq!(guard_insertion_point(b"<head data-x='>'>"), Some(17));
+        assert_eq!(guard_insertion_point(b"<!-- <head> --><head>"), Some(21));
+        assert_eq!(guard_insertion_point(b"<header><head>"), Some(14));
+        assert_eq!(guard_insertion_point(b"<html><body><head>"), None);
+        assert_eq!(
+            guard_insertion_point(b"<script>'<head>'</script><head>"),
+            None
+        );
+        assert_eq!(guard_insertion_point(b"<head"), None);
+        assert_eq!(guard_insertion_point(b"<!-- <head>"), None);
+        assert_eq!(guard_insertion_point(b"{\"head\": 1}"), None);
+        assert_eq!(guard_insertion_point(b""), None);
     }
 
     const PURPOSES: [&str; 4] = ["necessary", "statistics", "marketing", "social"];

@@ -12,6 +12,21 @@ pub const MONTH: u64 = 30 * DAY;
 pub const YEAR: u64 = 365 * DAY;
 
 /// How long a cookie lives.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{DAY, Lifetime, MONTH};
+///
+/// let lifetime = Lifetime::parse("13 months")?;
+/// assert_eq!(lifetime, Lifetime::Seconds(13 * MONTH));
+/// assert_eq!(lifetime.seconds(), Some(390 * DAY));
+/// assert!(lifetime.at_most(13 * MONTH) && !lifetime.at_most(12 * MONTH));
+/// assert_eq!(lifetime.to_string(), "13 months");
+/// assert_eq!(Lifetime::parse("session")?.seconds(), None);
+/// assert!(Lifetime::Session.at_most(0));
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lifetime {
     /// Until the browser session ends.
@@ -23,6 +38,18 @@ pub enum Lifetime {
 impl Lifetime {
     /// Reads `session` or `<count> <unit>` (seconds, minutes, hours, days, weeks, months, years;
     /// singular or plural).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{ErrorKind, Lifetime, YEAR};
+    ///
+    /// assert_eq!(Lifetime::parse("1 year")?, Lifetime::Seconds(YEAR));
+    /// assert_eq!(Lifetime::parse("90 minutes")?, Lifetime::Seconds(5_400));
+    /// assert_eq!(Lifetime::parse("11 years").unwrap_err().kind(), ErrorKind::InvalidLifetime);
+    /// assert!(Lifetime::parse("forever").is_err());
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || {
             Error::new(

@@ -1,4 +1,18 @@
 //! The documented limits of the engine. Each is enforced with a typed error, never a crash.
+//!
+//! # Examples
+//!
+//! ```
+//! use cookie_charter::limits::{MAX_CONSENT_BYTES, MAX_POLICY_BYTES, MAX_TC_STRING_BYTES};
+//! use cookie_charter::{Consent, ErrorKind, Policy, Problem, TcErrorKind, TcString};
+//!
+//! let huge_policy = " ".repeat(MAX_POLICY_BYTES + 1);
+//! assert_eq!(Policy::from_toml(&huge_policy).unwrap_err().kind(), ErrorKind::TooLarge);
+//! let huge_consent = format!("v=1&rev=1&at=0&x={}", "1".repeat(MAX_CONSENT_BYTES));
+//! assert_eq!(Consent::from_cookie(&huge_consent).problem(), Some(Problem::Oversized));
+//! let huge_tc = "A".repeat(MAX_TC_STRING_BYTES + 1);
+//! assert_eq!(TcString::decode(&huge_tc).unwrap_err().kind(), TcErrorKind::TooLarge);
+//! ```
 
 /// Largest policy file accepted, in bytes (4 MiB).
 pub const MAX_POLICY_BYTES: usize = 4 * 1024 * 1024;

@@ -9,6 +9,17 @@ use std::net::IpAddr;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Whose cookie it is, as seen from the visited site.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::party::Party;
+///
+/// assert_eq!(Party::parse("third"), Some(Party::Third));
+/// assert_eq!(Party::First.as_str(), "first");
+/// assert_eq!(Party::Third.to_string(), "third");
+/// assert_eq!(Party::parse("3rd"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Party {
     /// Set for the visited site's own registrable domain ("internes").
@@ -45,6 +56,18 @@ impl fmt::Display for Party {
 /// A host name normalised as browsers do: lowercase ASCII (punycode), no leading or trailing dot.
 ///
 /// IP addresses are kept as they are. Fails on names that are not valid domains.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::party::normalize_host;
+///
+/// assert_eq!(normalize_host(".WWW.Example.COM.")?, "www.example.com");
+/// assert_eq!(normalize_host("café.fr")?, "xn--caf-dma.fr");
+/// assert_eq!(normalize_host("192.168.0.1")?, "192.168.0.1");
+/// assert!(normalize_host("a b.com").is_err());
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 pub fn normalize_host(host: &str) -> Result<String> {
     let invalid = |why: &str| {
         Error::new(
@@ -74,6 +97,16 @@ pub fn normalize_host(host: &str) -> Result<String> {
 
 /// The registrable domain (eTLD+1) of a normalised host, or the host itself for an IP address
 /// or a name with no registrable part.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::party::registrable_domain;
+///
+/// assert_eq!(registrable_domain("www.shop.example.co.uk"), "example.co.uk");
+/// assert_eq!(registrable_domain("example.com"), "example.com");
+/// assert_eq!(registrable_domain("127.0.0.1"), "127.0.0.1");
+/// ```
 pub fn registrable_domain(host: &str) -> &str {
     if host.parse::<IpAddr>().is_ok() {
         return host;
@@ -82,11 +115,31 @@ pub fn registrable_domain(host: &str) -> &str {
 }
 
 /// Whether a normalised host is itself a public suffix (such as `com` or `co.uk`).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::party::is_public_suffix;
+///
+/// assert!(is_public_suffix("co.uk"));
+/// assert!(is_public_suffix("github.io"));
+/// assert!(!is_public_suffix("example.com"));
+/// ```
 pub fn is_public_suffix(host: &str) -> bool {
     host.parse::<IpAddr>().is_err() && psl::suffix_str(host) == Some(host)
 }
 
 /// The party of a cookie for `domain` on a site whose host is `site_host` (both normalised).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::party::{Party, derive};
+///
+/// assert_eq!(derive("example.com", "www.example.com"), Party::First);
+/// assert_eq!(derive("static.example.com", "www.example.com"), Party::First);
+/// assert_eq!(derive("ads.example.net", "www.example.com"), Party::Third);
+/// ```
 pub fn derive(domain: &str, site_host: &str) -> Party {
     if registrable_domain(domain) == registrable_domain(site_host) {
         Party::First

@@ -21,6 +21,21 @@ pub const CNIL_MAX_STATISTICS_LIFETIME: u64 = 13 * MONTH;
 pub const DEFAULT_CONSENT_MAX_AGE: u64 = 6 * MONTH;
 
 /// Which reading of the rules applies (policy field `site.profile`).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Policy, Profile};
+///
+/// assert_eq!(Profile::parse("cnil"), Some(Profile::Cnil));
+/// assert_eq!(Profile::Charter.as_str(), "charter");
+/// assert_eq!(Profile::parse("CNIL"), None);
+/// let policy = Policy::from_toml(
+///     "[site]\nname = \"x\"\nurl = \"https://example.com\"\nconsent_cookie = \"c\"\nprofile = \"cnil\"\n",
+/// )?;
+/// assert_eq!(policy.site().profile, Profile::Cnil);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Profile {
     /// The charter's own rules: anonymous first-party statistics are exempt.
@@ -56,6 +71,29 @@ impl fmt::Display for Profile {
 }
 
 /// The `[site]` table of a policy.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{DEFAULT_CONSENT_MAX_AGE, Policy, Profile};
+///
+/// let policy = Policy::from_toml(r#"
+///     [site]
+///     name = "Example"
+///     url = "https://WWW.Example.com/"
+///     consent_cookie = "consent"
+///     revision = 3
+/// "#)?;
+/// let site = policy.site();
+/// assert_eq!(site.host, "www.example.com");
+/// assert_eq!(site.revision, 3);
+/// assert_eq!(site.consent_cookie, "consent");
+/// assert_eq!(site.profile, Profile::Charter);
+/// assert_eq!(site.languages, ["en"]);
+/// assert_eq!(site.consent_max_age, DEFAULT_CONSENT_MAX_AGE);
+/// assert!(!site.clamp_lifetimes && !site.require_signed_consent);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Site {
     /// The site's name, as shown on the charter page.
@@ -82,6 +120,64 @@ pub struct Site {
 }
 
 /// One `[[cookies]]` declaration.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Lifetime, Party, YEAR};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let ads = policy.declaration("_ad_id").unwrap();
+/// assert!(ads.is_pattern());
+/// assert_eq!(ads.name, "_ad_*");
+/// assert_eq!(ads.purpose.as_str(), "marketing");
+/// assert_eq!(ads.party, Party::Third);
+/// assert_eq!(ads.domain.as_deref(), Some("ads.example.net"));
+/// let theme = policy.declaration("theme").unwrap();
+/// assert!(!theme.is_pattern());
+/// assert_eq!(theme.lifetime, Lifetime::Seconds(YEAR));
+/// assert_eq!((theme.party, theme.domain.as_deref()), (Party::First, None));
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CookieDecl {
     /// The exact name, or a pattern with one `*`.
@@ -108,12 +204,76 @@ pub struct CookieDecl {
 
 impl CookieDecl {
     /// Whether the name is a pattern.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// assert!(policy.cookies().iter().any(|c| c.is_pattern() && c.name == "_ad_*"));
+    /// assert!(!policy.declaration("consent").unwrap().is_pattern());
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn is_pattern(&self) -> bool {
         self.name.contains('*')
     }
 }
 
 /// A remark about a valid policy that is probably not what its author meant.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::Policy;
+///
+/// // The consent cookie is not declared: the filter would drop it.
+/// let policy = Policy::from_toml(
+///     "[site]\nname = \"x\"\nurl = \"https://example.com\"\nconsent_cookie = \"c\"\n",
+/// )?;
+/// let warning = &policy.warnings()[0];
+/// assert_eq!(warning.code, "consent_cookie_undeclared");
+/// assert_eq!(warning.field, "site.consent_cookie");
+/// assert!(warning.to_string().contains(&warning.message));
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// A stable id: `exemption_not_met`, `missing_translation`, `consent_cookie_undeclared`...
@@ -145,6 +305,85 @@ pub(crate) struct Compiled {
 }
 
 /// A loaded, validated policy. Cheap to share between threads (it is immutable).
+///
+/// # Examples
+///
+/// The policy a site starts from, and what it tells about itself:
+///
+/// ```
+/// use cookie_charter::{Consent, ConsentState, Rule};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// // `necessary` and `statistics` are built in; declared purposes follow.
+/// let ids: Vec<_> = policy.purposes().iter().map(|p| p.id.as_str()).collect();
+/// assert_eq!(ids, ["necessary", "statistics", "marketing", "preferences"]);
+/// assert_eq!(policy.purpose("marketing").unwrap().label.exact("en"), Some("Marketing"));
+/// assert_eq!(policy.cookies().len(), 4);
+/// assert_eq!(policy.cookies_of("statistics").map(|c| c.name.as_str()).collect::<Vec<_>>(), ["_pk_id"]);
+/// assert!(policy.warnings().is_empty());
+/// assert_eq!(policy.site().consent_cookie, "consent");
+///
+/// // Anonymous statistics are exempt: only marketing and preferences need a banner.
+/// assert!(policy.needs_consent("marketing"));
+/// assert!(!policy.needs_consent("statistics"));
+/// let nothing_yet = Consent::from_cookie("");
+/// let ask: Vec<_> = policy.purposes_to_ask(&nothing_yet, 0).iter().map(|id| id.as_str()).collect();
+/// assert_eq!(ask, ["marketing", "preferences"]);
+///
+/// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&marketing=0&preferences=1");
+/// let now = 1_700_000_100;
+/// assert!(policy.purposes_to_ask(&consent, now).is_empty());
+/// assert_eq!(policy.consent_state("marketing", &consent, now), Some(ConsentState::Denied));
+/// let rules: Vec<Rule> = policy
+///     .decide_many(["consent", "_pk_id", "theme", "_ad_x", "other"], &consent, now)
+///     .iter()
+///     .map(|d| d.rule)
+///     .collect();
+/// assert_eq!(
+///     rules,
+///     [Rule::Necessary, Rule::AnonymousStatistics, Rule::Consent, Rule::ThirdParty, Rule::Undeclared],
+/// );
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub(crate) site: Site,
@@ -166,17 +405,48 @@ pub struct Policy {
 
 impl Policy {
     /// Loads a policy from TOML text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{ErrorKind, Policy};
+    ///
+    /// let policy = Policy::from_toml(
+    ///     "[site]\nname = \"Example\"\nurl = \"https://example.com\"\nconsent_cookie = \"consent\"\n",
+    /// )?;
+    /// assert_eq!(policy.site().name.exact("en"), Some("Example"));
+    /// let error = Policy::from_toml("[site]\nname = \"Example\"\n").unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::MissingField);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn from_toml(text: &str) -> Result<Self> {
         crate::load::from_toml(text)
     }
 
     /// Loads a policy from JSON text of the same structure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{ErrorKind, Policy};
+    ///
+    /// let policy = Policy::from_json(
+    ///     r#"{"site": {"name": "Example", "url": "https://example.com", "consent_cookie": "consent"}}"#,
+    /// )?;
+    /// assert_eq!(policy.site().host, "example.com");
+    /// // Strict JSON: no trailing commas.
+    /// let error = Policy::from_json(r#"{"site": {"name": "Example",}}"#).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::Syntax);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn from_json(text: &str) -> Result<Self> {
         crate::load::from_json(text)
     }
 
     /// The text of a policy file's bytes: a `syntax` error, located at the first byte that is
     /// not UTF-8, when they are not UTF-8 (a file is never read with replacement characters).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::{ErrorKind, Policy};
@@ -204,6 +474,8 @@ impl Policy {
     /// [`text_of`](Self::text_of)), then [`from_toml`](Self::from_toml) or
     /// [`from_json`](Self::from_json).
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use cookie_charter::{ErrorKind, Policy, PolicyFormat};
     /// # use std::path::Path;
@@ -223,12 +495,112 @@ impl Policy {
     }
 
     /// The `[site]` table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// assert_eq!(policy.site().url, "https://www.example.com");
+    /// assert_eq!(policy.site().revision, 1);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn site(&self) -> &Site {
         &self.site
     }
 
     /// The same policy with the keys that verify signed consent cookies (spec §13). Keys are
     /// secrets: they come from the caller (a file, the environment), never from the policy file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{ConsentKeys, KeyId};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// assert!(policy.consent_keys().is_none());
+    /// let keys = ConsentKeys::parse("k1:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA")?;
+    /// let policy = policy.with_consent_keys(keys);
+    /// assert_eq!(policy.consent_keys().unwrap().signing_key_id(), &KeyId::new("k1")?);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     #[must_use]
     pub fn with_consent_keys(mut self, keys: ConsentKeys) -> Self {
         self.consent_keys = Some(keys);
@@ -246,6 +618,8 @@ impl Policy {
     /// why; an unsigned value does too when `site.require_signed_consent` is set, and otherwise
     /// comes back unchanged. Without keys, a signed value is read as an unsigned one (or refused
     /// when signatures are required). A consent that already has a problem comes back as it is.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::{Consent, ConsentKeys, Policy, RecordId};
@@ -281,6 +655,65 @@ impl Policy {
     /// Where the visitor's consent is read (`site.consent_sources`), in the order they are
     /// tried; empty when the policy declares none: the engine's own cookie
     /// (`site.consent_cookie`) is then the only source.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Policy, SourceFormat};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// assert!(policy.consent_sources().is_empty());
+    /// let policy = Policy::from_toml(r#"
+    ///     [site]
+    ///     name = "x"
+    ///     url = "https://example.com"
+    ///     consent_cookie = "c"
+    ///     [[site.consent_sources]]
+    ///     format = "tarteaucitron"
+    ///     purposes = { statistics = ["gtag"] }
+    /// "#)?;
+    /// assert_eq!(policy.consent_sources()[0].format(), SourceFormat::Tarteaucitron);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn consent_sources(&self) -> &[ConsentSource] {
         &self.consent_sources
     }
@@ -330,6 +763,66 @@ impl Policy {
     /// Decides whether the cookie `name` is allowed for `consent` at `now` (unix seconds).
     ///
     /// Never fails: a name no declaration matches is denied by rule `undeclared`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, ConsentState, Rule};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&preferences=1");
+    /// let now = 1_700_000_100;
+    /// let theme = policy.decide("theme", &consent, now);
+    /// assert!(theme.allowed);
+    /// assert_eq!(theme.rule, Rule::Consent);
+    /// assert_eq!(theme.purpose, Some("preferences"));
+    /// assert_eq!(theme.consent_state, Some(ConsentState::Granted));
+    /// // Marketing was never chosen: its third-party cookies are denied.
+    /// let ad = policy.decide("_ad_id", &consent, now);
+    /// assert_eq!((ad.allowed, ad.rule, ad.consent_state), (false, Rule::ThirdParty, Some(ConsentState::Unset)));
+    /// // Names are case-sensitive, and an undeclared name is denied.
+    /// assert_eq!(policy.decide("Theme", &consent, now).rule, Rule::Undeclared);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     #[inline]
     pub fn decide(&self, name: &str, consent: &Consent, now: u64) -> Decision<'_> {
         let Some(compiled) = self.matcher.find(name).and_then(|i| self.compiled.get(i)) else {
@@ -414,6 +907,60 @@ impl Policy {
     /// The Google Consent Mode v2 state of the seven signals for `consent` at `now`: a signal is
     /// granted when at least one purpose maps to it and every purpose that maps to it is
     /// `granted` (see [`ConsentMode`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, Signal};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&marketing=1&preferences=0");
+    /// let mode = policy.consent_mode(&consent, 1_700_000_100);
+    /// assert!(mode.granted().contains(Signal::AdStorage));
+    /// assert!(!mode.granted().contains(Signal::AnalyticsStorage)); // statistics was not chosen
+    /// assert!(!mode.granted().contains(Signal::FunctionalityStorage));
+    /// assert!(mode.granted().contains(Signal::SecurityStorage));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn consent_mode(&self, consent: &Consent, now: u64) -> ConsentMode {
         let mut mapped = Signals::EMPTY;
         let mut refused = Signals::EMPTY;

@@ -17,6 +17,60 @@ use crate::policy::Policy;
 use crate::set_cookie::{MAX_NAME_VALUE_BYTES, is_forbidden_control};
 
 /// A cookie the visitor holds but does not allow, and the headers that delete it.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, Rule};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let consent = Consent::from_cookie("v=1&rev=1&at=1700000000&preferences=0");
+/// let purged = policy.purge("theme=dark; consent=v=1", &consent, 1_700_000_100);
+/// assert_eq!(purged.len(), 1);
+/// assert_eq!(purged[0].cookie, "theme");
+/// assert_eq!(purged[0].decision.rule, Rule::Consent);
+/// assert!(purged[0].headers.contains(&"theme=; Max-Age=0; Path=/".to_string()));
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Purged<'h, 'p> {
     /// The cookie name, as the `Cookie` header sent it.
@@ -36,6 +90,8 @@ impl Policy {
     /// and those holding a control character (CR, LF...), `;` or `=`, or longer than 4096 bytes.
     /// `__Host-` cookies get one header (`Path=/; Secure`, no `Domain`), `__Secure-` ones get
     /// `Secure`, since browsers ignore a deletion without them.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::{Consent, Policy};

@@ -20,6 +20,20 @@ const MAX_ID_BYTES: usize = 32;
 ///
 /// Held inline rather than on the heap: reading a consent cookie, which makes one per purpose on
 /// every request, allocates nothing for them.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{ErrorKind, PurposeId};
+///
+/// let id = PurposeId::new("marketing")?;
+/// assert_eq!(id.as_str(), "marketing");
+/// assert_eq!(id.to_string(), "marketing");
+/// assert!(PurposeId::new("statistics")? > id); // ordered as text
+/// assert_eq!(PurposeId::new("Marketing").unwrap_err().kind(), ErrorKind::InvalidPurposeId);
+/// assert!(PurposeId::new("rev").is_err()); // reserved by the consent cookie
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PurposeId(ArrayString<MAX_ID_BYTES>);
 
@@ -79,6 +93,17 @@ pub const MAX_TCF_PURPOSE: u8 = 24;
 pub const RESERVED_IDS: [&str; 3] = ["v", "rev", "at"];
 
 /// Whether `id` matches `[a-z][a-z0-9_-]{0,31}` and is not one of [`RESERVED_IDS`].
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::is_purpose_id;
+///
+/// assert!(is_purpose_id("ads_2-eu"));
+/// assert!(!is_purpose_id("2ads"));
+/// assert!(!is_purpose_id("at"));
+/// assert!(!is_purpose_id(&"a".repeat(33)));
+/// ```
 pub fn is_purpose_id(id: &str) -> bool {
     // `RESERVED_IDS`, as one match (compared by length first).
     if matches!(id, "v" | "rev" | "at") {
@@ -98,6 +123,65 @@ pub fn is_purpose_id(id: &str) -> bool {
 }
 
 /// A purpose declared by a policy (or built in).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{NECESSARY, STATISTICS, Signal};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let necessary = policy.purpose(NECESSARY).unwrap();
+/// assert!(necessary.is_necessary());
+/// assert!(necessary.consent_mode.contains(Signal::SecurityStorage));
+/// let statistics = policy.purpose(STATISTICS).unwrap();
+/// assert!(!statistics.is_necessary());
+/// assert_eq!(statistics.label.exact("en"), Some("Statistics cookies")); // built in
+/// let marketing = policy.purpose("marketing").unwrap();
+/// assert!(marketing.gpc); // it maps an advertising signal
+/// assert_eq!(marketing.revision, 1);
+/// assert!(marketing.tcf_purposes.is_empty());
+/// assert!(marketing.description.is_none());
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Purpose {
     /// Its id.

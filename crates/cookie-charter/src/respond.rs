@@ -17,6 +17,8 @@ use crate::purge::Purged;
 
 /// What a middleware saw of a request: its `Cookie` header fields and its `Sec-GPC` signal.
 ///
+/// # Examples
+///
 /// ```
 /// # use cookie_charter::Request;
 /// let request = Request::new().with_cookie("a=1").with_cookie("b=2").with_sec_gpc("1");
@@ -52,6 +54,17 @@ impl<'a> Request<'a> {
     }
 
     /// Adds a `Cookie` header field, joined to earlier ones with `; `.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Request;
+    ///
+    /// let mut request = Request::new();
+    /// request.add_cookie("a=1");
+    /// request.add_cookie("b=2");
+    /// assert_eq!(request.cookie_header(), "a=1; b=2");
+    /// ```
     pub fn add_cookie(&mut self, value: &'a str) {
         self.cookie = Some(match self.cookie.take() {
             None => Cow::Borrowed(value),
@@ -61,12 +74,26 @@ impl<'a> Request<'a> {
 
     /// Adds a `Sec-GPC` header value: any value that is exactly `1` (or holds such a
     /// comma-separated element) asks for Global Privacy Control.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Request;
+    ///
+    /// let mut request = Request::new();
+    /// request.add_sec_gpc("0");
+    /// assert!(!request.gpc());
+    /// request.add_sec_gpc("1");
+    /// assert!(request.gpc());
+    /// ```
     pub fn add_sec_gpc(&mut self, value: impl AsRef<[u8]>) {
         self.gpc |= gpc_enabled([value]);
     }
 
     /// The request from its header `(name, value)` pairs: the `Cookie` and `Sec-GPC` ones,
     /// names compared in any case; the others are ignored.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::Request;
@@ -101,6 +128,68 @@ impl<'a> Request<'a> {
 }
 
 /// What the request's handler did with the consent the middleware gave it.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, Handled, Purge, Request};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let request = Request::new().with_cookie("consent=v=1&rev=1&at=1700000000&marketing=1");
+/// let headers = ["_ad_id=1; Path=/"];
+/// let now = 1_700_000_100;
+/// // The handler left the consent: the request's consent judges.
+/// let kept = policy.respond(&request, Handled::Unchanged, headers, Purge::Off, now);
+/// assert_eq!(kept.set_cookies().collect::<Vec<_>>(), ["_ad_id=1; Path=/"]);
+/// // The handler recorded a refusal: the new consent judges.
+/// let refusal = Consent::from_cookie("v=1&rev=1&at=1700000050&marketing=0");
+/// let refused = policy.respond(&request, Handled::Replaced(&refusal), headers, Purge::Off, now);
+/// assert_eq!(refused.dropped().count(), 1);
+/// // The handler stored something else: fail closed.
+/// let broken = policy.respond(&request, Handled::NotAConsent, headers, Purge::Off, now);
+/// assert_eq!(broken.consent.problem().map(|p| p.code()), Some("malformed"));
+/// assert_eq!(broken.set_cookies().count(), 0);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum Handled<'c> {
     /// Left it: the request's consent judges the response.
@@ -115,6 +204,63 @@ pub enum Handled<'c> {
 }
 
 /// Whether [`Policy::respond`] deletes the cookies the visitor holds but does not allow.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Handled, Purge, Request};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// // The visitor refused marketing but still holds an ad cookie.
+/// let request = Request::new().with_cookie("consent=v=1&rev=1&at=1700000000&marketing=0; _ad_id=1");
+/// let now = 1_700_000_100;
+/// let purged = policy.respond(&request, Handled::Unchanged, [], Purge::On, now);
+/// assert_eq!(purged.purged[0].cookie, "_ad_id");
+/// assert!(purged.set_cookies().all(|h| h.starts_with("_ad_id=; Max-Age=0")));
+/// let filtered_only = policy.respond(&request, Handled::Unchanged, [], Purge::Off, now);
+/// assert!(filtered_only.purged.is_empty());
+/// assert!(filtered_only.is_unchanged());
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Purge {
     /// Append their deletions (the middleware's default).
@@ -125,6 +271,64 @@ pub enum Purge {
 }
 
 /// The answer to one response ([`Policy::respond`]).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Handled, Purge, Request, Verdict};
+///
+/// # let policy = cookie_charter::Policy::from_toml(r#"
+/// # [site]
+/// # name = "Example"
+/// # url = "https://www.example.com"
+/// # consent_cookie = "consent"
+/// # [purposes.marketing]
+/// # label = "Marketing"
+/// # [purposes.preferences]
+/// # label = "Preferences"
+/// # [[cookies]]
+/// # name = "consent"
+/// # provider = "Example"
+/// # service = "Consent banner"
+/// # purpose = "necessary"
+/// # description = "Remembers your choice"
+/// # lifetime = "6 months"
+/// # [[cookies]]
+/// # name = "_pk_id"
+/// # provider = "Example"
+/// # service = "Matomo"
+/// # purpose = "statistics"
+/// # description = "Counts visits"
+/// # lifetime = "13 months"
+/// # anonymous = true
+/// # [[cookies]]
+/// # name = "theme"
+/// # provider = "Example"
+/// # service = "Site"
+/// # purpose = "preferences"
+/// # description = "Remembers the theme"
+/// # lifetime = "1 year"
+/// # [[cookies]]
+/// # name = "_ad_*"
+/// # provider = "Ads Inc."
+/// # service = "Advertising"
+/// # purpose = "marketing"
+/// # description = "Tracks you"
+/// # lifetime = "13 months"
+/// # domain = "ads.example.net"
+/// # "#)?;
+/// let request = Request::new().with_cookie("consent=v=1&rev=1&at=1700000000&preferences=1");
+/// let headers = ["theme=dark; Path=/", "_ad_id=1; Path=/"];
+/// let response = policy.respond(&request, Handled::Unchanged, headers, Purge::On, 1_700_000_100);
+/// assert!(matches!(response.verdicts[0], Verdict::Kept(_)));
+/// assert_eq!(response.set_cookies().collect::<Vec<_>>(), ["theme=dark; Path=/"]);
+/// let dropped: Vec<_> = response.dropped().map(|d| d.header).collect();
+/// assert_eq!(dropped, ["_ad_id=1; Path=/"]);
+/// assert!(!response.is_unchanged());
+/// assert!(response.purged.is_empty());
+/// assert_eq!(response.consent.revision(), 1);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response<'a, 'p> {
     /// The consent that judged the response.
@@ -139,6 +343,61 @@ pub struct Response<'a, 'p> {
 impl<'a, 'p> Response<'a, 'p> {
     /// The `Set-Cookie` values to send: the kept ones in order (each as given, or rewritten when
     /// its lifetime was clamped), then the deletions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Handled, Purge, Request};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// let request = Request::new().with_cookie("consent=v=1&rev=1&at=1700000000; theme=dark");
+    /// let headers = ["consent=v=1&rev=1&at=1700000000&preferences=0"];
+    /// let response = policy.respond(&request, Handled::Unchanged, headers, Purge::On, 1_700_000_100);
+    /// // The kept header first, then the deletions of `theme`.
+    /// let sent: Vec<_> = response.set_cookies().collect();
+    /// assert_eq!(sent[0], "consent=v=1&rev=1&at=1700000000&preferences=0");
+    /// assert!(sent[1..].iter().all(|h| h.starts_with("theme=; Max-Age=0")));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn set_cookies(&self) -> impl Iterator<Item = &str> {
         let kept = self.verdicts.iter().filter_map(|v| match v {
             Verdict::Kept(header) => Some(header.as_ref()),
@@ -152,6 +411,59 @@ impl<'a, 'p> Response<'a, 'p> {
     }
 
     /// The dropped `Set-Cookie` values, in order, each with the decision that dropped it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Handled, Purge, Request, Rule};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// let request = Request::new();
+    /// let headers = ["_pk_id=1", "tracker=1"];
+    /// let response = policy.respond(&request, Handled::Unchanged, headers, Purge::Off, 0);
+    /// let dropped: Vec<_> = response.dropped().map(|d| (d.cookie, d.decision.rule)).collect();
+    /// assert_eq!(dropped, [(Some("tracker"), Rule::Undeclared)]);
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn dropped(&self) -> impl Iterator<Item = &Dropped<'a, 'p>> {
         self.verdicts.iter().filter_map(|v| match v {
             Verdict::Dropped(dropped) => Some(dropped),
@@ -161,6 +473,59 @@ impl<'a, 'p> Response<'a, 'p> {
 
     /// Whether the response's `Set-Cookie` values go out exactly as they came: every one kept as
     /// given and nothing purged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Handled, Purge, Request};
+    ///
+    /// # let policy = cookie_charter::Policy::from_toml(r#"
+    /// # [site]
+    /// # name = "Example"
+    /// # url = "https://www.example.com"
+    /// # consent_cookie = "consent"
+    /// # [purposes.marketing]
+    /// # label = "Marketing"
+    /// # [purposes.preferences]
+    /// # label = "Preferences"
+    /// # [[cookies]]
+    /// # name = "consent"
+    /// # provider = "Example"
+    /// # service = "Consent banner"
+    /// # purpose = "necessary"
+    /// # description = "Remembers your choice"
+    /// # lifetime = "6 months"
+    /// # [[cookies]]
+    /// # name = "_pk_id"
+    /// # provider = "Example"
+    /// # service = "Matomo"
+    /// # purpose = "statistics"
+    /// # description = "Counts visits"
+    /// # lifetime = "13 months"
+    /// # anonymous = true
+    /// # [[cookies]]
+    /// # name = "theme"
+    /// # provider = "Example"
+    /// # service = "Site"
+    /// # purpose = "preferences"
+    /// # description = "Remembers the theme"
+    /// # lifetime = "1 year"
+    /// # [[cookies]]
+    /// # name = "_ad_*"
+    /// # provider = "Ads Inc."
+    /// # service = "Advertising"
+    /// # purpose = "marketing"
+    /// # description = "Tracks you"
+    /// # lifetime = "13 months"
+    /// # domain = "ads.example.net"
+    /// # "#)?;
+    /// let request = Request::new();
+    /// let exempt = policy.respond(&request, Handled::Unchanged, ["_pk_id=1"], Purge::On, 0);
+    /// assert!(exempt.is_unchanged());
+    /// let refused = policy.respond(&request, Handled::Unchanged, ["theme=dark"], Purge::On, 0);
+    /// assert!(!refused.is_unchanged());
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn is_unchanged(&self) -> bool {
         self.purged.is_empty()
             && self
@@ -179,6 +544,8 @@ impl Policy {
     /// The visitor's consent for a request: read from its `Cookie` header as
     /// [`consent_from_cookie_header`](Self::consent_from_cookie_header) does, with the
     /// request's Global Privacy Control signal.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::{Policy, Request};
@@ -200,6 +567,8 @@ impl Policy {
     /// it (see [`Handled`]), then, with [`Purge::On`], the deletions of the cookies of the
     /// request's `Cookie` header that this consent does not allow (see
     /// [`filter_set_cookies`](Self::filter_set_cookies) and [`purge`](Self::purge)).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::{Consent, Handled, Policy, Purge, Request};

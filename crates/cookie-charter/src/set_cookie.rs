@@ -22,6 +22,20 @@ pub const MAX_NAME_VALUE_BYTES: usize = 4096;
 pub const MAX_ATTRIBUTE_VALUE_BYTES: usize = 1024;
 
 /// Why a `Set-Cookie` value does not give a named cookie (the filter drops it, failing closed).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{HeaderProblem, SetCookie};
+///
+/// // A nameless cookie parses (browsers store it) but the filter drops it as `Nameless`.
+/// assert_eq!(SetCookie::parse("=v").map(|c| c.name), Ok(""));
+/// assert_eq!(HeaderProblem::Nameless.as_str(), "nameless");
+/// assert_eq!(SetCookie::parse("  ").unwrap_err().as_str(), "empty");
+/// assert_eq!(SetCookie::parse("a=1\nb=2").unwrap_err(), HeaderProblem::ControlCharacter);
+/// let huge = format!("a={}", "x".repeat(5000));
+/// assert_eq!(SetCookie::parse(&huge).unwrap_err().to_string(), "too_large");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HeaderProblem {
     /// It holds a control character other than tab (CR, LF, NUL, DEL...).
@@ -82,6 +96,28 @@ pub(crate) fn trim_wsp(text: &str) -> &str {
 }
 
 /// One `Set-Cookie` value: the name and value a browser stores, and its attributes.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::SetCookie;
+///
+/// let cookie = SetCookie::parse(
+///     "id = a3fWa ; Max-Age=3600; Domain=.Example.com; Path=/docs; Secure; HttpOnly; SameSite=Lax",
+/// )
+/// .unwrap();
+/// assert_eq!((cookie.name, cookie.value), ("id", "a3fWa"));
+/// assert_eq!(cookie.max_age(), Some(3600));
+/// assert_eq!(cookie.lifetime(1_700_000_000), Some(3600));
+/// assert_eq!(cookie.domain(), Some("Example.com"));
+/// assert_eq!(cookie.path(), Some("/docs"));
+/// assert!(cookie.secure() && cookie.http_only());
+/// assert_eq!(cookie.same_site(), Some("Lax"));
+/// assert_eq!(cookie.attributes().count(), 6);
+/// assert!(cookie.header().starts_with("id = a3fWa"));
+/// // No `=`: a nameless cookie, which no declaration can match.
+/// assert_eq!(SetCookie::parse("lonely").map(|c| (c.name, c.value)), Ok(("", "lonely")));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SetCookie<'a> {
     /// The cookie name, trimmed of spaces and tabs; empty for a nameless cookie.
@@ -98,6 +134,18 @@ impl<'a> SetCookie<'a> {
     /// The name-value pair ends at the first `;`; the name is what precedes its first `=`, or
     /// nothing when it has no `=`. Commas separate nothing. A value with a control character,
     /// with neither name nor value, or whose name and value exceed 4096 bytes is an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// // Commas separate nothing; the pair ends at the first `;`.
+    /// let cookie = SetCookie::parse("a=1, b=2; Path=/").unwrap();
+    /// assert_eq!((cookie.name, cookie.value), ("a", "1, b=2"));
+    /// assert_eq!(SetCookie::parse("=x").map(|c| c.name), Ok(""));
+    /// assert!(SetCookie::parse("a=1\r\n").is_err());
+    /// ```
     pub fn parse(header: &'a str) -> Result<Self, HeaderProblem> {
         if has_forbidden_control(header.as_bytes()) {
             return Err(HeaderProblem::ControlCharacter);
@@ -133,11 +181,33 @@ impl<'a> SetCookie<'a> {
     }
 
     /// The whole header value this cookie was read from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// let header = "a=1; Path=/";
+    /// assert_eq!(SetCookie::parse(header).unwrap().header(), header);
+    /// ```
     pub fn header(&self) -> &'a str {
         self.header
     }
 
     /// The attributes in order, as `;`-separated `name=value` pairs (invalid ones included).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// let cookie = SetCookie::parse("a=1; Path=/; Max-Age=60; secure").unwrap();
+    /// let names: Vec<_> = cookie.attributes().map(|a| a.name).collect();
+    /// assert_eq!(names, ["Path", "Max-Age", "secure"]);
+    /// let max_age = cookie.attributes().nth(1).unwrap();
+    /// assert_eq!((max_age.value, max_age.as_max_age()), ("60", Some(60)));
+    /// assert_eq!(&cookie.header()[max_age.start..max_age.end], " Max-Age=60");
+    /// ```
     pub fn attributes(&self) -> Attributes<'a> {
         Attributes {
             header: self.header,
@@ -153,17 +223,51 @@ impl<'a> SetCookie<'a> {
     }
 
     /// The last valid `Max-Age`, in seconds (negative values kept; they delete).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// assert_eq!(SetCookie::parse("a=1; Max-Age=60; Max-Age=x").unwrap().max_age(), Some(60));
+    /// assert_eq!(SetCookie::parse("a=; Max-Age=-1").unwrap().max_age(), Some(-1));
+    /// assert_eq!(SetCookie::parse("a=1").unwrap().max_age(), None);
+    /// ```
     pub fn max_age(&self) -> Option<i64> {
         self.attributes().filter_map(|a| a.as_max_age()).last()
     }
 
     /// The last valid `Expires`, in unix seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// let cookie = SetCookie::parse("a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+    /// assert_eq!(cookie.expires(), Some(1_445_412_480));
+    /// assert_eq!(SetCookie::parse("a=1; Expires=soon").unwrap().expires(), None);
+    /// ```
     pub fn expires(&self) -> Option<i64> {
         self.attributes().filter_map(|a| a.as_expires()).last()
     }
 
     /// The lifetime browsers give the cookie at `now`: `None` for a session cookie, a number of
     /// seconds otherwise (zero or less deletes it). `Max-Age` wins over `Expires`; no cap applied.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// let now = 1_445_412_000;
+    /// let dated = SetCookie::parse("a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+    /// assert_eq!(dated.lifetime(now), Some(480));
+    /// // Max-Age wins over Expires.
+    /// let both = SetCookie::parse("a=1; Max-Age=10; Expires=Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+    /// assert_eq!(both.lifetime(now), Some(10));
+    /// assert_eq!(SetCookie::parse("a=1").unwrap().lifetime(now), None);
+    /// ```
     pub fn lifetime(&self, now: u64) -> Option<i64> {
         if let Some(max_age) = self.max_age() {
             return Some(max_age);
@@ -174,6 +278,16 @@ impl<'a> SetCookie<'a> {
 
     /// The last non-empty `Domain`, without its leading dot and not yet lowercased; `Some("")`
     /// when the last one is a lone dot (then the cookie is host-only).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// assert_eq!(SetCookie::parse("a=1; Domain=.Example.com").unwrap().domain(), Some("Example.com"));
+    /// assert_eq!(SetCookie::parse("a=1; Domain=.").unwrap().domain(), Some(""));
+    /// assert_eq!(SetCookie::parse("a=1").unwrap().domain(), None);
+    /// ```
     pub fn domain(&self) -> Option<&'a str> {
         self.named("domain")
             .filter(|a| !a.value.is_empty())
@@ -183,6 +297,15 @@ impl<'a> SetCookie<'a> {
 
     /// The last `Path` if it starts with `/`; `None` when absent or when the last one does not
     /// (then the browser uses the default path of the request URL).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// assert_eq!(SetCookie::parse("a=1; Path=/shop").unwrap().path(), Some("/shop"));
+    /// assert_eq!(SetCookie::parse("a=1; Path=shop").unwrap().path(), None);
+    /// ```
     pub fn path(&self) -> Option<&'a str> {
         self.named("path")
             .last()
@@ -191,16 +314,44 @@ impl<'a> SetCookie<'a> {
     }
 
     /// Whether a `Secure` attribute is present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// assert!(SetCookie::parse("a=1; SECURE").unwrap().secure());
+    /// assert!(!SetCookie::parse("a=1").unwrap().secure());
+    /// ```
     pub fn secure(&self) -> bool {
         self.named("secure").next().is_some()
     }
 
     /// Whether an `HttpOnly` attribute is present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// assert!(SetCookie::parse("a=1; HttpOnly").unwrap().http_only());
+    /// assert!(!SetCookie::parse("a=1; Secure").unwrap().http_only());
+    /// ```
     pub fn http_only(&self) -> bool {
         self.named("httponly").next().is_some()
     }
 
     /// The value of the last `SameSite` attribute, as written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// let cookie = SetCookie::parse("a=1; SameSite=Lax; SameSite=strict").unwrap();
+    /// assert_eq!(cookie.same_site(), Some("strict"));
+    /// assert_eq!(SetCookie::parse("a=1").unwrap().same_site(), None);
+    /// ```
     pub fn same_site(&self) -> Option<&'a str> {
         self.named("samesite").last().map(|a| a.value)
     }
@@ -255,6 +406,20 @@ fn parse_max_age(value: &str) -> Option<i64> {
 }
 
 /// One attribute of a `Set-Cookie` value.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::SetCookie;
+///
+/// let header = "a=1;  Max-Age = 60 ; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/";
+/// let cookie = SetCookie::parse(header).unwrap();
+/// let attributes: Vec<_> = cookie.attributes().collect();
+/// assert_eq!((attributes[0].name, attributes[0].value), ("Max-Age", "60"));
+/// assert_eq!(attributes[0].as_max_age(), Some(60));
+/// assert_eq!(attributes[1].as_expires(), Some(1_445_412_480));
+/// assert_eq!((attributes[2].as_max_age(), attributes[2].as_expires()), (None, None));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attribute<'a> {
     /// The name, trimmed of spaces and tabs, as written.
@@ -269,6 +434,16 @@ pub struct Attribute<'a> {
 
 impl Attribute<'_> {
     /// The seconds of a valid `Max-Age` attribute; `None` for any other attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// let cookie = SetCookie::parse("a=1; Max-Age=+5; Max-Age=-5").unwrap();
+    /// let ages: Vec<_> = cookie.attributes().map(|a| a.as_max_age()).collect();
+    /// assert_eq!(ages, [None, Some(-5)]);
+    /// ```
     pub fn as_max_age(&self) -> Option<i64> {
         if !self.name.eq_ignore_ascii_case("max-age")
             || self.value.len() > MAX_ATTRIBUTE_VALUE_BYTES
@@ -279,6 +454,15 @@ impl Attribute<'_> {
     }
 
     /// The unix time of a valid `Expires` attribute; `None` for any other attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SetCookie;
+    ///
+    /// let cookie = SetCookie::parse("a=1; Expires=Thu, 01 Jan 1970 00:01:00 GMT").unwrap();
+    /// assert_eq!(cookie.attributes().next().and_then(|a| a.as_expires()), Some(60));
+    /// ```
     pub fn as_expires(&self) -> Option<i64> {
         if !self.name.eq_ignore_ascii_case("expires")
             || self.value.len() > MAX_ATTRIBUTE_VALUE_BYTES
@@ -290,6 +474,17 @@ impl Attribute<'_> {
 }
 
 /// The attributes of a [`SetCookie`], in order.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::SetCookie;
+///
+/// let cookie = SetCookie::parse("a=1; Path=/; ; HttpOnly").unwrap();
+/// let mut attributes = cookie.attributes();
+/// assert_eq!(attributes.next().map(|a| a.name), Some("Path"));
+/// assert_eq!(attributes.last().map(|a| a.name), Some("HttpOnly"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Attributes<'a> {
     header: &'a str,

@@ -45,21 +45,61 @@ const MAX_KEYS: usize = 64;
 type HmacSha256 = Hmac<Sha256>;
 
 /// The id of a consent record: 16 random bytes, written as 32 lowercase hex digits.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::RecordId;
+///
+/// let id = RecordId::from_bytes([0x0f; 16]);
+/// assert_eq!(id.to_string(), "0f".repeat(16));
+/// assert_eq!(RecordId::parse(&id.to_string()), Some(id));
+/// assert_eq!(id.as_bytes(), &[0x0f; 16]);
+/// assert_eq!(RecordId::parse(&"0F".repeat(16)), None); // lowercase only
+/// assert_eq!(RecordId::parse("0f0f"), None);
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RecordId([u8; 16]);
 
 impl RecordId {
     /// The id made of these bytes (take them from a CSPRNG).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::RecordId;
+    ///
+    /// let id = RecordId::from_bytes([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    /// assert_eq!(id.to_string(), "0102030405060708090a0b0c0d0e0f10");
+    /// ```
     pub const fn from_bytes(bytes: [u8; 16]) -> Self {
         Self(bytes)
     }
 
     /// The 16 bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::RecordId;
+    ///
+    /// let id = RecordId::parse("000102030405060708090a0b0c0d0e0f").unwrap();
+    /// assert_eq!(id.as_bytes()[15], 15);
+    /// ```
     pub const fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
 
     /// Reads exactly 32 lowercase hex digits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::RecordId;
+    ///
+    /// assert!(RecordId::parse("000102030405060708090a0b0c0d0e0f").is_some());
+    /// assert!(RecordId::parse("000102030405060708090a0b0c0d0e0g").is_none());
+    /// ```
     pub fn parse(text: &str) -> Option<Self> {
         let digits = text.as_bytes();
         if digits.len() != 32 {
@@ -98,6 +138,20 @@ impl fmt::Debug for RecordId {
 }
 
 /// A signing key's id: `[A-Za-z0-9_-]{1,32}`.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::KeyId;
+///
+/// let id = KeyId::new("2026-a")?;
+/// assert_eq!(id.as_str(), "2026-a");
+/// assert_eq!(id.to_string(), "2026-a");
+/// assert!(KeyId::new("").is_err());
+/// assert!(KeyId::new("has space").is_err());
+/// assert!(KeyId::new(&"k".repeat(33)).is_err());
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeyId(ArrayString<MAX_KEY_ID_BYTES>);
 
@@ -141,6 +195,21 @@ impl fmt::Display for KeyId {
 }
 
 /// The signature part of a signed consent cookie: which key signed, and the HMAC-SHA256.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, ConsentKeys, RecordId};
+///
+/// let keys = ConsentKeys::new("k1", &[7; 32])?;
+/// let signed = keys.sign(Consent::new(1, 5), RecordId::from_bytes([3; 16]));
+/// let signature = signed.signature().unwrap();
+/// assert_eq!(signature.key_id().as_str(), "k1");
+/// let sig = signature.to_base64url();
+/// assert_eq!(sig.len(), 43);
+/// assert!(signed.to_cookie().ends_with(&format!("&_kid=k1&_sig={sig}")));
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Signature {
     key_id: KeyId,
@@ -171,6 +240,24 @@ impl Signature {
 }
 
 /// Why a signed consent cookie does not verify.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Consent, ConsentKeys, RecordId, SignatureProblem};
+///
+/// let keys = ConsentKeys::new("k1", &[7; 32])?;
+/// assert_eq!(keys.verify(&Consent::new(1, 5)), Err(SignatureProblem::Unsigned));
+/// let other = ConsentKeys::new("k2", &[8; 32])?;
+/// let signed_by_other = other.sign(Consent::new(1, 5), RecordId::from_bytes([1; 16]));
+/// let foreign = Consent::from_cookie(&signed_by_other.to_cookie());
+/// let problem = keys.verify(&foreign).unwrap_err();
+/// assert_eq!(problem, SignatureProblem::UnknownKey);
+/// assert_eq!(problem.code(), "unknown_key");
+/// assert!(problem.reason().contains("unknown key"));
+/// assert_eq!(SignatureProblem::Mismatch.code(), "bad_signature");
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SignatureProblem {
     /// The value carries no signature.
@@ -212,6 +299,8 @@ impl fmt::Display for SignatureProblem {
 /// Parsed from text with one key per line (or per comma), `<key id>:<secret>`, the secret being
 /// at least 32 bytes written in base64url (padding optional); blank lines and lines starting with
 /// `#` are skipped. Its `Debug` output never shows a secret.
+///
+/// # Examples
 ///
 /// ```
 /// # use cookie_charter::{Choice, Consent, ConsentKeys, RecordId};
@@ -255,6 +344,17 @@ impl fmt::Debug for ConsentKeys {
 
 impl ConsentKeys {
     /// One key: `key_id` signs with `secret` (at least [`MIN_KEY_BYTES`] bytes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{ConsentKeys, MIN_KEY_BYTES};
+    ///
+    /// let keys = ConsentKeys::new("k1", &[42; MIN_KEY_BYTES])?;
+    /// assert_eq!(keys.signing_key_id().as_str(), "k1");
+    /// assert!(ConsentKeys::new("k1", b"too short").is_err());
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn new(key_id: &str, secret: &[u8]) -> Result<Self> {
         let signing = (KeyId::new(key_id)?, keyed(key_id, secret)?);
         Ok(Self {
@@ -267,6 +367,23 @@ impl ConsentKeys {
 
     /// Reads keys from text (see the type's documentation). Errors are `invalid_argument`, and
     /// never quote a secret.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{ConsentKeys, ErrorKind};
+    ///
+    /// let keys = ConsentKeys::parse(
+    ///     "# rotated in 2026\nnew:bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleS0\n\nold:b2xkLWtleS1vbGQta2V5LW9sZC1rZXktb2xkLWtleS0",
+    /// )?;
+    /// let ids: Vec<_> = keys.key_ids().map(|id| id.as_str()).collect();
+    /// assert_eq!(ids, ["new", "old"]);
+    /// assert_eq!(keys.signing_key_id().as_str(), "new");
+    /// let error = ConsentKeys::parse("k1:c2hvcnQ").unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+    /// assert!(!error.to_string().contains("c2hvcnQ"));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let mut keys: Vec<(KeyId, HmacSha256)> = Vec::new();
         let entries = text
@@ -318,6 +435,20 @@ impl ConsentKeys {
 
     /// `consent` with `record_id`, signed by the signing key. The result is verified (see
     /// [`Consent::is_verified`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Choice, Consent, ConsentKeys, RecordId};
+    ///
+    /// let keys = ConsentKeys::new("k1", &[7; 32])?;
+    /// let id = RecordId::from_bytes([9; 16]);
+    /// let signed = keys.sign(Consent::new(1, 5).with("ads", Choice::Denied)?, id);
+    /// assert!(signed.is_verified());
+    /// assert_eq!(signed.record_id(), Some(id));
+    /// assert_eq!(signed.choice("ads"), Some(Choice::Denied));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn sign(&self, consent: Consent, record_id: RecordId) -> Consent {
         let (key_id, mac) = &self.keys.signing;
         let unsigned = consent.with_record_id(Some(record_id)).with_signature(None);
@@ -335,6 +466,19 @@ impl ConsentKeys {
 
     /// Whether `consent`'s signature is one of these keys' for its content, compared in
     /// constant time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Consent, ConsentKeys, RecordId, SignatureProblem};
+    ///
+    /// let keys = ConsentKeys::new("k1", &[7; 32])?;
+    /// let value = keys.sign(Consent::new(1, 5), RecordId::from_bytes([9; 16])).to_cookie();
+    /// assert_eq!(keys.verify(&Consent::from_cookie(&value)), Ok(()));
+    /// let forged = Consent::from_cookie(&value.replace("rev=1", "rev=2"));
+    /// assert_eq!(keys.verify(&forged), Err(SignatureProblem::Mismatch));
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn verify(&self, consent: &Consent) -> std::result::Result<(), SignatureProblem> {
         let Some(signature) = consent.signature() else {
             return Err(SignatureProblem::Unsigned);
@@ -556,11 +700,15 @@ mod tests {
         let signed = keys.sign(granted.clone(), RecordId::from_bytes([8; 16]));
         let header = format!("cc={}", signed.to_cookie());
         // Read alone, a signed value is not verified: it grants nothing under this policy.
-        let read = strict.consent_from_cookie_header(&header);
+        let read = Consent::from_cookie(&signed.to_cookie());
         assert!(!strict.decide("_ga", &read, now).allowed);
         let verified = strict.verify_consent(read);
         assert!(verified.is_verified());
         assert!(strict.decide("_ga", &verified, now).allowed);
+        // The request path verifies it (and verifying again changes nothing).
+        let from_header = strict.consent_from_cookie_header(&header);
+        assert_eq!(from_header, verified);
+        assert_eq!(strict.verify_consent(from_header.clone()), from_header);
         // Unsigned, forged, or signed with a retired key: no consent, with the reason.
         let retired = ConsentKeys::parse(OLD).unwrap();
         let old = retired.sign(granted.clone(), RecordId::from_bytes([8; 16]));

@@ -1,12 +1,43 @@
 //! Texts given in several languages, with a visible fallback when a translation is missing.
 
 /// A text in one or more languages, in the order the policy gave them.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::Text;
+///
+/// let text = Text::from_pairs([("fr", "Mesure d'audience"), ("en", "Audience measurement")]);
+/// assert_eq!(text.exact("en"), Some("Audience measurement"));
+/// assert_eq!(text.exact("de"), None);
+/// assert_eq!(text.languages().collect::<Vec<_>>(), ["fr", "en"]);
+/// assert!(!text.is_empty());
+/// let german = text.get("de", &["en".to_string()]).unwrap();
+/// assert_eq!((german.text, german.lang), ("Audience measurement", "en"));
+/// assert!(german.fell_back("de"));
+/// assert_eq!(Text::single("en", "Hello").exact("en"), Some("Hello"));
+/// assert!(Text::from_pairs(Vec::<(String, String)>::new()).is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Text {
     entries: Vec<(String, String)>,
 }
 
 /// A text picked for a language: the words and the language they are really in.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::Text;
+///
+/// let text = Text::from_pairs([("fr", "Bonjour"), ("en", "Hello")]);
+/// let french = text.get("fr", &[]).unwrap();
+/// assert!(!french.fell_back("fr"));
+/// // No English fallback given: the first language is used.
+/// let italian = text.get("it", &[]).unwrap();
+/// assert_eq!(italian.lang, "fr");
+/// assert!(italian.fell_back("it"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Localized<'a> {
     /// The words.
@@ -54,6 +85,17 @@ impl Text {
     }
 
     /// The words in `lang`, else in the first of `fallbacks` that has them, else the first given.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::Text;
+    ///
+    /// let text = Text::from_pairs([("fr", "Bonjour"), ("en", "Hello")]);
+    /// assert_eq!(text.get("en", &[]).map(|l| l.text), Some("Hello"));
+    /// assert_eq!(text.get("de", &["en".into()]).map(|l| l.text), Some("Hello"));
+    /// assert_eq!(text.get("de", &[]).map(|l| l.text), Some("Bonjour"));
+    /// ```
     pub fn get<'a>(&'a self, lang: &str, fallbacks: &[String]) -> Option<Localized<'a>> {
         let pick = |want: &str| {
             self.entries

@@ -1,6 +1,8 @@
-// The consent banner: writes the consent cookie (`v=1&rev=<revision>&at=<unix seconds>&<purpose>=1|0`)
-// and reloads the page, whose response then carries only the cookies the visitor allowed (and the
-// deletions of those withdrawn). Without JavaScript the same form posts to /consent instead.
+// The consent banner: posts the visitor's choice to the site's consent endpoint (`data-endpoint`,
+// docs/records.md), which records it and only then answers with the consent cookie (carrying the
+// record's id, `_rid`) and the deletions of the cookies withdrawn; then reloads the page, whose
+// response carries only the cookies the visitor allowed, and the browser guard its new answer.
+// Without JavaScript the same form posts to /consent, which hands the choice to the endpoint.
 'use strict'
 ;(function () {
   var form = document.getElementById('consent-form')
@@ -13,26 +15,49 @@
     previous = {}
   }
 
+  function showError(text) {
+    var note = document.getElementById('consent-error')
+    if (!note) {
+      note = document.createElement('p')
+      note.id = 'consent-error'
+      note.setAttribute('role', 'alert')
+      form.appendChild(note)
+    }
+    note.textContent = text
+  }
+
   form.addEventListener('submit', function (event) {
     var button = event.submitter
     var choice = button && button.value
     if (choice !== 'accept' && choice !== 'refuse' && choice !== 'custom') return // let the form post
     event.preventDefault()
-    var choices = {}
+    // Every purpose chosen before is sent again, so that only what was asked changes.
+    var body = new URLSearchParams()
     Object.keys(previous).forEach(function (purpose) {
-      choices[purpose] = previous[purpose] === 'granted' ? '1' : '0'
+      if (asked.indexOf(purpose) === -1) body.set(purpose, previous[purpose] === 'granted' ? '1' : '0')
     })
     asked.forEach(function (purpose) {
       var box = document.getElementById('purpose-' + purpose)
       var granted = choice === 'accept' || (choice === 'custom' && box !== null && box.checked)
-      choices[purpose] = granted ? '1' : '0'
+      body.set(purpose, granted ? '1' : '0')
     })
-    var value = 'v=1&rev=' + form.dataset.revision + '&at=' + Math.floor(Date.now() / 1000)
-    Object.keys(choices).forEach(function (purpose) {
-      value += '&' + purpose + '=' + choices[purpose]
-    })
-    document.cookie = form.dataset.cookie + '=' + value + '; Path=/; Max-Age=' + form.dataset.maxAge + '; SameSite=Lax'
+    body.set('method', form.dataset.method || 'banner')
+    body.set('lang', form.dataset.lang || document.documentElement.lang)
     var back = form.elements.back ? form.elements.back.value : window.location.pathname
-    window.location.assign(back)
+    fetch(form.dataset.endpoint, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: body.toString(),
+    })
+      .then(function (response) {
+        return response.json().then(function (answer) {
+          if (!response.ok) throw new Error(answer.message || 'status ' + response.status)
+          window.location.assign(back)
+        })
+      })
+      .catch(function (error) {
+        showError('Your choice could not be saved, please try again: ' + error.message)
+      })
   })
 })()

@@ -5,6 +5,9 @@
 // The site is served on 127.0.0.1 and a free port, and visited as http://www.epn.localhost:PORT
 // (Chromium maps *.localhost to 127.0.0.1), so that cookies can live on the parent domain
 // `.epn.localhost` as analytics cookies do, and the purge has domain variants to remove.
+// The banner posts each choice to the site's consent endpoint: after each one, the record with
+// that choice is in the store (read back with `cookie-charter records export`), the chain
+// verifies, and the consent cookie in the jar carries the record's id (`_rid`).
 // Screenshots of every step go to test-artifacts/ (gitignored).
 
 const test = require('node:test')
@@ -12,9 +15,11 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { execFileSync } = require('node:child_process')
 const { chromium } = require('playwright-core')
-const { Policy, Consent } = require('cookie-charter')
+const { Policy, Consent, storedRecordIds, verifyStore } = require('cookie-charter')
 const { startServer, SITE } = require('../test-helpers/site-process.js')
+const { CONSENT_PATH } = require('../app.js')
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const ARTIFACTS = path.join(SITE, 'test-artifacts')
@@ -25,6 +30,8 @@ const PARENT = HOST.split('.').slice(1).join('.') // epn.localhost: where _ga li
 const STATISTICS_COOKIE = '_ga'
 const MARKETING_COOKIE = '_fbp'
 const NO_CONSENT = Consent.fromCookie(null)
+/** The command that exports records (test.sh builds it). */
+const BIN = process.env.COOKIE_CHARTER_BIN || path.join(SITE, '..', '..', 'target', 'debug', 'cookie-charter')
 /** A purpose's label on the (English) banner: the policy's own. */
 const labelOf = (id) => policy.purposes.find((p) => p.id === id).label.en
 
@@ -44,8 +51,12 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
   // Only this test's screenshots: banners.e2e.test.js, run at the same time, writes in a subdirectory.
   fs.mkdirSync(ARTIFACTS, { recursive: true })
   for (const file of fs.readdirSync(ARTIFACTS)) if (file.endsWith('.png')) fs.rmSync(path.join(ARTIFACTS, file))
+  assert.ok(fs.existsSync(BIN), `the cookie-charter command is needed at ${BIN} (cargo build -p cookie-charter-cli)`)
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cookie-charter-e2e-'))
-  let server = await startServer()
+  const recordsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cookie-charter-e2e-records-'))
+  t.after(() => fs.rmSync(recordsDir, { recursive: true, force: true }))
+  const store = `sqlite:${path.join(recordsDir, 'consents.sqlite')}`
+  let server = await startServer(['--records', store.slice('sqlite:'.length)])
   t.after(async () => {
     await server.stop()
   })
@@ -92,13 +103,42 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
     if (!(await page.locator('#cookie-banner').isVisible())) return []
     return page.locator('#cookie-banner input[name="purpose"]').evaluateAll((boxes) => boxes.map((b) => b.value))
   }
-  /** Clicks a banner button and waits for the page the banner's script loads. */
+  /**
+   * Clicks a banner button and waits for the endpoint's answer to the banner's post, then for the
+   * page the banner's script loads; resolves to the endpoint's answer.
+   */
   const submit = async (buttonName) => {
+    const posted = page.waitForResponse((r) => new URL(r.url()).pathname === CONSENT_PATH && r.request().method() === 'POST')
     const response = page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().method() === 'GET')
     await page.getByRole('button', { name: buttonName, exact: true }).click()
-    const navigation = await response
+    const answer = await posted
+    assert.equal(answer.status(), 200, `the endpoint refused the choice (${answer.status()})`)
+    await response
     await page.waitForLoadState('load')
-    return navigation
+    return answer
+  }
+  let recordCount = 0
+  /**
+   * The choice just made is the store's newest record, one more than before, with `choices`,
+   * `method` and revision `rev`; the chain verifies; the consent cookie in the jar carries its id.
+   */
+  const assertRecorded = async ({ choices, method, rev }) => {
+    const ids = storedRecordIds(store)
+    assert.equal(ids.length, recordCount + 1, 'one record per choice')
+    recordCount = ids.length
+    const id = ids[ids.length - 1]
+    assert.deepEqual(verifyStore(store).problems, [], 'the chain verifies')
+    const exported = execFileSync(BIN, ['records', 'export', '--store', store, '--id', id], { encoding: 'utf8' })
+    const lines = exported.split('\n').filter(Boolean)
+    assert.equal(lines.length, 1, `one record exported for ${id}`)
+    const body = JSON.parse(JSON.parse(lines[0]).record.integrity.body)
+    assert.equal(body.id, id)
+    assert.deepEqual(body.choices, choices)
+    assert.equal(body.method, method)
+    assert.equal(body.rev, rev)
+    assert.equal(body.lang, 'en')
+    const { raw } = await consentInJar()
+    assert.equal(new URLSearchParams(raw).get('_rid'), id, `the consent cookie carries the record id: ${raw}`)
   }
   const consentInJar = async () => {
     const cookies = named(await jar(), policy.site.consentCookie)
@@ -143,6 +183,7 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
     assert.match(raw, /^v=1&rev=1&at=\d+&/)
     assert.equal(consent.revision, policy.site.revision)
     assert.deepEqual({ ...consent.choices }, { statistics: 'denied', marketing: 'denied' })
+    await assertRecorded({ choices: { marketing: 'denied', statistics: 'denied' }, method: 'banner', rev: 1 })
     assert.deepEqual(await askedPurposes(), [], 'no banner once the visitor chose')
     assertOnlyNecessary(await jar())
     await page.goto(`${base}/datasets`)
@@ -157,6 +198,7 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
     await submit('Save my choices')
     const { consent } = await consentInJar()
     assert.deepEqual({ ...consent.choices }, { statistics: 'granted', marketing: 'denied' })
+    await assertRecorded({ choices: { marketing: 'denied', statistics: 'granted' }, method: 'settings', rev: 1 })
     const cookies = await jar()
     const stats = named(cookies, STATISTICS_COOKIE)
     assert.equal(stats.length, 1, `one ${STATISTICS_COOKIE} cookie: ${JSON.stringify(stats)}`)
@@ -174,6 +216,7 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
     await page.goto(`${base}/settings`)
     assert.equal(await page.getByLabel(labelOf('statistics'), { exact: true }).isChecked(), true, 'the settings show the current choice')
     await page.getByLabel(labelOf('statistics'), { exact: true }).uncheck()
+    // The endpoint's answer sets the new consent cookie and deletes the withdrawn cookies.
     const response = await submit('Save my choices')
     const deletions = (await response.headersArray())
       .filter((h) => h.name.toLowerCase() === 'set-cookie' && h.value.startsWith(`${STATISTICS_COOKIE}=;`))
@@ -182,16 +225,16 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
     assert.ok(deletions.some((d) => d.includes(`Domain=${PARENT}`)), `a deletion for ${PARENT} in ${deletions}`)
     const cookies = await jar()
     assert.deepEqual(named(cookies, STATISTICS_COOKIE), [], 'no variant of the statistics cookie is left')
-    assert.match(await page.locator('#purged').innerText(), new RegExp(`Deleted from your browser.*${STATISTICS_COOKIE}`))
     assertOnlyNecessary(cookies)
     const { consent } = await consentInJar()
     assert.deepEqual({ ...consent.choices }, { statistics: 'denied', marketing: 'denied' })
+    await assertRecorded({ choices: { marketing: 'denied', statistics: 'denied' }, method: 'settings', rev: 1 })
     await screenshot('statistics-withdrawn')
   })
 
   await t.test('after a revision bump of marketing, the banner asks about marketing only', async () => {
     await server.stop()
-    server = await startServer(['--bump', 'marketing'])
+    server = await startServer(['--bump', 'marketing', '--records', store.slice('sqlite:'.length)])
     base = `http://${HOST}:${server.port}` // cookies do not depend on the port: same jar
     await page.goto(`${base}/`)
     const { consent } = await consentInJar()
@@ -204,6 +247,7 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
     const after = await consentInJar()
     assert.equal(after.consent.revision, 2)
     assert.deepEqual({ ...after.consent.choices }, { statistics: 'denied', marketing: 'granted' }, 'the statistics choice was kept')
+    await assertRecorded({ choices: { marketing: 'granted', statistics: 'denied' }, method: 'banner', rev: 2 })
     assert.deepEqual(await askedPurposes(), [])
     const cookies = await jar()
     assert.equal(named(cookies, MARKETING_COOKIE).length, 1, 'the marketing cookie is set once accepted')

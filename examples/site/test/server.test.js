@@ -1,5 +1,6 @@
 'use strict'
-// The demo site without a browser: its command line, the revision bump, and bad requests.
+// The demo site without a browser: its command line, the revision bump, bad requests, and the
+// consent endpoint's records.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -7,8 +8,8 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { Policy, Consent } = require('cookie-charter')
-const { bumpPurposeRevision, SiteError } = require('../app.js')
+const { Policy, Consent, storedRecordIds, verifyStore } = require('cookie-charter')
+const { bumpPurposeRevision, SiteError, CONSENT_PATH } = require('../app.js')
 const { startServer, SERVER, SITE } = require('../test-helpers/site-process.js')
 
 const POLICY_TEXT = fs.readFileSync(path.join(SITE, 'policy.toml'), 'utf8')
@@ -27,6 +28,9 @@ test('bad command lines give a clear error and exit 2, never a stack trace', () 
     [['--bump', 'nosuch'], /has no \[purposes\.nosuch\] table/],
     [['--bump', 'Not An Id'], /--bump needs a purpose id/],
     [['--bump', 'necessary'], /necessary purpose is never asked/],
+    [['--no-guard=yes'], /--no-guard takes no value/],
+    [['--records'], /--records needs a value/],
+    [['--port', '0', '--records', path.join(SERVER, 'consents.sqlite')], /cannot open the consent records .*server\.js/],
   ]
   for (const [args, message] of cases) {
     const result = run(args)
@@ -87,11 +91,14 @@ test('a bump that would re-ask other purposes too is refused', () => {
 })
 
 test('bad requests get a 4xx answer with a reason, and the server keeps serving', async (t) => {
-  const server = await startServer()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cookie-charter-site-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const store = `sqlite:${path.join(dir, 'consents.sqlite')}`
+  const server = await startServer(['--records', store.slice('sqlite:'.length)])
   t.after(() => server.stop())
   const base = `http://127.0.0.1:${server.port}`
-  const post = (body) =>
-    fetch(`${base}/consent`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+  const post = (body, origin = base) =>
+    fetch(`${base}/consent`, { method: 'POST', redirect: 'manual', headers: { origin, 'content-type': 'application/x-www-form-urlencoded' }, body })
 
   let response = await post('choice=maybe&asked=statistics')
   assert.equal(response.status, 400)
@@ -117,6 +124,26 @@ test('bad requests get a 4xx answer with a reason, and the server keeps serving'
   const consent = Consent.fromCookie(value)
   assert.equal(consent.problem, null, value)
   assert.deepEqual({ ...consent.choices }, { statistics: 'granted', marketing: 'denied' })
+  // It went through the consent endpoint: recorded, and the cookie carries the record's id.
+  assert.deepEqual(storedRecordIds(store), [new URLSearchParams(value).get('_rid')])
+
+  // From another site, the form's choice is refused by the endpoint and nothing is recorded.
+  response = await post('choice=accept&asked=statistics+marketing&back=/', 'http://evil.example')
+  assert.equal(response.status, 403)
+  assert.match(await response.text(), /not saved \(cross_origin\)/)
+  assert.ok(!response.headers.getSetCookie().some((c) => c.startsWith('cookies_preferences=')), 'no consent cookie')
+
+  // The banner's script posts to the endpoint itself, which answers with JSON.
+  response = await fetch(`${base}${CONSENT_PATH}`, {
+    method: 'POST',
+    headers: { origin: `http://www.epn.localhost:${server.port}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ choices: { statistics: false, marketing: true }, method: 'banner', lang: 'en' }),
+  })
+  assert.equal(response.status, 200)
+  const answer = await response.json()
+  assert.deepEqual(answer.choices, { marketing: 'granted', statistics: 'denied' })
+  assert.deepEqual(storedRecordIds(store), [new URLSearchParams(value).get('_rid'), answer.record_id])
+  assert.deepEqual(verifyStore(store).problems, [])
 
   // With a garbled consent cookie the visitor is simply asked again.
   response = await fetch(`${base}/`, { headers: { cookie: 'cookies_preferences=v=9&garbage' } })

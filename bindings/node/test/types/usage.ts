@@ -31,6 +31,9 @@ const sent: string[] = answer.setCookies
 const judged: Consent = policy.respond({ handled: 'not_a_consent' }).consent
 const mw = middleware(other, { now: () => 1, onDropped: (list) => list.length })
 http.createServer((req, res) => mw(req, res, () => res.end()))
+const guardAnswer: string = policy.guard(consent, { now: 1 })
+const guardTags: string = policy.guardScriptTags(consent, { src: '/g.js', nonce: 'n' })
+middleware(other, { guard: { src: '/g.js', nonce: (req, res) => (res.getHeader('x') === undefined ? req.url : null) } })
 
 // @ts-expect-error: the format is `markdown` or `html`
 policy.renderCharter({ format: 'pdf' })
@@ -38,5 +41,7 @@ policy.renderCharter({ format: 'pdf' })
 new Consent({ statistics: true })
 // @ts-expect-error: handled is 'unchanged', 'not_a_consent' or a Consent
 policy.respond({ handled: 'replaced' })
+// @ts-expect-error: the guard's tags need its URL
+policy.guardScriptTags(consent, { nonce: 'n' })
 
-export { allowed, rule, purpose, many, flag, keptList, dropCookie, purged, ask, page, problem, cookie, label, description, asks, declared, sent, judged }
+export { allowed, rule, purpose, many, flag, keptList, dropCookie, purged, ask, page, problem, cookie, label, description, asks, declared, sent, judged, guardAnswer, guardTags }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from cookie_charter._native import Consent, DroppedCookie, Policy
+from cookie_charter._native import Consent, ConsentEndpoint, DroppedCookie, Policy
 
 #: Key under which the middleware stores the visitor's `Consent` (WSGI environ, ASGI scope).
 CONSENT_KEY = "cookie_charter.consent"
@@ -49,9 +49,23 @@ def check_policy(policy: object) -> Policy:
     return policy
 
 
+def check_records(records: object, consent_path: str) -> ConsentEndpoint | None:
+    """`records`, when it is a `ConsentEndpoint` or None, with a `consent_path` that starts with
+    `/`; a `TypeError` or `ValueError` otherwise."""
+    if records is not None and not isinstance(records, ConsentEndpoint):
+        raise TypeError(
+            "records must be a cookie_charter.records.ConsentEndpoint, "
+            f"not {type(records).__name__}"
+        )
+    if not consent_path.startswith("/"):
+        raise ValueError(f"consent_path `{consent_path}` must start with `/`")
+    return records
+
+
 class Middleware:
     """The options every middleware takes: the application, the policy, `purge` (append the
-    deletions of the cookies the visitor holds but does not allow) and `on_dropped`."""
+    deletions of the cookies the visitor holds but does not allow), `on_dropped`, and the consent
+    endpoint (`records`, a `cookie_charter.records.ConsentEndpoint`) served at `consent_path`."""
 
     def __init__(
         self,
@@ -60,8 +74,12 @@ class Middleware:
         *,
         purge: bool = True,
         on_dropped: OnDropped | None = None,
+        records: ConsentEndpoint | None = None,
+        consent_path: str = "/consent",
     ) -> None:
         self.app = app
         self.policy = check_policy(policy)
         self.purge = purge
         self.on_dropped = on_dropped
+        self.records = check_records(records, consent_path)
+        self.consent_path = consent_path

@@ -25,7 +25,12 @@ consent)` writes it to the consent cookie (`response.set_cookie` would put it in
 next request's consent could not be read). On the response it drops the cookies
 the visitor has not consented to and adds the deletions of the cookies they hold but no longer
 allow, as `Policy.respond` answers. Other settings: `COOKIE_CHARTER_PURGE` (default True: add the
-deletions).
+deletions); `COOKIE_CHARTER_GUARD`, `{"src": "/static/cookie-charter-guard.min.js", "nonce":
+nonce_of}` (`nonce_of(request)` gives the response's Content-Security-Policy nonce, or None;
+optional), which puts the browser guard's `<script>` tags right after the `<head>` start tag of
+every `text/html` response that is neither streamed nor compressed, for the consent that judges it
+(docs/browser.md). A `GZipMiddleware` goes above this middleware in `MIDDLEWARE`, so that it
+compresses the page after the tags are in.
 
 The context processor gives templates `cookie_charter`: `consent`, `purposes` (every `Purpose` of
 the policy), `purposes_to_ask` (the `Purpose` objects a banner asks about; empty: no banner) and
@@ -46,8 +51,9 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-untyped]
 from django.utils.safestring import mark_safe  # type: ignore[import-untyped]
 
+from cookie_charter._guard import GuardConfig, check_guard, injectable, judging_consent
 from cookie_charter._middleware import handled
-from cookie_charter._native import Consent, Policy
+from cookie_charter._native import Consent, Policy, _guard_inject
 
 __all__ = ["ConsentMiddleware", "context_processor", "get_policy", "set_consent_cookie"]
 
@@ -55,6 +61,8 @@ __all__ = ["ConsentMiddleware", "context_processor", "get_policy", "set_consent_
 POLICY_SETTING = "COOKIE_CHARTER_POLICY"
 #: The setting that turns the deletions of withdrawn cookies off (default True).
 PURGE_SETTING = "COOKIE_CHARTER_PURGE"
+#: The setting that puts the browser guard in pages: `{"src": URL, "nonce": function of the request}`.
+GUARD_SETTING = "COOKIE_CHARTER_GUARD"
 
 
 # The policies loaded, by path: each file is read once.
@@ -196,6 +204,27 @@ def _filter(request: Any, response: Any, consent: Consent, policy: Policy, purge
     response.cookies = _SentCookies(out)
 
 
+def _inject_guard(
+    request: Any, response: Any, consent: Consent, policy: Policy, guard: GuardConfig
+) -> None:
+    """Puts the guard's tags, for the consent that judges the response, right after the `<head>`
+    start tag of a page that is neither streamed nor compressed."""
+    if getattr(response, "streaming", False) or request.method == "HEAD":
+        return
+    if response.status_code in (204, 304) or not injectable(
+        response.headers.get("Content-Type"), response.headers.get("Content-Encoding")
+    ):
+        return
+    cookie, sec_gpc = _request_headers(request)
+    judge = judging_consent(policy, consent, getattr(request, "consent", None), cookie, sec_gpc)
+    page = _guard_inject(response.content, guard.tags(policy, judge, request))
+    if page is None:
+        return
+    response.content = page
+    if response.has_header("Content-Length"):
+        response.headers["Content-Length"] = str(len(page))
+
+
 class ConsentMiddleware:
     """Django middleware: `request.consent` for views, and the response's cookies as the policy
     allows (sync and async)."""
@@ -207,6 +236,10 @@ class ConsentMiddleware:
         self.get_response = get_response
         self.policy = get_policy()
         self.purge = bool(_setting(PURGE_SETTING, True))
+        try:
+            self.guard = check_guard(_setting(GUARD_SETTING, None))
+        except (TypeError, ValueError) as error:
+            raise ImproperlyConfigured(f"settings.{GUARD_SETTING}: {error}") from error
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
 
@@ -222,6 +255,8 @@ class ConsentMiddleware:
         consent = self._arrive(request)
         response = self.get_response(request)
         _filter(request, response, consent, self.policy, self.purge)
+        if self.guard is not None:
+            _inject_guard(request, response, consent, self.policy, self.guard)
         return response
 
     async def _acall(self, request: Any) -> Any:
@@ -229,6 +264,8 @@ class ConsentMiddleware:
         get_response: Callable[[Any], Awaitable[Any]] = self.get_response
         response = await get_response(request)
         _filter(request, response, consent, self.policy, self.purge)
+        if self.guard is not None:
+            _inject_guard(request, response, consent, self.policy, self.guard)
         return response
 
 

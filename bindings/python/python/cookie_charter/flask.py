@@ -23,12 +23,17 @@ banner's endpoint) sets `g.consent` to the new `Consent`: the response is then j
 (anything else there is judged as no consent). Templates get `cookie_charter`: `consent`,
 `purposes`, `purposes_to_ask` and `gtag_default`, as with Django's context processor.
 
+`CookieCharter(app, policy, guard={"src": "/static/cookie-charter-guard.min.js", "nonce": lambda
+environ: g.csp_nonce})` puts the browser guard's tags first in every page's `<head>`, as the WSGI
+middleware's `guard` option does (the nonce function runs in the request's context).
+
 Flask is imported by this module only: the package does not need it otherwise.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, request
@@ -57,8 +62,10 @@ class CookieCharter:
         *,
         purge: bool = True,
         on_dropped: OnDropped | None = None,
+        guard: Mapping[str, Any] | None = None,
     ) -> None:
         self.policy = policy
+        self.guard = guard
         self.purge = purge
         self.on_dropped = on_dropped
         if app is not None:
@@ -70,7 +77,7 @@ class CookieCharter:
         if policy is None:
             policy = self.policy if self.policy is not None else _configured_policy(app)
         app.wsgi_app = ConsentMiddleware(  # type: ignore[method-assign]
-            app.wsgi_app, policy, purge=self.purge, on_dropped=self.on_dropped
+            app.wsgi_app, policy, purge=self.purge, on_dropped=self.on_dropped, guard=self.guard
         )
         app.extensions[EXTENSION_KEY] = policy
         app.before_request(_expose)

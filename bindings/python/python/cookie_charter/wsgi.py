@@ -17,11 +17,19 @@ visitor's `Consent` in the environ under `"cookie_charter.consent"` (Flask:
 consented to, and appends the headers that delete the cookies the visitor holds but no longer
 allows. A handler that records a new choice puts its `Consent` under the same key: the response
 is then judged with it (anything else there is judged as no consent).
+
+With `guard={"src": "/static/cookie-charter-guard.min.js", "nonce": nonce_of}` (`nonce_of(environ)`
+gives the response's Content-Security-Policy nonce, or None; optional), every `text/html` page
+that is neither compressed nor streamed gets the browser guard's `<script>` tags right after its
+`<head>` start tag, for the consent that judges it (`Policy.guard_script_tags`; docs/browser.md).
+
+With `records` (a `cookie_charter.records.ConsentEndpoint`), requests to `consent_path` (default
+`/consent`) go to the consent endpoint instead of the application.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Optional
 
@@ -32,6 +40,9 @@ from cookie_charter._middleware import (
     get_consent,
     handled,
 )
+from cookie_charter._guard import WsgiGuard, check_guard
+from cookie_charter._native import Policy
+from cookie_charter.records import wsgi_reply
 
 __all__ = ["CONSENT_KEY", "POLICY_KEY", "ConsentMiddleware", "get_consent"]
 
@@ -45,7 +56,24 @@ class ConsentMiddleware(Middleware):
 
     app: WSGIApp
 
+    def __init__(
+        self,
+        app: WSGIApp,
+        policy: Policy,
+        *,
+        guard: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(app, policy, **options)
+        #: The `guard` option: `{"src": URL, "nonce": function of the environ}` puts the browser
+        #: guard's tags in every page (see `cookie_charter._guard`).
+        self.guard = check_guard(guard)
+        if self.guard is not None:
+            self.app = WsgiGuard(app, self.policy, self.guard)
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if self.records is not None and environ.get("PATH_INFO") == self.consent_path:
+            return wsgi_reply(self.records, environ, start_response)
         policy = self.policy
         cookie_header = environ.get("HTTP_COOKIE")
         # Servers join repeated headers with commas; each element counts (see gpc_enabled).

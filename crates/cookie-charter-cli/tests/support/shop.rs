@@ -11,6 +11,11 @@
 //!   undeclared partitioned cookie `_wpart` and an undeclared localStorage key `_w_seen`.
 //!
 //! And bad pages: `/hang` (an image that never loads), `/loop` (a redirect loop).
+//!
+//! For the benchmark (`cargo bench -p cookie-charter-audit --bench scan`), a ten-page variant:
+//! `/many` is the same page with links to `/p/1` to `/p/9`, each the same page again; scanned
+//! with `--pages 9` (its links are sorted: `/about`, then `/p/1` to `/p/8`), ten pages per
+//! scenario. The tests start from `/`, which does not link to them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -95,12 +100,22 @@ fn serve(request: Request, port: u16, held: &Mutex<Vec<Request>>) {
         .to_owned();
     let html = header("Content-Type", "text/html; charset=utf-8");
     let response = match (host.as_str(), path.as_str()) {
-        ("www.shop.localhost", "/" | "/about") => {
+        ("www.shop.localhost", page)
+            if matches!(page, "/" | "/about" | "/many")
+                || page
+                    .strip_prefix("/p/")
+                    .is_some_and(|n| n.parse::<u8>().is_ok_and(|n| (1..=9).contains(&n))) =>
+        {
             let jar = cookies(&request);
             let consent = jar.get("consent").cloned().unwrap_or_default();
             let granted = |purpose: &str| consent.split('&').any(|kv| kv == format!("{purpose}=1"));
+            let more: String = if page == "/many" {
+                (1..=9).map(|n| format!(" <a href=\"/p/{n}\">Page {n}</a>")).collect()
+            } else {
+                String::new()
+            };
             let mut response = Response::from_string(format!(
-                "<!doctype html><html><body><h1>Shop</h1><a href=\"/about\">About</a> <a href=\"http://widget.localhost:{port}/frame\">Widget</a>\
+                "<!doctype html><html><body><h1>Shop</h1><a href=\"/about\">About</a> <a href=\"http://widget.localhost:{port}/frame\">Widget</a>{more}\
                  <script src=\"/app.js\"></script><img src=\"/pixel.gif\">\
                  <iframe src=\"http://widget.localhost:{port}/frame\"></iframe></body></html>"
             ))

@@ -1,6 +1,7 @@
 //! Where records live: the [`Store`] trait, its SQLite and PostgreSQL implementations, and what
 //! works on any store (opening by address, verifying the chain, purging by retention).
 
+#[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
 
@@ -8,6 +9,7 @@ use std::collections::HashSet;
 
 use cookie_charter::{Lifetime, RecordId};
 
+#[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStore;
 pub use self::sqlite::{SqliteOptions, SqliteStore};
 use crate::error::StoreError;
@@ -236,7 +238,17 @@ pub fn open_with(address: &str, options: &OpenOptions) -> Result<Box<dyn Store>,
         };
         Box::new(SqliteStore::open(path, &sqlite)?)
     } else if address.starts_with("postgres://") || address.starts_with("postgresql://") {
-        Box::new(PostgresStore::connect_with(address, options.durability)?)
+        #[cfg(feature = "postgres")]
+        {
+            Box::new(PostgresStore::connect_with(address, options.durability)?)
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            return Err(StoreError::Config(
+                "this build has no PostgreSQL client (the `postgres` feature of                  cookie-charter-records)"
+                    .to_owned(),
+            ));
+        }
     } else {
         return Err(StoreError::Config(format!(
             "store `{}` is not `sqlite:PATH` or `postgres://…`",

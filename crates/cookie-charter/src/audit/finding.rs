@@ -8,6 +8,18 @@ use crate::decision::Rule;
 use super::observation::Observation;
 
 /// The stable codes of findings (spec §12).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::{Code, Severity};
+///
+/// assert_eq!(Code::parse("not_purged"), Some(Code::NotPurged));
+/// assert_eq!(Code::WrongPath.as_str(), "wrong_path");
+/// assert_eq!(Code::Undeclared.severity(), Severity::Medium);
+/// assert_eq!(Code::WithoutConsent.to_string(), "without_consent");
+/// assert_eq!(Code::parse("other"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
     /// No declaration matches the cookie or storage key.
@@ -81,6 +93,18 @@ impl fmt::Display for Code {
 }
 
 /// How serious a finding is; `--fail-on` compares with it.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::{Code, Severity};
+///
+/// assert_eq!(Severity::parse("high"), Some(Severity::High));
+/// assert_eq!(Severity::Low.as_str(), "low");
+/// assert!(Severity::High > Severity::Medium && Severity::Medium > Severity::Low);
+/// assert_eq!(Severity::parse("critical"), None);
+/// assert_eq!(Code::WrongDomain.severity(), Severity::Low);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     /// A declaration that does not describe what the site does (domain, path).
@@ -122,6 +146,66 @@ impl fmt::Display for Severity {
 ///
 /// The same problem seen several times (on several pages of a scenario) is one finding whose
 /// `evidence` is the first observation and whose `occurrences` counts them all.
+///
+/// # Examples
+///
+/// ```
+/// # use cookie_charter::Policy;
+/// # use cookie_charter::audit::{CookieWrite, Expiry, Observation, ObservedCookie, Subject, Writer};
+/// # use cookie_charter::party::Party;
+/// # let policy = Policy::from_toml(r#"
+/// #     [site]
+/// #     name = "Example"
+/// #     url = "https://www.example.com"
+/// #     consent_cookie = "consent"
+/// #     [purposes.marketing]
+/// #     label = "Marketing"
+/// #     [[cookies]]
+/// #     name = "_ad"
+/// #     provider = "Ads"
+/// #     service = "Ads"
+/// #     purpose = "marketing"
+/// #     description = "Ads"
+/// #     lifetime = "30 days"
+/// # "#)?;
+/// # let scenarios = policy.audit_scenarios(1_700_000_000);
+/// # // `_ad`, written by the site's server for a year, seen in the scenario `scenario`.
+/// # let seen = |scenario: &str, name: &str| Observation {
+/// #     scenario: scenario.into(),
+/// #     after_withdrawal: false,
+/// #     page: "https://www.example.com/".into(),
+/// #     time_ms: 1_700_000_000_000,
+/// #     subject: Subject::Cookie(ObservedCookie {
+/// #         name: name.into(),
+/// #         value_len: 8,
+/// #         domain: "www.example.com".into(),
+/// #         host_only: true,
+/// #         path: "/".into(),
+/// #         partition_key: None,
+/// #         party: Party::First,
+/// #         write: Some(CookieWrite {
+/// #             writer: Writer::Http { response_url: "https://www.example.com/".into() },
+/// #             line: format!("{name}=1; Max-Age=31536000"),
+/// #             lifetime: Expiry::Seconds(31_536_000),
+/// #             after_withdrawal: false,
+/// #         }),
+/// #         stored: Some(Expiry::Seconds(31_535_990)),
+/// #     }),
+/// # };
+/// use cookie_charter::audit::{self, Code, Severity};
+///
+/// let observations = [seen("refuse_all", "_ad"), seen("refuse_all", "_ad")];
+/// let judged = audit::audit(&policy, &scenarios, &observations);
+/// let finding = &judged.findings[0];
+/// assert_eq!(finding.code, Code::WithoutConsent);
+/// assert_eq!(finding.severity(), Severity::High);
+/// assert_eq!(finding.purpose.as_deref(), Some("marketing"));
+/// assert_eq!(finding.occurrences, 2); // one finding for the same problem seen twice
+/// assert_eq!(finding.evidence.scenario, "refuse_all");
+/// assert!(!finding.after_withdrawal);
+/// assert!(!finding.message.is_empty());
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// What is wrong.

@@ -19,6 +19,66 @@ pub const LIFETIME_TOLERANCE_SECS: u64 = 60;
 const THIRTEEN_MONTHS: u64 = 13 * crate::lifetime::MONTH;
 
 /// What [`audit`] found.
+///
+/// # Examples
+///
+/// ```
+/// # use cookie_charter::Policy;
+/// # use cookie_charter::audit::{CookieWrite, Expiry, Observation, ObservedCookie, Subject, Writer};
+/// # use cookie_charter::party::Party;
+/// # let policy = Policy::from_toml(r#"
+/// #     [site]
+/// #     name = "Example"
+/// #     url = "https://www.example.com"
+/// #     consent_cookie = "consent"
+/// #     [purposes.marketing]
+/// #     label = "Marketing"
+/// #     [[cookies]]
+/// #     name = "_ad"
+/// #     provider = "Ads"
+/// #     service = "Ads"
+/// #     purpose = "marketing"
+/// #     description = "Ads"
+/// #     lifetime = "30 days"
+/// # "#)?;
+/// # let scenarios = policy.audit_scenarios(1_700_000_000);
+/// # // `_ad`, written by the site's server for a year, seen in the scenario `scenario`.
+/// # let seen = |scenario: &str, name: &str| Observation {
+/// #     scenario: scenario.into(),
+/// #     after_withdrawal: false,
+/// #     page: "https://www.example.com/".into(),
+/// #     time_ms: 1_700_000_000_000,
+/// #     subject: Subject::Cookie(ObservedCookie {
+/// #         name: name.into(),
+/// #         value_len: 8,
+/// #         domain: "www.example.com".into(),
+/// #         host_only: true,
+/// #         path: "/".into(),
+/// #         partition_key: None,
+/// #         party: Party::First,
+/// #         write: Some(CookieWrite {
+/// #             writer: Writer::Http { response_url: "https://www.example.com/".into() },
+/// #             line: format!("{name}=1; Max-Age=31536000"),
+/// #             lifetime: Expiry::Seconds(31_536_000),
+/// #             after_withdrawal: false,
+/// #         }),
+/// #         stored: Some(Expiry::Seconds(31_535_990)),
+/// #     }),
+/// # };
+/// use cookie_charter::audit::{self, Code, Severity};
+///
+/// let observations = [seen("accept_all", "_ad"), seen("none", "_ad"), seen("someday", "_ad")];
+/// let judged = audit::audit(&policy, &scenarios, &observations);
+/// let codes: Vec<_> = judged.findings.iter().map(|f| (f.scenario.as_str(), f.code)).collect();
+/// assert_eq!(codes, [
+///     ("none", Code::WithoutConsent),
+///     ("none", Code::LifetimeOverDeclared),
+///     ("accept_all", Code::LifetimeOverDeclared),
+/// ]);
+/// assert_eq!(judged.findings[0].severity(), Severity::High);
+/// assert_eq!(judged.unjudged, 1); // `someday` is no scenario of the audit
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Judged {
     /// The findings, ordered by scenario (in the order given), phase, name, then code.
@@ -44,6 +104,66 @@ struct Key<'o> {
 ///
 /// Request observations are evidence only: they give no finding. A cookie whose observed
 /// lifetime is zero or less is a deletion, not a presence: it gives none either.
+///
+/// # Examples
+///
+/// ```
+/// # use cookie_charter::Policy;
+/// # use cookie_charter::audit::{CookieWrite, Expiry, Observation, ObservedCookie, Subject, Writer};
+/// # use cookie_charter::party::Party;
+/// # let policy = Policy::from_toml(r#"
+/// #     [site]
+/// #     name = "Example"
+/// #     url = "https://www.example.com"
+/// #     consent_cookie = "consent"
+/// #     [purposes.marketing]
+/// #     label = "Marketing"
+/// #     [[cookies]]
+/// #     name = "_ad"
+/// #     provider = "Ads"
+/// #     service = "Ads"
+/// #     purpose = "marketing"
+/// #     description = "Ads"
+/// #     lifetime = "30 days"
+/// # "#)?;
+/// # let scenarios = policy.audit_scenarios(1_700_000_000);
+/// # // `_ad`, written by the site's server for a year, seen in the scenario `scenario`.
+/// # let seen = |scenario: &str, name: &str| Observation {
+/// #     scenario: scenario.into(),
+/// #     after_withdrawal: false,
+/// #     page: "https://www.example.com/".into(),
+/// #     time_ms: 1_700_000_000_000,
+/// #     subject: Subject::Cookie(ObservedCookie {
+/// #         name: name.into(),
+/// #         value_len: 8,
+/// #         domain: "www.example.com".into(),
+/// #         host_only: true,
+/// #         path: "/".into(),
+/// #         partition_key: None,
+/// #         party: Party::First,
+/// #         write: Some(CookieWrite {
+/// #             writer: Writer::Http { response_url: "https://www.example.com/".into() },
+/// #             line: format!("{name}=1; Max-Age=31536000"),
+/// #             lifetime: Expiry::Seconds(31_536_000),
+/// #             after_withdrawal: false,
+/// #         }),
+/// #         stored: Some(Expiry::Seconds(31_535_990)),
+/// #     }),
+/// # };
+/// use cookie_charter::audit::{self, Code};
+/// use cookie_charter::{ConsentState, Rule};
+///
+/// let observations = [seen("accept_all", "_ad"), seen("accept_all", "_other")];
+/// let judged = audit::audit(&policy, &scenarios, &observations);
+/// let over = &judged.findings[0];
+/// assert_eq!((over.code, over.name.as_str()), (Code::LifetimeOverDeclared, "_ad"));
+/// assert_eq!(over.declared.as_deref(), Some("1 month"));
+/// assert_eq!(over.rule, Rule::Consent);
+/// assert_eq!(over.consent_state, Some(ConsentState::Granted));
+/// assert_eq!(over.occurrences, 1);
+/// assert_eq!(judged.findings[1].code, Code::Undeclared);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 pub fn audit(policy: &Policy, scenarios: &[Scenario], observations: &[Observation]) -> Judged {
     let mut judged = Judged::default();
     let mut seen: foldhash::HashMap<Key<'_>, usize> = foldhash::HashMap::default();
@@ -391,6 +511,18 @@ fn domain_matches(domain: &str, declared: &str) -> bool {
 
 /// Whether the cookie path `path` is within `declared` (RFC 6265 path-match: the same path, or
 /// one below it).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::path_matches;
+///
+/// assert!(path_matches("/app", "/app"));
+/// assert!(path_matches("/app/cart", "/app"));
+/// assert!(path_matches("/app/cart", "/app/"));
+/// assert!(!path_matches("/application", "/app"));
+/// assert!(!path_matches("/", "/app"));
+/// ```
 pub fn path_matches(path: &str, declared: &str) -> bool {
     if path == declared {
         return true;

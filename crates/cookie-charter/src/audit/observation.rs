@@ -6,6 +6,57 @@
 use crate::party::Party;
 
 /// One thing a collector saw, tagged with where and when.
+///
+/// # Examples
+///
+/// ```
+/// # use cookie_charter::Policy;
+/// # use cookie_charter::audit::{CookieWrite, Expiry, Observation, ObservedCookie, Subject, Writer};
+/// # use cookie_charter::party::Party;
+/// # let policy = Policy::from_toml(r#"
+/// #     [site]
+/// #     name = "Example"
+/// #     url = "https://www.example.com"
+/// #     consent_cookie = "consent"
+/// #     [purposes.marketing]
+/// #     label = "Marketing"
+/// #     [[cookies]]
+/// #     name = "_ad"
+/// #     provider = "Ads"
+/// #     service = "Ads"
+/// #     purpose = "marketing"
+/// #     description = "Ads"
+/// #     lifetime = "30 days"
+/// # "#)?;
+/// # let scenarios = policy.audit_scenarios(1_700_000_000);
+/// # // `_ad`, written by the site's server for a year, seen in the scenario `scenario`.
+/// # let seen = |scenario: &str, name: &str| Observation {
+/// #     scenario: scenario.into(),
+/// #     after_withdrawal: false,
+/// #     page: "https://www.example.com/".into(),
+/// #     time_ms: 1_700_000_000_000,
+/// #     subject: Subject::Cookie(ObservedCookie {
+/// #         name: name.into(),
+/// #         value_len: 8,
+/// #         domain: "www.example.com".into(),
+/// #         host_only: true,
+/// #         path: "/".into(),
+/// #         partition_key: None,
+/// #         party: Party::First,
+/// #         write: Some(CookieWrite {
+/// #             writer: Writer::Http { response_url: "https://www.example.com/".into() },
+/// #             line: format!("{name}=1; Max-Age=31536000"),
+/// #             lifetime: Expiry::Seconds(31_536_000),
+/// #             after_withdrawal: false,
+/// #         }),
+/// #         stored: Some(Expiry::Seconds(31_535_990)),
+/// #     }),
+/// # };
+/// let observation = seen("accept_all", "_ad");
+/// assert_eq!(observation.subject.kind(), "cookie");
+/// assert_eq!(observation.time_ms / 1000, 1_700_000_000);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
     /// The id of the scenario it was seen in (`none`, `accept_all`, `only_marketing`...).
@@ -21,6 +72,30 @@ pub struct Observation {
 }
 
 /// What an observation is about.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::{ObservedRequest, ObservedStorage, StorageArea, Subject};
+/// use cookie_charter::party::Party;
+///
+/// let request = Subject::Request(ObservedRequest {
+///     url: "https://ads.example.net/pixel.gif".into(),
+///     host: "ads.example.net".into(),
+///     resource_type: Some("image".into()),
+/// });
+/// assert_eq!(request.kind(), "request");
+/// let storage = Subject::Storage(ObservedStorage {
+///     area: StorageArea::Local,
+///     origin: "https://www.example.com".into(),
+///     frame: "https://www.example.com/".into(),
+///     key: "_ad_seen".into(),
+///     value_len: 4,
+///     party: Party::First,
+///     written_after_withdrawal: false,
+/// });
+/// assert_eq!(storage.kind(), "storage");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
     /// A cookie the browser holds (or, read from a HAR, one the site set or the browser sent).
@@ -43,6 +118,15 @@ impl Subject {
 }
 
 /// A lifetime as written or as stored: until the session ends, or a number of seconds.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::Expiry;
+///
+/// assert_eq!(Expiry::Seconds(3600).seconds(), Some(3600));
+/// assert_eq!(Expiry::Session.seconds(), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Expiry {
     /// A session cookie (no `Max-Age` or `Expires`).
@@ -62,6 +146,60 @@ impl Expiry {
 }
 
 /// Who wrote a cookie.
+///
+/// # Examples
+///
+/// ```
+/// # use cookie_charter::Policy;
+/// # use cookie_charter::audit::{CookieWrite, Expiry, Observation, ObservedCookie, Subject, Writer};
+/// # use cookie_charter::party::Party;
+/// # let policy = Policy::from_toml(r#"
+/// #     [site]
+/// #     name = "Example"
+/// #     url = "https://www.example.com"
+/// #     consent_cookie = "consent"
+/// #     [purposes.marketing]
+/// #     label = "Marketing"
+/// #     [[cookies]]
+/// #     name = "_ad"
+/// #     provider = "Ads"
+/// #     service = "Ads"
+/// #     purpose = "marketing"
+/// #     description = "Ads"
+/// #     lifetime = "30 days"
+/// # "#)?;
+/// # let scenarios = policy.audit_scenarios(1_700_000_000);
+/// # // `_ad`, written by the site's server for a year, seen in the scenario `scenario`.
+/// # let seen = |scenario: &str, name: &str| Observation {
+/// #     scenario: scenario.into(),
+/// #     after_withdrawal: false,
+/// #     page: "https://www.example.com/".into(),
+/// #     time_ms: 1_700_000_000_000,
+/// #     subject: Subject::Cookie(ObservedCookie {
+/// #         name: name.into(),
+/// #         value_len: 8,
+/// #         domain: "www.example.com".into(),
+/// #         host_only: true,
+/// #         path: "/".into(),
+/// #         partition_key: None,
+/// #         party: Party::First,
+/// #         write: Some(CookieWrite {
+/// #             writer: Writer::Http { response_url: "https://www.example.com/".into() },
+/// #             line: format!("{name}=1; Max-Age=31536000"),
+/// #             lifetime: Expiry::Seconds(31_536_000),
+/// #             after_withdrawal: false,
+/// #         }),
+/// #         stored: Some(Expiry::Seconds(31_535_990)),
+/// #     }),
+/// # };
+/// let Subject::Cookie(cookie) = seen("none", "_ad").subject else { unreachable!() };
+/// let write = cookie.write.unwrap();
+/// assert_eq!(write.writer, Writer::Http { response_url: "https://www.example.com/".into() });
+/// assert_eq!(write.line, "_ad=1; Max-Age=31536000");
+/// assert_eq!(write.lifetime, Expiry::Seconds(31_536_000));
+/// assert!(!write.after_withdrawal);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Writer {
     /// A `Set-Cookie` header of an HTTP response.
@@ -81,6 +219,20 @@ pub enum Writer {
 }
 
 /// The last write of a cookie that a collector saw.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::{CookieWrite, Expiry, Writer};
+///
+/// let write = CookieWrite {
+///     writer: Writer::Script { script_url: "https://www.example.com/ads.js".into(), stack: None },
+///     line: "_ad=1; path=/".into(),
+///     lifetime: Expiry::Session,
+///     after_withdrawal: true,
+/// };
+/// assert_eq!(write.lifetime.seconds(), None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieWrite {
     /// Who wrote it.
@@ -94,6 +246,60 @@ pub struct CookieWrite {
 }
 
 /// A cookie seen by a collector.
+///
+/// # Examples
+///
+/// ```
+/// # use cookie_charter::Policy;
+/// # use cookie_charter::audit::{CookieWrite, Expiry, Observation, ObservedCookie, Subject, Writer};
+/// # use cookie_charter::party::Party;
+/// # let policy = Policy::from_toml(r#"
+/// #     [site]
+/// #     name = "Example"
+/// #     url = "https://www.example.com"
+/// #     consent_cookie = "consent"
+/// #     [purposes.marketing]
+/// #     label = "Marketing"
+/// #     [[cookies]]
+/// #     name = "_ad"
+/// #     provider = "Ads"
+/// #     service = "Ads"
+/// #     purpose = "marketing"
+/// #     description = "Ads"
+/// #     lifetime = "30 days"
+/// # "#)?;
+/// # let scenarios = policy.audit_scenarios(1_700_000_000);
+/// # // `_ad`, written by the site's server for a year, seen in the scenario `scenario`.
+/// # let seen = |scenario: &str, name: &str| Observation {
+/// #     scenario: scenario.into(),
+/// #     after_withdrawal: false,
+/// #     page: "https://www.example.com/".into(),
+/// #     time_ms: 1_700_000_000_000,
+/// #     subject: Subject::Cookie(ObservedCookie {
+/// #         name: name.into(),
+/// #         value_len: 8,
+/// #         domain: "www.example.com".into(),
+/// #         host_only: true,
+/// #         path: "/".into(),
+/// #         partition_key: None,
+/// #         party: Party::First,
+/// #         write: Some(CookieWrite {
+/// #             writer: Writer::Http { response_url: "https://www.example.com/".into() },
+/// #             line: format!("{name}=1; Max-Age=31536000"),
+/// #             lifetime: Expiry::Seconds(31_536_000),
+/// #             after_withdrawal: false,
+/// #         }),
+/// #         stored: Some(Expiry::Seconds(31_535_990)),
+/// #     }),
+/// # };
+/// let Subject::Cookie(mut cookie) = seen("none", "_ad").subject else { unreachable!() };
+/// // The lifetime as written wins over the one stored.
+/// assert_eq!(cookie.lifetime(), Some(Expiry::Seconds(31_536_000)));
+/// cookie.write = None;
+/// assert_eq!(cookie.lifetime(), Some(Expiry::Seconds(31_535_990)));
+/// assert!(cookie.host_only && cookie.partition_key.is_none());
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedCookie {
     /// The name.
@@ -124,6 +330,16 @@ impl ObservedCookie {
 }
 
 /// Which web storage area.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::StorageArea;
+///
+/// assert_eq!(StorageArea::parse("session"), Some(StorageArea::Session));
+/// assert_eq!(StorageArea::Local.as_str(), "local");
+/// assert_eq!(StorageArea::parse("indexeddb"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StorageArea {
     /// `localStorage`.
@@ -152,6 +368,24 @@ impl StorageArea {
 }
 
 /// A web storage key seen by a collector.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::{ObservedStorage, StorageArea};
+/// use cookie_charter::party::Party;
+///
+/// let key = ObservedStorage {
+///     area: StorageArea::Session,
+///     origin: "https://widget.example".into(),
+///     frame: "https://widget.example/embed".into(),
+///     key: "visitor".into(),
+///     value_len: 36,
+///     party: Party::Third,
+///     written_after_withdrawal: false,
+/// };
+/// assert_eq!(key.area.as_str(), "session");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedStorage {
     /// Local or session storage.
@@ -171,6 +405,19 @@ pub struct ObservedStorage {
 }
 
 /// A request to a host of another site than the page's.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::ObservedRequest;
+///
+/// let request = ObservedRequest {
+///     url: "https://ads.example.net/pixel.gif".into(),
+///     host: "ads.example.net".into(),
+///     resource_type: None,
+/// };
+/// assert!(request.url.contains(&request.host));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedRequest {
     /// The URL requested.

@@ -16,6 +16,46 @@ pub const WITHDRAW: &str = "withdraw";
 pub const ONLY_PREFIX: &str = "only_";
 
 /// One consent state to visit the site in, in a fresh browser profile.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::audit::{ACCEPT_ALL, NONE, Scenario, WITHDRAW};
+/// use cookie_charter::{Choice, Consent, Policy};
+///
+/// let policy = Policy::from_toml(r#"
+///     [site]
+///     name = "Example"
+///     url = "https://www.example.com"
+///     consent_cookie = "consent"
+///     [purposes.marketing]
+///     label = "Marketing"
+///     [[cookies]]
+///     name = "_ad"
+///     provider = "Ads"
+///     service = "Ads"
+///     purpose = "marketing"
+///     description = "Ads"
+///     lifetime = "30 days"
+/// "#)?;
+/// let now = 1_700_000_000;
+/// let none = policy.audit_scenario(NONE, now).unwrap();
+/// assert_eq!(none.consent_cookie(), None);
+/// let accept = policy.audit_scenario(ACCEPT_ALL, now).unwrap();
+/// assert_eq!(
+///     accept.consent_cookie().as_deref(),
+///     Some("v=1&rev=1&at=1700000000&marketing=1&statistics=1"),
+/// );
+/// let withdraw = policy.audit_scenario(WITHDRAW, now).unwrap();
+/// assert_eq!(withdraw.consent_in(false).choice("marketing"), Some(Choice::Granted));
+/// assert_eq!(withdraw.consent_in(true).choice("marketing"), Some(Choice::Denied));
+/// assert!(policy.audit_scenario("only_statistics", now).is_none()); // needs no consent here
+///
+/// let har = Scenario::custom("har", Consent::from_cookie("v=1&rev=1&at=5&marketing=0"), 5);
+/// assert_eq!((har.id.as_str(), har.at, har.withdrawn.is_none()), ("har", 5, true));
+/// assert_eq!(har.consent_in(true), &har.consent);
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scenario {
     /// Its id: `none`, `refuse_all`, `accept_all`, `only_<purpose>` or `withdraw`.
@@ -64,6 +104,8 @@ impl Policy {
     ///
     /// Each consent answers every purpose but `necessary`, for the policy's current revision
     /// (the highest of the site's and its purposes'), given at `now`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use cookie_charter::Policy;
@@ -132,6 +174,20 @@ impl Policy {
     }
 
     /// The scenario of the audit at `now` whose id is `id`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{Choice, Policy};
+    ///
+    /// let policy = Policy::from_toml(
+    ///     "[site]\nname = \"x\"\nurl = \"https://example.com\"\nconsent_cookie = \"c\"\n",
+    /// )?;
+    /// let refuse = policy.audit_scenario("refuse_all", 1_700_000_000).unwrap();
+    /// assert_eq!(refuse.consent.choice("statistics"), Some(Choice::Denied));
+    /// assert!(policy.audit_scenario("only_marketing", 1_700_000_000).is_none());
+    /// # Ok::<(), cookie_charter::Error>(())
+    /// ```
     pub fn audit_scenario(&self, id: &str, now: u64) -> Option<Scenario> {
         self.audit_scenarios(now).into_iter().find(|s| s.id == id)
     }

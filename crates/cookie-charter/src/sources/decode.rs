@@ -58,38 +58,38 @@ fn escaped(high: Option<&u8>, low: Option<&u8>) -> Option<u8> {
 /// Percent-decoding in one pass, `+` a space when `plus_is_space`: strict where the
 /// `percent-encoding` crate is lenient (it keeps a `%` that starts no escape as it is, where
 /// JavaScript's `decodeURIComponent` throws), and refusing escaped control bytes on the way (the
-/// raw text has passed [`check_raw`]). The text is cut at each `%`: every piece after the first
-/// starts with the two digits of its escape, then a run copied as it is.
+/// raw text has passed [`check_raw`]).
+///
+/// One loop over the bytes: a banner's JSON escapes about one byte in six, so the runs between
+/// escapes are short, and copying them with `memchr` and `extend_from_slice` (a call each) cost
+/// more than this loop does (measured with callgrind on a `cc_cookie`).
 fn unescape(text: &str, plus_is_space: bool) -> Result<Cow<'_, str>, Problem> {
     let bytes = text.as_bytes();
-    let has_plus = plus_is_space && bytes.contains(&b'+');
-    if !has_plus && !bytes.contains(&b'%') {
-        return Ok(Cow::Borrowed(text));
+    let has_plus = plus_is_space && memchr::memchr(b'+', bytes).is_some();
+    if memchr::memchr(b'%', bytes).is_none() {
+        if !has_plus {
+            return Ok(Cow::Borrowed(text));
+        }
+        return Ok(Cow::Owned(text.replace('+', " ")));
     }
     let mut out = Vec::with_capacity(bytes.len());
-    let copy = |out: &mut Vec<u8>, run: &[u8]| {
-        let start = out.len();
-        out.extend_from_slice(run);
-        if has_plus {
-            for b in out.get_mut(start..).unwrap_or_default() {
-                if *b == b'+' {
-                    *b = b' ';
+    let mut rest = bytes.iter();
+    while let Some(&b) = rest.next() {
+        let byte = match b {
+            b'%' => {
+                let decoded = escaped(rest.next(), rest.next())
+                    .ok_or(Problem::Malformed("bad percent-encoding"))?;
+                if is_control(decoded) {
+                    return Err(Problem::Malformed(
+                        "the decoded value holds a control character",
+                    ));
                 }
+                decoded
             }
-        }
-    };
-    let mut pieces = bytes.split(|b| *b == b'%');
-    copy(&mut out, pieces.next().unwrap_or_default());
-    for piece in pieces {
-        let b = escaped(piece.first(), piece.get(1))
-            .ok_or(Problem::Malformed("bad percent-encoding"))?;
-        if is_control(b) {
-            return Err(Problem::Malformed(
-                "the decoded value holds a control character",
-            ));
-        }
-        out.push(b);
-        copy(&mut out, piece.get(2..).unwrap_or_default());
+            b'+' if has_plus => b' ',
+            _ => b,
+        };
+        out.push(byte);
     }
     String::from_utf8(out)
         .map(Cow::Owned)

@@ -56,6 +56,29 @@ pub(crate) fn cookieyes_meta(key: &str) -> bool {
 }
 
 /// The banners (CMPs) whose cookie a consent source reads (policy field `format`).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::SourceFormat;
+///
+/// let format = SourceFormat::parse("tarteaucitron").unwrap();
+/// assert_eq!(format, SourceFormat::Tarteaucitron);
+/// assert_eq!(format.as_str(), "tarteaucitron");
+/// assert_eq!(format.default_cookie(), Some("tarteaucitron"));
+/// assert!(!format.records_date()); // its consents never expire
+/// assert!(!format.records_revision());
+/// assert!(!format.reads_prefix());
+/// assert_eq!(format.fixed_keys(), None);
+/// assert!(SourceFormat::Complianz.reads_prefix());
+/// assert!(SourceFormat::Cookiebot.fixed_keys().is_some_and(|keys| keys.contains(&"marketing")));
+/// assert!(SourceFormat::Cookieyes.records_revision());
+/// assert!(SourceFormat::Onetrust.records_date());
+/// assert_eq!(SourceFormat::CookieCharter.default_cookie(), None);
+/// assert_eq!(SourceFormat::ALL.len(), 14);
+/// assert!(SourceFormat::unreadable("termly").is_some());
+/// assert_eq!(SourceFormat::unreadable("klaro"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SourceFormat {
@@ -125,6 +148,15 @@ impl SourceFormat {
     ];
 
     /// The stable id, as the policy writes it: `cookie-charter`, `tcf`, `onetrust`...
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SourceFormat;
+    ///
+    /// assert_eq!(SourceFormat::WpConsent.as_str(), "wp_consent");
+    /// assert_eq!(SourceFormat::CookieCharter.to_string(), "cookie-charter");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::CookieCharter => "cookie-charter",
@@ -145,12 +177,31 @@ impl SourceFormat {
     }
 
     /// Reads a format id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SourceFormat;
+    ///
+    /// assert_eq!(SourceFormat::parse("onetrust"), Some(SourceFormat::Onetrust));
+    /// assert_eq!(SourceFormat::parse("OneTrust"), None);
+    /// ```
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.as_str() == text)
     }
 
     /// Why a server cannot read the consent of the banner `name` (`usercentrics`, `termly`,
     /// `osano`), and what to do instead; `None` for any other name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SourceFormat;
+    ///
+    /// let why = SourceFormat::unreadable("osano").unwrap();
+    /// assert!(why.contains("encrypted"));
+    /// assert_eq!(SourceFormat::unreadable("didomi"), None);
+    /// ```
     pub fn unreadable(name: &str) -> Option<&'static str> {
         UNREADABLE
             .iter()
@@ -162,6 +213,16 @@ impl SourceFormat {
     /// cookie per category ([`reads_prefix`](Self::reads_prefix)) the prefix of their names.
     /// `None` for `cookie-charter` (the policy's `site.consent_cookie`) and `iubenda` (any
     /// cookie named `_iub_cs-` and digits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SourceFormat;
+    ///
+    /// assert_eq!(SourceFormat::Tcf.default_cookie(), Some("euconsent-v2"));
+    /// assert_eq!(SourceFormat::WpConsent.default_cookie(), Some("wp_consent_")); // a prefix
+    /// assert_eq!(SourceFormat::Iubenda.default_cookie(), None);
+    /// ```
     pub const fn default_cookie(self) -> Option<&'static str> {
         match self {
             Self::CookieCharter | Self::Iubenda => None,
@@ -182,12 +243,30 @@ impl SourceFormat {
 
     /// Whether it reads one cookie per category, named by a prefix and the category
     /// (`complianz`, `wp_consent`): its `cookie` is that prefix.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SourceFormat;
+    ///
+    /// assert!(SourceFormat::WpConsent.reads_prefix());
+    /// assert!(!SourceFormat::Didomi.reads_prefix());
+    /// ```
     pub const fn reads_prefix(self) -> bool {
         matches!(self, Self::Complianz | Self::WpConsent)
     }
 
     /// Whether the banner records when the choice was made (so that consents expire under the
     /// `cnil` profile).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SourceFormat;
+    ///
+    /// assert!(SourceFormat::Didomi.records_date());
+    /// assert!(!SourceFormat::Klaro.records_date());
+    /// ```
     pub const fn records_date(self) -> bool {
         !matches!(
             self,
@@ -198,6 +277,15 @@ impl SourceFormat {
     /// Whether the banner records a revision of its configuration that a source can map
     /// (`revision`): vanilla-cookieconsent's `revision`, Complianz's `cmplz_policy_id`,
     /// CookieYes's `tax`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SourceFormat;
+    ///
+    /// assert!(SourceFormat::Cookieconsent.records_revision());
+    /// assert!(!SourceFormat::Tcf.records_revision());
+    /// ```
     pub const fn records_revision(self) -> bool {
         matches!(
             self,
@@ -207,6 +295,15 @@ impl SourceFormat {
 
     /// The banner's fixed categories when it has a fixed set (Cookiebot, WP Consent API): the
     /// only keys a mapping may use; the policy's purposes of the same ids map to them by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::SourceFormat;
+    ///
+    /// assert!(SourceFormat::Cookiebot.fixed_keys().is_some_and(|keys| keys.contains(&"statistics")));
+    /// assert_eq!(SourceFormat::Tarteaucitron.fixed_keys(), None);
+    /// ```
     pub const fn fixed_keys(self) -> Option<&'static [&'static str]> {
         match self {
             Self::Cookiebot => Some(&cookiebot::CATEGORIES),
@@ -223,6 +320,29 @@ impl fmt::Display for SourceFormat {
 }
 
 /// Which consent source of a policy gave a consent ([`Consent::source`]).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Policy, SourceFormat, SourceRef};
+///
+/// let policy = Policy::from_toml(r#"
+///     [site]
+///     name = "Example"
+///     url = "https://www.example.com"
+///     consent_cookie = "consent"
+///     [[site.consent_sources]]
+///     format = "tarteaucitron"
+///     purposes = { statistics = ["gtag"] }
+///     [[site.consent_sources]]
+///     format = "cookie-charter"
+/// "#)?;
+/// let consent = policy.consent_from_cookie_header("consent=v=1&rev=1&at=5&statistics=1");
+/// let source = consent.source().unwrap();
+/// assert_eq!(source, SourceRef { index: 1, format: SourceFormat::CookieCharter });
+/// assert_eq!(source.to_string(), "site.consent_sources[1] (cookie-charter)");
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SourceRef {
     /// Its index in [`Policy::consent_sources`].
@@ -250,6 +370,44 @@ pub(crate) enum CookieName {
 }
 
 /// One `[[site.consent_sources]]` of a policy: where and how the visitor's consent is read.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{Choice, Policy, SourceFormat};
+///
+/// let policy = Policy::from_toml(r#"
+///     [site]
+///     name = "Example"
+///     url = "https://www.example.com"
+///     consent_cookie = "consent"
+///     [purposes.marketing]
+///     label = "Marketing"
+///     [[site.consent_sources]]
+///     format = "tarteaucitron"
+///     purposes = { statistics = ["gtag"], marketing = ["facebookpixel", "googleadwordsconversion"] }
+///     [[site.consent_sources]]
+///     format = "cookieyes"
+///     purposes = { statistics = ["analytics"], marketing = ["advertisement"] }
+///     revision = "7"
+/// "#)?;
+/// let [tarteaucitron, cookieyes] = policy.consent_sources() else { unreachable!() };
+/// assert_eq!(tarteaucitron.format(), SourceFormat::Tarteaucitron);
+/// assert_eq!(tarteaucitron.cookie(), "tarteaucitron");
+/// assert_eq!(tarteaucitron.keys_of("marketing"), ["facebookpixel", "googleadwordsconversion"]);
+/// assert!(tarteaucitron.keys_of("necessary").is_empty());
+/// let mapped: Vec<_> = tarteaucitron.purposes().map(|(id, keys)| (id.as_str(), keys.len())).collect();
+/// assert_eq!(mapped, [("statistics", 1), ("marketing", 2)]);
+/// assert_eq!(tarteaucitron.revision(), None);
+/// assert_eq!(cookieyes.revision(), Some("7"));
+///
+/// let consent = policy.consent_from_cookie_header(
+///     "tarteaucitron=!gtag=true!facebookpixel=true!googleadwordsconversion=wait",
+/// );
+/// assert_eq!(consent.choice("statistics"), Some(Choice::Granted));
+/// assert_eq!(consent.choice("marketing"), None); // one key not answered yet
+/// # Ok::<(), cookie_charter::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentSource {
     pub(crate) format: SourceFormat,
@@ -399,23 +557,77 @@ pub(crate) fn cookie_value<'h>(header: &'h str, name: &str) -> Result<Option<&'h
     Ok(value)
 }
 
-/// The values of the cookies `names` in `header`, read in one pass, each as [`cookie_value`].
+/// The values of the cookies `names` in `header`, each as [`cookie_value`].
+///
+/// Each name is looked for with `memchr`'s substring search rather than by cutting the whole
+/// header into pairs: a request holds a dozen other cookies, and cutting each of them (its `;`,
+/// its `=`, the spaces around) cost as much as decoding the banner's value. A place where the
+/// name occurs counts when it starts a pair (only spaces or tabs since the header's start or the
+/// last `;`) and is followed by spaces or tabs and `=`: exactly the pairs
+/// [`parse_cookie_header`] gives that name.
 pub(crate) fn cookie_values<'h, const N: usize>(
     header: &'h str,
     names: [&str; N],
 ) -> Result<[Option<&'h str>; N], Problem> {
     let mut found: [Option<&str>; N] = [None; N];
-    for pair in parse_cookie_header(header) {
-        let Some(i) = names.iter().position(|name| *name == pair.name) else {
+    for (name, slot) in names.iter().zip(found.iter_mut()) {
+        if name.is_empty() {
+            // A nameless cookie's name: read by pairs.
+            for pair in parse_cookie_header(header).filter(|p| p.name.is_empty()) {
+                match slot {
+                    Some(value) if *value != pair.value => return Err(DISAGREE),
+                    _ => *slot = Some(pair.value),
+                }
+            }
             continue;
-        };
-        match found.get_mut(i) {
-            Some(Some(value)) if *value != pair.value => return Err(DISAGREE),
-            Some(slot) => *slot = Some(pair.value),
-            None => {}
+        }
+        for value in values_named(header, name) {
+            match slot {
+                Some(known) if *known != value => return Err(DISAGREE),
+                _ => *slot = Some(value),
+            }
         }
     }
     Ok(found)
+}
+
+/// The values of the pairs of `header` named `name` (not empty), in order, trimmed as
+/// [`parse_cookie_header`] trims them.
+fn values_named<'h>(header: &'h str, name: &str) -> impl Iterator<Item = &'h str> {
+    let bytes = header.as_bytes();
+    let finder = memchr::memmem::Finder::new(name.as_bytes());
+    let is_wsp = |b: &u8| *b == b' ' || *b == b'\t';
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let at = from + finder.find(bytes.get(from..)?)?;
+            let after = at + finder.needle().len();
+            // Where the next search starts if this place is not a pair of that name.
+            from = at + 1;
+            let before = bytes.get(..at).unwrap_or_default();
+            let starts_pair = before
+                .iter()
+                .rev()
+                .find(|b| !is_wsp(b))
+                .is_none_or(|b| *b == b';');
+            if !starts_pair {
+                continue;
+            }
+            let rest = bytes.get(after..).unwrap_or_default();
+            let Some(eq) = rest.iter().position(|b| !is_wsp(b)) else {
+                continue;
+            };
+            if rest.get(eq) != Some(&b'=') {
+                continue;
+            }
+            let value_start = after + eq + 1;
+            let value_end = memchr::memchr(b';', bytes.get(value_start..).unwrap_or_default())
+                .map_or(bytes.len(), |end| value_start + end);
+            from = value_end;
+            let value = header.get(value_start..value_end).unwrap_or_default();
+            return Some(crate::set_cookie::trim_wsp(value));
+        }
+    })
 }
 
 /// The cookies of `header` whose name starts with `prefix`, by the rest of their name; an error
@@ -476,8 +688,9 @@ impl ConsentSource {
             },
         };
         if self.format == SourceFormat::CookieCharter {
-            // Exactly what the engine's own cookie gives when no source is declared.
-            return Some(Ok(Consent::from_cookie(value)));
+            // Exactly what the engine's own cookie gives when no source is declared, its
+            // signature checked the same way.
+            return Some(Ok(policy.checked_own_consent(Consent::from_cookie(value))));
         }
         Some(decode::check_raw(value).and_then(|()| match self.format {
             SourceFormat::CookieCharter => Ok(Consent::from_cookie(value)),

@@ -254,3 +254,56 @@ fn formats_round_trip_their_ids() {
     };
     assert_eq!(source.to_string(), "site.consent_sources[2] (wp_consent)");
 }
+
+/// The reference for [`cookie_values`]: the header cut into pairs.
+fn cookie_values_by_pairs<'h>(header: &'h str, name: &str) -> Result<Option<&'h str>, Problem> {
+    let mut found = None;
+    for pair in parse_cookie_header(header).filter(|p| p.name == name) {
+        match found {
+            Some(value) if value != pair.value => return Err(DISAGREE),
+            _ => found = Some(pair.value),
+        }
+    }
+    Ok(found)
+}
+
+#[test]
+fn the_substring_search_finds_exactly_the_pairs_of_that_name() {
+    // Every header of up to 6 bytes over an alphabet of the bytes that matter, and longer
+    // pseudo-random ones, against the header cut into pairs.
+    const ALPHABET: &[u8] = b"ab=; \tx";
+    let mut headers: Vec<String> = vec![String::new()];
+    let mut frontier = headers.clone();
+    for _ in 0..6 {
+        frontier = frontier
+            .iter()
+            .flat_map(|h| {
+                ALPHABET
+                    .iter()
+                    .map(move |c| format!("{h}{}", char::from(*c)))
+            })
+            .collect();
+        headers.extend(frontier.iter().cloned());
+    }
+    let mut seed: u32 = 7;
+    for _ in 0..20_000 {
+        let len = 8 + (seed % 24) as usize;
+        let mut header = String::new();
+        for _ in 0..len {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let pick = (seed >> 16) as usize % ALPHABET.len();
+            header.push(char::from(*ALPHABET.get(pick).unwrap_or(&b'a')));
+        }
+        headers.push(header);
+    }
+    assert!(headers.len() > 100_000, "{}", headers.len());
+    for header in &headers {
+        for name in ["a", "ab", "ba", "aa", "x"] {
+            assert_eq!(
+                cookie_value(header, name),
+                cookie_values_by_pairs(header, name),
+                "{header:?} {name:?}"
+            );
+        }
+    }
+}

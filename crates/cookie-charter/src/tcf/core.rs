@@ -24,6 +24,36 @@ const NO_LEGITIMATE_INTEREST: [u8; 4] = [3, 4, 5, 6];
 /// The scalar fields are decoded; the vendor sections and publisher restrictions are validated
 /// and located, and read from the text (which it borrows, or owns after
 /// [`into_owned`](CoreSegment::into_owned)) when asked for.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::tcf::CoreSegment;
+///
+/// let core = CoreSegment::decode("COvzTO5OvzTO5B7ABCENAPCYAKdAADkAAIqIFhwBAAGAAXAFGAsMAhYAgAMAAegBYAEKAAA")?;
+/// assert_eq!(core.version(), 2);
+/// assert_eq!(core.created(), 15_834_362_809); // deciseconds
+/// assert_eq!(core.created_unix(), 1_583_436_280);
+/// assert_eq!(core.last_updated(), 15_834_362_809);
+/// assert_eq!(core.last_updated_unix(), 1_583_436_280);
+/// assert_eq!((core.cmp_id(), core.cmp_version(), core.consent_screen()), (123, 1, 2));
+/// assert_eq!(core.consent_language(), "EN");
+/// assert_eq!((core.vendor_list_version(), core.policy_version()), (15, 2));
+/// assert!(!core.is_service_specific());
+/// assert!(core.use_non_standard_texts());
+/// assert!(core.special_feature_opt_in(1) && !core.special_feature_opt_in(2));
+/// assert_eq!(core.special_feature_opt_ins().collect::<Vec<_>>(), [1]);
+/// assert!(core.purpose_consent(1) && !core.purpose_consent(2));
+/// assert_eq!(core.purpose_consents().collect::<Vec<_>>(), [1, 3, 6, 7, 8, 10]);
+/// assert!(core.purpose_legitimate_interest(3));
+/// assert_eq!(core.purpose_legitimate_interests().collect::<Vec<_>>(), [3, 4, 5, 8]);
+/// assert!(core.purpose_one_treatment());
+/// assert_eq!(core.publisher_country_code(), "FR");
+/// assert_eq!(core.vendor_consents().iter().collect::<Vec<_>>(), [12, 23, 163, 707]);
+/// assert_eq!(core.vendor_legitimate_interests().iter().collect::<Vec<_>>(), [48, 61, 88, 133]);
+/// assert!(core.publisher_restrictions().is_empty());
+/// # Ok::<(), cookie_charter::TcError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct CoreSegment<'a> {
     /// The text the sections are in: the whole TC string (or the core segment alone).
@@ -88,6 +118,17 @@ fn word_field(words: &[u64; 4], (pos, width): (usize, u32)) -> u64 {
 }
 
 /// What a publisher restriction requires of the vendors it lists.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::tcf::RestrictionType;
+///
+/// assert_eq!(RestrictionType::from_code(1), Some(RestrictionType::RequireConsent));
+/// assert_eq!(RestrictionType::from_code(3), None);
+/// assert_eq!(RestrictionType::NotAllowed.code(), 0);
+/// assert_eq!(RestrictionType::RequireLegitimateInterest.as_str(), "require_legitimate_interest");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RestrictionType {
     /// The purpose is not allowed for these vendors (code 0).
@@ -130,6 +171,20 @@ impl RestrictionType {
 
 /// A publisher restriction: for [`purpose`](Self::purpose), what
 /// [`restriction_type`](Self::restriction_type) requires of [`vendors`](Self::vendors).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::TcString;
+/// use cookie_charter::tcf::RestrictionType;
+///
+/// let tc = TcString::decode("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA")?;
+/// let first = tc.core().publisher_restrictions().next().unwrap();
+/// assert_eq!(first.purpose(), 1);
+/// assert_eq!(first.restriction_type(), RestrictionType::RequireConsent);
+/// assert_eq!(first.vendors().iter().collect::<Vec<_>>(), [123]);
+/// # Ok::<(), cookie_charter::TcError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PublisherRestriction<'t> {
     purpose: u8,
@@ -156,6 +211,20 @@ impl<'t> PublisherRestriction<'t> {
 
 /// The publisher restrictions of a core segment, in the order of the string: each is re-read
 /// from the text (validated when the string was decoded) as the iterator reaches it.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::TcString;
+///
+/// let tc = TcString::decode("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA")?;
+/// let restrictions = tc.core().publisher_restrictions();
+/// assert_eq!(restrictions.len(), 3);
+/// assert!(!restrictions.is_empty());
+/// let purposes: Vec<u8> = restrictions.map(|r| r.purpose()).collect();
+/// assert_eq!(purposes, [1, 2, 3]);
+/// # Ok::<(), cookie_charter::TcError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct PublisherRestrictions<'t> {
     text: &'t [u8],
@@ -212,6 +281,18 @@ fn letters(code: &[u8; 2]) -> &str {
 
 impl<'a> CoreSegment<'a> {
     /// Decodes a core segment alone (the base64url text before the first `.`), borrowing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::tcf::CoreSegment;
+    ///
+    /// let core = CoreSegment::decode("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA")?;
+    /// assert_eq!(core.cmp_id(), 81);
+    /// // One segment only: the `.` of a whole TC string is refused.
+    /// assert!(CoreSegment::decode("COvzTO5OvzTO5B7ABCENAPEYAIAAAIAAAIqIAAoAAoAA.QAAo").is_err());
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn decode(segment: &'a str) -> Result<Self, TcError> {
         super::check_segment(segment)?;
         let fields = CoreFields::read(segment.as_bytes())?;
@@ -222,6 +303,18 @@ impl<'a> CoreSegment<'a> {
     }
 
     /// The same segment owning its text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::tcf::CoreSegment;
+    ///
+    /// let text = String::from("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA");
+    /// let owned: CoreSegment<'static> = CoreSegment::decode(&text)?.into_owned();
+    /// drop(text);
+    /// assert_eq!(owned.vendor_consents().iter().collect::<Vec<_>>(), [2, 37, 61]);
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn into_owned(self) -> CoreSegment<'static> {
         CoreSegment {
             text: Cow::Owned(self.text.into_owned()),

@@ -5,6 +5,16 @@ use std::fmt;
 use super::CoreSegment;
 
 /// The stable kinds of TC-string error. Their [`code`](TcErrorKind::code) strings never change.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{TcErrorKind, TcString};
+///
+/// assert_eq!(TcString::decode("").unwrap_err().kind(), TcErrorKind::Empty);
+/// assert_eq!(TcErrorKind::LegitimateInterestNotAllowed.code(), "legitimate_interest_not_allowed");
+/// assert_eq!(TcErrorKind::ALL.len(), 10);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TcErrorKind {
@@ -74,6 +84,28 @@ impl fmt::Display for TcErrorKind {
 /// ``truncated: segment 0 ends at bit 2040 while reading `vendor_legitimate_interests` at bit 1170``.
 ///
 /// Boxed, so that a decoding result is as small as the value it carries.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::{TcErrorKind, TcString};
+///
+/// // Policy version 4 (TCF v2.2) forbids legitimate interest for purposes 3 to 6.
+/// let error = TcString::decode("COvwooAOvwooAB7ABCENAPEYAIAAACAAAIqIAAoAAoAA.QAAo.IAAo").unwrap_err();
+/// assert_eq!(error.kind(), TcErrorKind::LegitimateInterestNotAllowed);
+/// assert_eq!(error.code(), "legitimate_interest_not_allowed");
+/// assert_eq!(error.segment(), 0);
+/// assert_eq!(error.field(), "purpose_legitimate_interests");
+/// assert_eq!(error.value(), Some(3));
+/// assert!(error.bit() >= 176);
+/// assert_eq!(error.position(), None);
+/// // The fields read before the error are there.
+/// assert_eq!(error.partial().map(|core| core.policy_version()), Some(4));
+///
+/// let bad_byte = TcString::decode("CO+").unwrap_err();
+/// assert_eq!(bad_byte.position(), Some(2));
+/// assert!(bad_byte.partial().is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TcError(Box<Details>);
 

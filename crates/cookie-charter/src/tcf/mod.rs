@@ -51,6 +51,24 @@ use crate::limits::MAX_TC_STRING_BYTES;
 /// It borrows the text it was decoded from (`'a`); [`into_owned`](TcString::into_owned) gives
 /// one that owns a copy. Two values are equal when they hold the same fields, vendor ids and
 /// restrictions, whatever the order of the segments or the padding.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::TcString;
+///
+/// let text = "COvzTO5OvzTO5B7ABCENAPCYAKdAADkAAIqIFhwBAAGAAXAFGAsMAhYAgAMAAegBYAEKAAA.QE5QAwCvgHyATkA";
+/// let tc = TcString::decode(text)?;
+/// assert_eq!(tc.core().cmp_id(), 123);
+/// assert!(tc.core().vendor_consents().contains(707));
+/// assert_eq!(tc.disclosed_vendors(), None);
+/// assert_eq!(tc.allowed_vendors().map(|v| v.iter().collect::<Vec<_>>()), Some(vec![351, 498, 626]));
+/// assert!(tc.publisher_tc().is_none());
+/// assert!(tc.to_json().starts_with("{\"version\":2,"));
+/// let owned: TcString<'static> = tc.clone().into_owned();
+/// assert_eq!(owned, tc);
+/// # Ok::<(), cookie_charter::TcError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct TcString<'a> {
     core: CoreSegment<'a>,
@@ -83,6 +101,18 @@ impl<'a> TcString<'a> {
     /// Decodes a TC string strictly, borrowing `text` (nothing is allocated when it decodes).
     ///
     /// On failure, [`TcError::partial`] gives the core segment as far as it was decoded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::{TcErrorKind, TcString};
+    ///
+    /// let tc = TcString::decode("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA")?;
+    /// assert_eq!(tc.core().purpose_consents().collect::<Vec<_>>(), [1, 3, 4, 7]);
+    /// let error = TcString::decode("CO+").unwrap_err();
+    /// assert_eq!(error.kind(), TcErrorKind::InvalidBase64);
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     #[inline]
     pub fn decode(text: &'a str) -> Result<Self, TcError> {
         let dots = check_text(text)?;
@@ -120,6 +150,19 @@ impl<'a> TcString<'a> {
     }
 
     /// The same string owning a copy of its text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::TcString;
+    ///
+    /// let owned: TcString<'static> = {
+    ///     let text = String::from("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA");
+    ///     TcString::decode(&text)?.into_owned()
+    /// };
+    /// assert_eq!(owned.core().cmp_id(), 81);
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn into_owned(self) -> TcString<'static> {
         TcString {
             core: self.core.into_owned(),
@@ -130,6 +173,16 @@ impl<'a> TcString<'a> {
     }
 
     /// The core segment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::TcString;
+    ///
+    /// let tc = TcString::decode("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA")?;
+    /// assert_eq!(tc.core().publisher_country_code(), "AA");
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn core(&self) -> &CoreSegment<'a> {
         &self.core
     }
@@ -140,22 +193,68 @@ impl<'a> TcString<'a> {
     }
 
     /// The disclosed-vendors segment (type 1), if the string has one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::TcString;
+    ///
+    /// let tc = TcString::decode("CQSbk4AQSbk4ANwAAAENAwCgAAAAAAAAAAYgACPAAAAA.IDKQA4AAgAKAGQAygAAA")?;
+    /// let disclosed = tc.disclosed_vendors().unwrap();
+    /// assert_eq!(disclosed.iter().collect::<Vec<_>>(), [1, 2, 3, 4, 5, 100, 404]);
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn disclosed_vendors(&self) -> Option<VendorSet<'_>> {
         self.vendor_set(self.disclosed_vendors)
     }
 
     /// The allowed-vendors segment (type 2), if the string has one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::TcString;
+    ///
+    /// let tc = TcString::decode("COvzTO5OvzTO5B7ABCENAPEYAIAAAIAAAIqIAAoAAoAA.QAAo.IAAo")?;
+    /// assert!(tc.allowed_vendors().is_some_and(|v| v.contains(1)));
+    /// let core_only = TcString::decode("COvzTO5OvzTO5B7ABCENAPEYAIAAAIAAAIqIAAoAAoAA")?;
+    /// assert!(core_only.allowed_vendors().is_none());
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn allowed_vendors(&self) -> Option<VendorSet<'_>> {
         self.vendor_set(self.allowed_vendors)
     }
 
     /// The publisher TC segment (type 3), if the string has one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::TcString;
+    ///
+    /// let tc = TcString::decode("CQSbk4AQSbk4ANwAAAENAwCgAAAAAAAAAAYgACPAAAAA.YAAAAAAAAAAA")?;
+    /// assert_eq!(tc.publisher_tc().map(|p| p.num_custom_purposes()), Some(0));
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn publisher_tc(&self) -> Option<&PublisherTc> {
         self.publisher_tc.as_ref()
     }
 
     /// Every field as canonical JSON, the shape every binding and the CLI expose (see
     /// `docs/tcf.md`): keys in a fixed order, no spaces, id sets as ascending arrays.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::TcString;
+    ///
+    /// let tc = TcString::decode("COvzTO5OvzTO5B7ABCENAPEYAIAAAIAAAIqIAAoAAoAA")?;
+    /// let json = tc.to_json();
+    /// assert!(json.starts_with("{\"version\":2,\"created\":15834362809,"));
+    /// assert!(json.contains("\"purpose_consents\":[1],"));
+    /// assert!(json.ends_with("\"publisher_tc\":null}"));
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn to_json(&self) -> String {
         json::tc_string(self)
     }

@@ -50,6 +50,26 @@ impl SegmentType {
 }
 
 /// The publisher TC segment: the publisher's own purposes and custom purposes.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::tcf::PublisherTc;
+///
+/// // Purpose 1 has consent; two custom purposes, the first with consent, the second with
+/// // legitimate interest.
+/// let publisher = PublisherTc::decode("cAAAAAAAAUgA")?;
+/// assert!(publisher.purpose_consent(1) && !publisher.purpose_consent(2));
+/// assert_eq!(publisher.purpose_consents().collect::<Vec<_>>(), [1]);
+/// assert!(!publisher.purpose_legitimate_interest(1));
+/// assert_eq!(publisher.purpose_legitimate_interests().count(), 0);
+/// assert_eq!(publisher.num_custom_purposes(), 2);
+/// assert!(publisher.custom_purpose_consent(1) && !publisher.custom_purpose_consent(2));
+/// assert_eq!(publisher.custom_purpose_consents().collect::<Vec<_>>(), [1]);
+/// assert!(publisher.custom_purpose_legitimate_interest(2));
+/// assert_eq!(publisher.custom_purpose_legitimate_interests().collect::<Vec<_>>(), [2]);
+/// # Ok::<(), cookie_charter::TcError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PublisherTc {
     pub(crate) purpose_consents: IdBits,
@@ -60,6 +80,18 @@ pub struct PublisherTc {
 
 impl PublisherTc {
     /// Decodes a publisher TC segment alone (segment type 3; the base64url text after a `.`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cookie_charter::tcf::PublisherTc;
+    ///
+    /// let publisher = PublisherTc::decode("f3gAH7AAAAAA")?;
+    /// assert_eq!(publisher.purpose_consents().collect::<Vec<_>>(), [1, 2, 3, 4, 5, 7, 8, 9, 10]);
+    /// // A segment of another type (here disclosed vendors) is refused.
+    /// assert!(PublisherTc::decode("IDKQA4AAgAKAGQAygAAA").is_err());
+    /// # Ok::<(), cookie_charter::TcError>(())
+    /// ```
     pub fn decode(segment: &str) -> Result<Self, TcError> {
         super::check_segment(segment)?;
         let mut reader = BitReader::new(segment.as_bytes(), 0);

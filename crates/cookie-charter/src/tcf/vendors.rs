@@ -8,6 +8,18 @@ use super::bits::{BitReader, MAX_READ_BITS, sextet_bits};
 use super::error::{TcError, TcErrorKind};
 
 /// How a vendor section was encoded in the string.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::TcString;
+/// use cookie_charter::tcf::VendorEncoding;
+///
+/// let tc = TcString::decode("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA")?;
+/// assert_eq!(tc.core().vendor_consents().encoding(), VendorEncoding::Range);
+/// assert_eq!(tc.core().vendor_legitimate_interests().encoding().as_str(), "bitfield");
+/// # Ok::<(), cookie_charter::TcError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum VendorEncoding {
     /// One bit per vendor id, from 1 to the maximum id.
@@ -166,6 +178,22 @@ fn next_entry(reader: &mut BitReader<'_>) -> (u16, u16) {
 /// entries for ranges (O(entries)); [`iter`](VendorSet::iter) and [`len`](VendorSet::len) read
 /// the bitfield 58 bits at a time, or collect, sort and merge the range entries (one
 /// allocation).
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::TcString;
+///
+/// let tc = TcString::decode("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA")?;
+/// let vendors = tc.core().vendor_consents();
+/// assert_eq!(vendors.max_vendor_id(), 61);
+/// assert!(vendors.contains(37) && !vendors.contains(38));
+/// assert_eq!(vendors.len(), 3);
+/// assert!(!vendors.is_empty());
+/// assert_eq!(vendors.iter().collect::<Vec<_>>(), [2, 37, 61]);
+/// assert_eq!(vendors.into_iter().sum::<u16>(), 100);
+/// # Ok::<(), cookie_charter::TcError>(())
+/// ```
 #[derive(Clone, Copy)]
 pub struct VendorSet<'t> {
     text: &'t [u8],
@@ -358,6 +386,18 @@ impl fmt::Debug for VendorSet<'_> {
 }
 
 /// The vendor ids of a [`VendorSet`], ascending.
+///
+/// # Examples
+///
+/// ```
+/// use cookie_charter::TcString;
+///
+/// let tc = TcString::decode("COvzTO5OvzTO5BRAAAENAPCoALIAADgAAAAAAewAwABAAlAB6ABBFADBQAQA9hAAAcAA")?;
+/// let mut ids = tc.core().vendor_legitimate_interests().iter();
+/// assert_eq!(ids.next(), Some(2));
+/// assert_eq!(ids.collect::<Vec<_>>(), [6, 8]);
+/// # Ok::<(), cookie_charter::TcError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct VendorIds<'t> {
     /// Bitfield: the reader at the next chunk, the bits left, the id of the next chunk's first

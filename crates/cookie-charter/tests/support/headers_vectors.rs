@@ -124,6 +124,18 @@ pub fn run_respond(policy: &Policy, case: &Value) -> Result<Vec<String>, String>
             "consent_problem: expected {want_problem:?}, got {problem:?}"
         ));
     }
+    // `consent_source` (where present): which of the policy's sources gave the consent.
+    if let Some(want_source) = case.get("consent_source") {
+        let got_source = response.consent.source().map_or(
+            Value::Null,
+            |s| serde_json::json!({ "index": s.index, "format": s.format.as_str() }),
+        );
+        if got_source != *want_source {
+            differences.push(format!(
+                "consent_source: expected {want_source}, got {got_source}"
+            ));
+        }
+    }
     let want_gpc = case.get("gpc").and_then(Value::as_bool);
     if Some(response.consent.gpc()) != want_gpc {
         differences.push(format!(

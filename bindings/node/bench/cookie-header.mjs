@@ -1,0 +1,127 @@
+// Benchmark of the per-request consent read through the Node binding against parsing the same
+// plain `Cookie` header in JavaScript: `node bench/cookie-header.mjs` (after `npm run build`;
+// BENCH_REPEAT rounds, default 15).
+//
+// 2,000 distinct headers of ten ordinary cookies (analytics ids, session, CSRF token, language,
+// A/B test, cart...), one of them the engine's own consent cookie (`consent`, varied choices and
+// dates), about 330 bytes. Each header is read by:
+// - a plain split (`header.split('; ')`, then each pair cut at its first `=`);
+// - npm `cookie`'s `parse` (the version Express depends on, from node_modules);
+// - `policy.consentFromCookieHeader(header)` (a policy with no consent source: its own cookie);
+// - the same, then `.choices` (what a handler reads);
+// - `Consent.fromCookie(value)` after the plain split (the previous way of reading it);
+// - `policy.consentFromCookieHeader('x=1')`: a header with no consent cookie (the call's fixed
+//   cost: the crossing and the `Consent` it builds).
+// Each round runs every way over all the headers, in an order rotated from round to round; the
+// table gives the median ns per header over the rounds and the spread (min–max). The machine is
+// shared: the load average is printed before and after.
+
+import { createRequire } from 'node:module'
+import os from 'node:os'
+
+const require = createRequire(import.meta.url)
+const { Policy, Consent } = require('../index.js')
+const cookie = require('cookie')
+
+const HEADERS = 2_000
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 15)
+
+let seed = 11
+const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
+const hex = (n) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('')
+const int = (n) => Math.floor(rand() * n)
+const pick = (list) => list[int(list.length)]
+
+const policy = Policy.fromJson(JSON.stringify({
+  site: { name: 'Bench', url: 'https://www.example.com', revision: 1, consent_cookie: 'consent' },
+  purposes: { statistics: { label: 'Statistics' }, marketing: { label: 'Marketing' }, preferences: { label: 'Preferences' } },
+  cookies: [
+    { name: '_ga', provider: 'G', service: 'S', purpose: 'statistics', description: 'D', lifetime: '13 months' },
+    { name: '_fbp', provider: 'M', service: 'S', purpose: 'marketing', description: 'D', lifetime: '3 months' },
+    { name: 'lang', provider: 'P', service: 'S', purpose: 'preferences', description: 'D', lifetime: '1 year' },
+  ],
+}))
+
+function header() {
+  const now = 1_765_000_000 + int(1e6)
+  const choices = ['statistics', 'marketing', 'preferences'].map((p) => `${p}=${int(2)}`).join('&')
+  const cookies = [
+    `_ga=GA1.2.${int(1e9)}.${now}`,
+    `_gid=GA1.2.${int(1e9)}.${now}`,
+    `sessionid=${hex(32)}`,
+    `csrftoken=${hex(64)}`,
+    `lang=${pick(['fr', 'en', 'de', 'es'])}`,
+    `ab_test=${pick(['control', 'variant-a', 'variant-b'])}.${int(1e4)}`,
+    `cart=${hex(24)}`,
+    `_fbp=fb.1.${now}123.${int(1e9)}`,
+    `tz=Europe%2F${pick(['Paris', 'Berlin', 'Madrid', 'Rome'])}`,
+  ]
+  const at = int(cookies.length + 1)
+  cookies.splice(at, 0, `consent=v=1&rev=1&at=${now - int(1e5)}&${choices}`)
+  return cookies.join('; ')
+}
+const headers = Array.from({ length: HEADERS }, header)
+const bytes = headers.reduce((sum, h) => sum + h.length, 0) / HEADERS
+
+/** The plain split: every pair, cut at its first `=`. */
+function split(h) {
+  const out = {}
+  for (const pair of h.split('; ')) {
+    const at = pair.indexOf('=')
+    if (at > 0 && out[pair.slice(0, at)] === undefined) out[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  return out
+}
+
+// The ways give the same consent: checked on every header first.
+for (const h of headers) {
+  const a = policy.consentFromCookieHeader(h)
+  const b = Consent.fromCookie(split(h).consent)
+  if (a.problem !== null || JSON.stringify(a.choices) !== JSON.stringify(b.choices) || a.at !== b.at) {
+    throw new Error(`the binding and Consent.fromCookie differ on ${h}`)
+  }
+  if (cookie.parse(h).consent !== split(h).consent) throw new Error(`npm cookie and the split differ on ${h}`)
+}
+
+const ways = {
+  'plain split': (h) => split(h),
+  'npm `cookie` `parse`': (h) => cookie.parse(h),
+  '`policy.consentFromCookieHeader(header)`': (h) => policy.consentFromCookieHeader(h),
+  '`policy.consentFromCookieHeader(header).choices`': (h) => policy.consentFromCookieHeader(h).choices,
+  'plain split, then `Consent.fromCookie(value)`': (h) => Consent.fromCookie(split(h).consent),
+  '`policy.consentFromCookieHeader(\'x=1\')` (no consent cookie)': () => policy.consentFromCookieHeader('x=1'),
+}
+
+let sink = 0
+function time(fn) {
+  const start = process.hrtime.bigint()
+  for (const h of headers) sink ^= fn(h) ? 1 : 0
+  return Number(process.hrtime.bigint() - start) / headers.length
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+const loadBefore = os.loadavg()[0]
+const names = Object.keys(ways)
+for (const name of names) time(ways[name]) // warm-up
+const figures = Object.fromEntries(names.map((n) => [n, []]))
+for (let r = 0; r < REPEAT; r++) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(i + r) % names.length]
+    figures[name].push(time(ways[name]))
+  }
+}
+const loadAfter = os.loadavg()[0]
+if (sink === -1) console.log(sink)
+
+const f = (x) => x.toFixed(0)
+const base = median(figures['npm `cookie` `parse`'])
+console.log(`${HEADERS} distinct headers (mean ${f(bytes)} bytes), ${REPEAT} rounds, ns per header: median (min–max); load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after\n`)
+console.log('| way | ns per header | against npm `cookie` |')
+console.log('|---|---|---|')
+for (const name of names) {
+  const m = median(figures[name])
+  console.log(`| ${name} | ${f(m)} (${f(Math.min(...figures[name]))}–${f(Math.max(...figures[name]))}) | ${(m / base).toFixed(2)}× |`)
+}
