@@ -104,13 +104,15 @@ fi
 echo "ok"
 
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -g -I"$prefix/include")
-tests=(test_api test_vectors test_hostile)
+tests=(test_api test_vectors test_hostile test_keys)
 sources_test_api=("$here/tests/test_api.c")
 sources_test_vectors=("$here/tests/test_vectors.c" "$here/tests/json.c")
 sources_test_hostile=("$here/tests/test_hostile.c" "$here/tests/json.c")
+sources_test_keys=("$here/tests/test_keys.c")
 args_test_api=()
 args_test_vectors=("$root/tests/vectors")
 args_test_hostile=("$root/tests/hostile")
+args_test_keys=("$work")
 
 sources_of() { local name="sources_$1[@]"; printf '%s\n' "${!name}"; }
 args_of() { local name="args_$1[@]"; printf '%s\n' "${!name}"; }

@@ -154,6 +154,18 @@ enum cookie_charter_status
    */
   COOKIE_CHARTER_STATUS_OUT_OF_RANGE = 102,
   /**
+   * `invalid_consent_keys`: the text of the consent keys is not one `<key id>:<base64url
+   * secret>` per line or comma, a secret has fewer than 32 bytes, a key id repeats, or there
+   * is no key. The message says which key (by number or id), never a secret.
+   */
+  COOKIE_CHARTER_STATUS_INVALID_CONSENT_KEYS = 103,
+  /**
+   * `unreadable_consent_keys`: the consent keys could not be read: their file cannot be read
+   * (or is larger than 64 KiB, or not UTF-8), or their environment variable is not set (or not
+   * UTF-8).
+   */
+  COOKIE_CHARTER_STATUS_UNREADABLE_CONSENT_KEYS = 104,
+  /**
    * `unknown_error`: an error of the core library this build of the C library does not know.
    */
   COOKIE_CHARTER_STATUS_UNKNOWN_ERROR = 199,
@@ -694,7 +706,7 @@ typedef struct cookie_charter_signals {
 /**
  * Every status, in the order of their numbers.
  */
-#define cookie_charter_status_ALL { cookie_charter_status_Ok, cookie_charter_status_Syntax, cookie_charter_status_TooLarge, cookie_charter_status_TooMany, cookie_charter_status_TooDeep, cookie_charter_status_UnknownField, cookie_charter_status_MissingField, cookie_charter_status_InvalidType, cookie_charter_status_InvalidValue, cookie_charter_status_UnknownPurpose, cookie_charter_status_DuplicateCookie, cookie_charter_status_InvalidName, cookie_charter_status_AmbiguousPatterns, cookie_charter_status_AnonymousNotStatistics, cookie_charter_status_InvalidLifetime, cookie_charter_status_MissingLabel, cookie_charter_status_InvalidPurposeId, cookie_charter_status_InvalidDomain, cookie_charter_status_InvalidConsent, cookie_charter_status_InvalidArgument, cookie_charter_status_Panic, cookie_charter_status_InvalidTcString, cookie_charter_status_UnreadableConsentSource, cookie_charter_status_UnmappedPurpose, cookie_charter_status_DuplicateConsentKey, cookie_charter_status_NullPointer, cookie_charter_status_InvalidUtf8, cookie_charter_status_OutOfRange, cookie_charter_status_UnknownError, }
+#define cookie_charter_status_ALL { cookie_charter_status_Ok, cookie_charter_status_Syntax, cookie_charter_status_TooLarge, cookie_charter_status_TooMany, cookie_charter_status_TooDeep, cookie_charter_status_UnknownField, cookie_charter_status_MissingField, cookie_charter_status_InvalidType, cookie_charter_status_InvalidValue, cookie_charter_status_UnknownPurpose, cookie_charter_status_DuplicateCookie, cookie_charter_status_InvalidName, cookie_charter_status_AmbiguousPatterns, cookie_charter_status_AnonymousNotStatistics, cookie_charter_status_InvalidLifetime, cookie_charter_status_MissingLabel, cookie_charter_status_InvalidPurposeId, cookie_charter_status_InvalidDomain, cookie_charter_status_InvalidConsent, cookie_charter_status_InvalidArgument, cookie_charter_status_Panic, cookie_charter_status_InvalidTcString, cookie_charter_status_UnreadableConsentSource, cookie_charter_status_UnmappedPurpose, cookie_charter_status_DuplicateConsentKey, cookie_charter_status_NullPointer, cookie_charter_status_InvalidUtf8, cookie_charter_status_OutOfRange, cookie_charter_status_InvalidConsentKeys, cookie_charter_status_UnreadableConsentKeys, cookie_charter_status_UnknownError, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -890,7 +902,8 @@ cookie_charter_status cookie_charter_purposes_to_ask(const struct cookie_charter
 /**
  * The stable id of a status, NUL-terminated and static (never free it): `"ok"`, the core's error
  * code such as `"unknown_purpose"`, or `"null_pointer"`, `"invalid_utf8"`, `"out_of_range"`,
- * `"panic"`. NULL for a number that is not a status.
+ * `"invalid_consent_keys"`, `"unreadable_consent_keys"`, `"panic"`. NULL for a number that is
+ * not a status.
  */
 const char *cookie_charter_status_name(uint32_t status);
 
@@ -1153,6 +1166,111 @@ cookie_charter_status cookie_charter_purged_header(const struct cookie_charter_p
  * `purged` is NULL or a result this library returned, freed only once.
  */
 void cookie_charter_purged_free(struct cookie_charter_purged *purged);
+
+/**
+ * Writes to `*policy_out` a new policy: `policy` with the keys that sign and verify consent
+ * cookies (spec §13), parsed from the `len` bytes at `keys`: one `<key id>:<base64url secret>`
+ * per line or per comma, the signing key first, each secret at least 32 bytes; blank lines and
+ * lines starting with `#` are skipped (the text of a key file, or of an environment variable;
+ * see `cookie_charter_policy_with_consent_keys_file` and `_env`). `policy` is unchanged; the new
+ * policy is owned by the caller (release it with `cookie_charter_policy_free`) and replaces any
+ * keys `policy` had.
+ *
+ * With keys (or when the policy sets `site.require_signed_consent`), the engine's own consent
+ * cookie is verified wherever a request's consent is read (`cookie_charter_request_consent`,
+ * `cookie_charter_respond`): a well-signed value grants, a forged value or one signed with an
+ * unknown key is no consent (problem `malformed`), and so is an unsigned one when signatures are
+ * required.
+ *
+ * Fails with `INVALID_CONSENT_KEYS` when the text is not valid keys (the message says which key,
+ * never a secret), `INVALID_UTF8`, or `NULL_POINTER`, and leaves `*policy_out` untouched; if
+ * `error_out` is not NULL, a failure also writes a new error there, owned by the caller (release
+ * it with `cookie_charter_error_free`).
+ *
+ * # Safety
+ *
+ * `policy` is NULL or a live policy; `keys` points to `len` readable bytes; `policy_out` and
+ * `error_out` (if not NULL) point to writable pointers.
+ */
+cookie_charter_status cookie_charter_policy_with_consent_keys(const struct cookie_charter_policy *policy,
+                                                              const char *keys,
+                                                              size_t len,
+                                                              struct cookie_charter_policy **policy_out,
+                                                              struct cookie_charter_error **error_out);
+
+/**
+ * As `cookie_charter_policy_with_consent_keys`, with the keys read from the key file whose path
+ * is the `len` bytes at `path` (not NUL-terminated; any bytes on Unix): at most 64 KiB of UTF-8
+ * text. Keep the file readable by the server alone (mode 0600): its secrets forge consent.
+ *
+ * Fails with `UNREADABLE_CONSENT_KEYS` when the file cannot be read, is larger than 64 KiB or is
+ * not UTF-8 (the message names the file and the system's reason), `INVALID_CONSENT_KEYS` when
+ * its text is not valid keys, or `NULL_POINTER`, with an error as for
+ * `cookie_charter_policy_with_consent_keys`.
+ *
+ * # Safety
+ *
+ * As for `cookie_charter_policy_with_consent_keys`, `path` pointing to `len` readable bytes.
+ */
+cookie_charter_status cookie_charter_policy_with_consent_keys_file(const struct cookie_charter_policy *policy,
+                                                                   const char *path,
+                                                                   size_t len,
+                                                                   struct cookie_charter_policy **policy_out,
+                                                                   struct cookie_charter_error **error_out);
+
+/**
+ * As `cookie_charter_policy_with_consent_keys`, with the keys read from the environment variable
+ * whose name is the `len` bytes at `name` (such as `COOKIE_CHARTER_CONSENT_KEYS`; entries
+ * separated by newlines or commas). The environment is read as `getenv` reads it: no other
+ * thread may change it during the call.
+ *
+ * Fails with `UNREADABLE_CONSENT_KEYS` when the variable is not set or its value is not UTF-8,
+ * `INVALID_CONSENT_KEYS` when its value is not valid keys, `INVALID_ARGUMENT` when `name` is
+ * empty or holds `=` or a NUL, `INVALID_UTF8`, or `NULL_POINTER`, with an error as for
+ * `cookie_charter_policy_with_consent_keys`.
+ *
+ * # Safety
+ *
+ * As for `cookie_charter_policy_with_consent_keys`, `name` pointing to `len` readable bytes.
+ */
+cookie_charter_status cookie_charter_policy_with_consent_keys_env(const struct cookie_charter_policy *policy,
+                                                                  const char *name,
+                                                                  size_t len,
+                                                                  struct cookie_charter_policy **policy_out,
+                                                                  struct cookie_charter_error **error_out);
+
+/**
+ * Writes to `*consent_out` a new consent: `consent` checked with `policy`'s keys. A consent read
+ * from the engine's own cookie (`cookie_charter_consent_from_cookie`) whose signature verifies
+ * comes back verified (see `cookie_charter_consent_is_verified`); a forged one, one signed with
+ * an unknown key, or (when the policy sets `site.require_signed_consent`) an unsigned one is no
+ * consent: every purpose `unset`, the problem `malformed` with the reason as its message. A
+ * policy with neither keys nor the requirement returns the consent as it is. The request calls
+ * (`cookie_charter_request_consent`, `cookie_charter_respond`) already do this; call it for a
+ * consent read some other way. The consent is owned by the caller (release it with
+ * `cookie_charter_consent_free`).
+ *
+ * Never fails on content; fails with `NULL_POINTER` and leaves `*consent_out` untouched.
+ *
+ * # Safety
+ *
+ * `policy` and `consent` are NULL or live objects from this library; `consent_out` is NULL or
+ * points to a writable pointer.
+ */
+cookie_charter_status cookie_charter_verify_consent(const struct cookie_charter_policy *policy,
+                                                    const struct cookie_charter_consent *consent,
+                                                    struct cookie_charter_consent **consent_out);
+
+/**
+ * Whether `consent`'s signature was verified with a policy's keys (by
+ * `cookie_charter_verify_consent`, or when a request's consent was read under a policy with
+ * keys). Reading a cookie alone never verifies it. False if `consent` is NULL.
+ *
+ * # Safety
+ *
+ * `consent` is NULL or a live consent.
+ */
+bool cookie_charter_consent_is_verified(const struct cookie_charter_consent *consent);
 
 /**
  * Loads a policy from `len` bytes of TOML text at `toml` (the canonical format, spec §4).

@@ -70,13 +70,21 @@ pub enum cookie_charter_status {
     InvalidUtf8 = 101,
     /// `out_of_range`: an index is past the end of a list.
     OutOfRange = 102,
+    /// `invalid_consent_keys`: the text of the consent keys is not one `<key id>:<base64url
+    /// secret>` per line or comma, a secret has fewer than 32 bytes, a key id repeats, or there
+    /// is no key. The message says which key (by number or id), never a secret.
+    InvalidConsentKeys = 103,
+    /// `unreadable_consent_keys`: the consent keys could not be read: their file cannot be read
+    /// (or is larger than 64 KiB, or not UTF-8), or their environment variable is not set (or not
+    /// UTF-8).
+    UnreadableConsentKeys = 104,
     /// `unknown_error`: an error of the core library this build of the C library does not know.
     UnknownError = 199,
 }
 
 impl cookie_charter_status {
     /// Every status, in the order of their numbers.
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 31] = [
         Self::Ok,
         Self::Syntax,
         Self::TooLarge,
@@ -105,6 +113,8 @@ impl cookie_charter_status {
         Self::NullPointer,
         Self::InvalidUtf8,
         Self::OutOfRange,
+        Self::InvalidConsentKeys,
+        Self::UnreadableConsentKeys,
         Self::UnknownError,
     ];
 
@@ -170,6 +180,8 @@ impl cookie_charter_status {
             Self::NullPointer => c"null_pointer",
             Self::InvalidUtf8 => c"invalid_utf8",
             Self::OutOfRange => c"out_of_range",
+            Self::InvalidConsentKeys => c"invalid_consent_keys",
+            Self::UnreadableConsentKeys => c"unreadable_consent_keys",
             Self::UnknownError => c"unknown_error",
         }
     }
@@ -183,6 +195,8 @@ impl cookie_charter_status {
             Self::OutOfRange => "an index is past the end of the list",
             Self::Panic => "internal error caught at the c boundary",
             Self::InvalidArgument => "an argument is out of range",
+            Self::InvalidConsentKeys => "the consent keys are invalid",
+            Self::UnreadableConsentKeys => "the consent keys cannot be read",
             _ => "error",
         }
     }
@@ -195,6 +209,8 @@ pub(crate) enum Failure {
     Status(cookie_charter_status),
     /// An error of the core library, with its message, field and location.
     Core(Error),
+    /// A failure of the C layer with its own message (the consent keys).
+    Described(cookie_charter_status, String),
 }
 
 impl Failure {
@@ -202,6 +218,7 @@ impl Failure {
         match self {
             Self::Status(status) => *status,
             Self::Core(error) => cookie_charter_status::of_kind(error.kind()),
+            Self::Described(status, _) => *status,
         }
     }
 }
@@ -254,6 +271,13 @@ impl cookie_charter_error {
                 line: error.location().map_or(0, |l| l.line),
                 column: error.location().map_or(0, |l| l.column),
             },
+            Failure::Described(status, message) => Self {
+                status,
+                message: c_string(&message),
+                field: None,
+                line: 0,
+                column: 0,
+            },
         })
     }
 
@@ -265,7 +289,8 @@ impl cookie_charter_error {
 
 /// The stable id of a status, NUL-terminated and static (never free it): `"ok"`, the core's error
 /// code such as `"unknown_purpose"`, or `"null_pointer"`, `"invalid_utf8"`, `"out_of_range"`,
-/// `"panic"`. NULL for a number that is not a status.
+/// `"invalid_consent_keys"`, `"unreadable_consent_keys"`, `"panic"`. NULL for a number that is
+/// not a status.
 #[unsafe(no_mangle)]
 pub extern "C" fn cookie_charter_status_name(status: u32) -> *const c_char {
     cookie_charter_status::ALL

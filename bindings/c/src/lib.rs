@@ -9,7 +9,8 @@
 //! - every pointer is checked for NULL (by helper functions, never an assertion);
 //! - every export runs behind [`std::panic::catch_unwind`]: a panic becomes
 //!   `COOKIE_CHARTER_STATUS_PANIC`, never an abort;
-//! - errors with details (policy loading, strict setters, TC strings) can be returned as a
+//! - errors with details (policy loading, consent keys, strict setters, TC
+//!   strings) can be returned as a
 //!   [`cookie_charter_error`] object that the caller reads and frees.
 //!
 //! The header `include/cookie_charter.h` is generated from this crate by cbindgen; the doc
@@ -23,6 +24,7 @@ mod error;
 mod ffi;
 mod guard;
 mod headers;
+mod keys;
 mod policy;
 mod purposes;
 mod render;
