@@ -7,7 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use engine::limits::MAX_POLICY_BYTES;
-use engine::{Error, ErrorKind, Policy, PolicyFormat};
+use engine::{ConsentKeys, Error, ErrorKind, Policy, PolicyFormat};
+
+/// The largest consent key file read: 64 keys of a few dozen bytes each fit many times over.
+pub(crate) const MAX_KEYS_FILE_BYTES: usize = 64 * 1024;
 
 /// nginx's `NGX_CONF_UNSET`: a flag no directive of the level set.
 pub(crate) const UNSET: isize = -1;
@@ -19,8 +22,12 @@ pub(crate) const UNSET: isize = -1;
 pub(crate) struct LocConf {
     /// `cookie_charter on|off`: `1`, `0`, or [`UNSET`] (inherited; `on` at the top).
     pub(crate) enabled: isize,
-    /// The policy of `cookie_charter_policy`, shared with the levels below that inherit it.
+    /// The policy of `cookie_charter_policy`, shared with the levels below that inherit it;
+    /// once merged, with the keys of the level ([`keys`](Self::keys)).
     pub(crate) policy: Option<Arc<Policy>>,
+    /// The keys of `cookie_charter_consent_keys`, which verify signed consent cookies, inherited
+    /// like the policy.
+    pub(crate) keys: Option<ConsentKeys>,
 }
 
 impl Default for LocConf {
@@ -28,19 +35,34 @@ impl Default for LocConf {
         Self {
             enabled: UNSET,
             policy: None,
+            keys: None,
         }
     }
 }
 
 impl LocConf {
-    /// Takes what this level leaves unset from the level above. An error when `cookie_charter
-    /// on` applies here but no policy does.
+    /// Takes what this level leaves unset from the level above, and gives the level's policy
+    /// its keys: the level's own policy takes the keys that apply here (its own or inherited),
+    /// an inherited policy keeps the level above's keys unless this level names its own. An
+    /// error when `cookie_charter on` applies here but no policy does.
     pub(crate) fn merge(&mut self, parent: &LocConf) -> Result<(), String> {
         if self.enabled == UNSET {
             self.enabled = parent.enabled;
         }
-        if self.policy.is_none() {
+        let own_policy = self.policy.is_some();
+        let own_keys = self.keys.is_some();
+        if !own_keys {
+            self.keys.clone_from(&parent.keys);
+        }
+        if !own_policy {
+            // Already given the level above's keys when it was merged.
             self.policy.clone_from(&parent.policy);
+        }
+        if own_policy || own_keys {
+            if let (Some(policy), Some(keys)) = (&self.policy, &self.keys) {
+                let keyed = Policy::clone(policy).with_consent_keys(keys.clone());
+                self.policy = Some(Arc::new(keyed));
+            }
         }
         if self.enabled == 1 && self.policy.is_none() {
             return Err(
@@ -92,6 +114,33 @@ pub(crate) fn load_policy(path: &Path) -> Result<Policy, String> {
     loaded.map_err(|e| format!("cannot load the policy `{shown}`: error[{}]: {e}", e.code()))
 }
 
+/// Loads the consent keys of the file at `path`: one `<key id>:<base64url secret>` per line, the
+/// signing key first (`docs/records.md`). The error names the file and never quotes a secret:
+/// ``cannot load the consent keys `/etc/keys`: error[invalid_argument]: the secret of key `k1`
+/// has 5 bytes, fewer than 32``. At most [`MAX_KEYS_FILE_BYTES`] are read.
+pub(crate) fn load_keys(path: &Path) -> Result<ConsentKeys, String> {
+    let shown = path.display();
+    let read = |e: std::io::Error| format!("cannot read the consent keys `{shown}`: {e}");
+    let file = File::open(path).map_err(read)?;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_KEYS_FILE_BYTES).map_or(u64::MAX, |n| n.saturating_add(1));
+    file.take(limit).read_to_end(&mut bytes).map_err(read)?;
+    if bytes.len() > MAX_KEYS_FILE_BYTES {
+        return Err(format!(
+            "cannot read the consent keys `{shown}`: the file is larger than {MAX_KEYS_FILE_BYTES} bytes"
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!("cannot read the consent keys `{shown}`: the file is not valid utf-8")
+    })?;
+    ConsentKeys::parse(&text).map_err(|e| {
+        format!(
+            "cannot load the consent keys `{shown}`: error[{}]: {e}",
+            e.code()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +160,7 @@ mod tests {
         let http = LocConf {
             enabled: UNSET,
             policy: Some(policy.clone()),
+            keys: None,
         };
         let mut location = LocConf::default();
         location.merge(&http).unwrap();
@@ -121,6 +171,7 @@ mod tests {
         let mut off = LocConf {
             enabled: 0,
             policy: None,
+            keys: None,
         };
         off.merge(&http).unwrap();
         assert!(off.enforced().is_none() && off.policy().is_some());
@@ -130,6 +181,7 @@ mod tests {
         let mut on_again = LocConf {
             enabled: 1,
             policy: None,
+            keys: None,
         };
         on_again.merge(&off).unwrap();
         assert!(on_again.enforced().is_some());
@@ -140,6 +192,7 @@ mod tests {
         let mut on = LocConf {
             enabled: 1,
             policy: None,
+            keys: None,
         };
         let error = on.merge(&LocConf::default()).unwrap_err();
         assert!(error.contains("`cookie_charter_policy`"), "{error}");
@@ -170,6 +223,89 @@ mod tests {
         )
         .unwrap();
         assert_eq!(load_policy(&json).unwrap().site().consent_cookie, "cc");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    const KEYS: &str = "new:bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleS0";
+    const SIGNED: &str = "v=1&rev=1&at=1700000000&_rid=0123456789abcdef0123456789abcdef\
+                          &_kid=new&_sig=N1JmAnO6Xz0_bE-qL35KKTrjMSk0y3mVb7Nrub3JsKI";
+
+    fn verifies(conf: &LocConf) -> bool {
+        let consent = engine::Consent::from_cookie(SIGNED);
+        conf.policy().unwrap().verify_consent(consent).is_verified()
+    }
+
+    #[test]
+    fn keys_apply_to_the_policy_of_their_level_and_below() {
+        let keys = ConsentKeys::parse(KEYS).unwrap();
+        let policy = Arc::new(Policy::from_toml(POLICY).unwrap());
+        // Keys and policy at the top level; a location below inherits both.
+        let mut http = LocConf {
+            enabled: UNSET,
+            policy: Some(policy.clone()),
+            keys: Some(keys.clone()),
+        };
+        http.merge(&LocConf::default()).unwrap();
+        assert!(verifies(&http));
+        let mut location = LocConf::default();
+        location.merge(&http).unwrap();
+        assert!(verifies(&location));
+        assert!(Arc::ptr_eq(
+            location.policy.as_ref().unwrap(),
+            http.policy.as_ref().unwrap()
+        ));
+        // Keys at the top, a policy of its own below: the keys apply to it.
+        let mut own_policy = LocConf {
+            enabled: UNSET,
+            policy: Some(policy.clone()),
+            keys: None,
+        };
+        own_policy.merge(&http).unwrap();
+        assert!(verifies(&own_policy));
+        // A policy at the top without keys, keys below: only below.
+        let mut plain = LocConf {
+            enabled: UNSET,
+            policy: Some(policy),
+            keys: None,
+        };
+        plain.merge(&LocConf::default()).unwrap();
+        assert!(!verifies(&plain));
+        let mut keyed = LocConf {
+            enabled: UNSET,
+            policy: None,
+            keys: Some(keys),
+        };
+        keyed.merge(&plain).unwrap();
+        assert!(verifies(&keyed));
+        assert!(!verifies(&plain));
+    }
+
+    #[test]
+    fn key_file_errors_name_the_file_and_hide_secrets() {
+        // Not under `dir()`, which another test removes.
+        let dir =
+            std::env::temp_dir().join(format!("cookie-charter-nginx-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good");
+        std::fs::write(&good, format!("# keys\n{KEYS}\n")).unwrap();
+        assert_eq!(load_keys(&good).unwrap().signing_key_id().as_str(), "new");
+        let error = load_keys(&dir.join("missing")).unwrap_err();
+        assert!(
+            error.starts_with("cannot read the consent keys `"),
+            "{error}"
+        );
+        let short = dir.join("short");
+        std::fs::write(&short, "k1:c2hvcnQ\n").unwrap();
+        let error = load_keys(&short).unwrap_err();
+        assert!(
+            error.contains("short`: error[invalid_argument]: "),
+            "{error}"
+        );
+        assert!(error.contains("fewer than 32"), "{error}");
+        assert!(!error.contains("c2hvcnQ"), "{error}");
+        let big = dir.join("big");
+        std::fs::write(&big, "#".repeat(MAX_KEYS_FILE_BYTES + 1)).unwrap();
+        assert!(load_keys(&big).unwrap_err().contains("larger than"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

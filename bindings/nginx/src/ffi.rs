@@ -29,7 +29,7 @@ use ngx::ffi::{
     ngx_pool_t, ngx_str_t, ngx_table_elt_t, ngx_uint_t,
 };
 
-use crate::conf::{LocConf, load_policy};
+use crate::conf::{LocConf, load_keys, load_policy};
 use crate::response::{self, Answer, Edit, RequestFields};
 
 // ---------------------------------------------------------------------------------------------
@@ -85,11 +85,19 @@ static MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
 /// The levels the directives are allowed at.
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut COMMANDS: [ngx_command_t; 3] = [
+static mut COMMANDS: [ngx_command_t; 4] = [
     ngx_command_t {
         name: ngx_str(c"cookie_charter_policy"),
         type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
         set: Some(set_policy),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: ptr::null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_str(c"cookie_charter_consent_keys"),
+        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(set_consent_keys),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: 0,
         post: ptr::null_mut(),
@@ -198,6 +206,28 @@ unsafe extern "C" fn merge_loc_conf(
     }
 }
 
+/// The file named by the directive being read (its one argument), the full name: a relative
+/// name is taken from nginx's configuration directory. `None` when nginx's structures are not as
+/// expected (the directive then fails).
+fn directive_file(cf: *mut ngx_conf_t) -> Option<std::path::PathBuf> {
+    // SAFETY: nginx calls directive handlers with its configuration.
+    let cf_ref = unsafe { cf.as_ref() }?;
+    // SAFETY: a non-null `args` is the directive's words, `ngx_str_t`s (TAKE1: two of them).
+    let args = unsafe { cf_ref.args.as_ref() }?;
+    if args.nelts != 2 || args.elts.is_null() {
+        return None;
+    }
+    // SAFETY: `elts` holds `nelts` (2) `ngx_str_t`: the second is the file name.
+    let file = unsafe { args.elts.cast::<ngx_str_t>().add(1) };
+    // SAFETY: as above.
+    let mut name = unsafe { *file };
+    // SAFETY: `name` is a valid string; nginx replaces it with a pool copy of the full name.
+    if unsafe { ngx_conf_full_name(cf_ref.cycle, &mut name, 1) } != NGX_OK as ngx_int_t {
+        return None;
+    }
+    Some(Path::new(std::ffi::OsStr::from_bytes(str_bytes(&name))).to_path_buf())
+}
+
 /// `cookie_charter_policy FILE;`: loads the policy (a relative name is taken from nginx's
 /// configuration directory).
 unsafe extern "C" fn set_policy(
@@ -212,27 +242,10 @@ unsafe extern "C" fn set_policy(
     if conf.policy.is_some() {
         return c"is duplicate".as_ptr().cast_mut();
     }
-    // SAFETY: nginx calls directive handlers with its configuration.
-    let Some(cf_ref) = (unsafe { cf.as_ref() }) else {
+    let Some(path) = directive_file(cf) else {
         return NGX_CONF_ERROR;
     };
-    // SAFETY: a non-null `args` is the directive's words, `ngx_str_t`s (TAKE1: two of them).
-    let Some(args) = (unsafe { cf_ref.args.as_ref() }) else {
-        return NGX_CONF_ERROR;
-    };
-    if args.nelts != 2 || args.elts.is_null() {
-        return NGX_CONF_ERROR;
-    }
-    // SAFETY: `elts` holds `nelts` (2) `ngx_str_t`: the second is the file name.
-    let file = unsafe { args.elts.cast::<ngx_str_t>().add(1) };
-    // SAFETY: as above.
-    let mut name = unsafe { *file };
-    // SAFETY: `name` is a valid string; nginx replaces it with a pool copy of the full name.
-    if unsafe { ngx_conf_full_name(cf_ref.cycle, &mut name, 1) } != NGX_OK as ngx_int_t {
-        return NGX_CONF_ERROR;
-    }
-    let path = Path::new(std::ffi::OsStr::from_bytes(str_bytes(&name)));
-    match catch_unwind(|| load_policy(path)) {
+    match catch_unwind(|| load_policy(&path)) {
         Ok(Ok(policy)) => {
             conf.policy = Some(Arc::new(policy));
             NGX_CONF_OK
@@ -241,6 +254,37 @@ unsafe extern "C" fn set_policy(
         Err(_) => conf_error(
             cf,
             "cookie_charter: internal error while loading the policy",
+        ),
+    }
+}
+
+/// `cookie_charter_consent_keys FILE;`: loads the keys that verify signed consent cookies (a
+/// relative name is taken from nginx's configuration directory); the policy of the level and of
+/// the levels below takes them when the configuration is merged.
+unsafe extern "C" fn set_consent_keys(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    // SAFETY: nginx passes this module's configuration of the level (`NGX_HTTP_LOC_CONF_OFFSET`).
+    let Some(conf) = (unsafe { conf.cast::<LocConf>().as_mut() }) else {
+        return NGX_CONF_ERROR;
+    };
+    if conf.keys.is_some() {
+        return c"is duplicate".as_ptr().cast_mut();
+    }
+    let Some(path) = directive_file(cf) else {
+        return NGX_CONF_ERROR;
+    };
+    match catch_unwind(|| load_keys(&path)) {
+        Ok(Ok(keys)) => {
+            conf.keys = Some(keys);
+            NGX_CONF_OK
+        }
+        Ok(Err(message)) => conf_error(cf, &message),
+        Err(_) => conf_error(
+            cf,
+            "cookie_charter: internal error while loading the consent keys",
         ),
     }
 }

@@ -18,6 +18,11 @@ Checks:
 - the WordPress-like page: the refused and undeclared cookies removed, the others byte for byte
   as PHP wrote them, the withdrawn ones deleted, the Consent Mode snippet in the page;
 - `add_header` cookies are judged too; `cookie_charter off` sends everything;
+- signed consent cookies (`cookie_charter_consent_keys`) under a policy with
+  `require_signed_consent`: a cookie signed with the signing key or the previous one grants, a
+  forged, unsigned or unknown-key one does not (its held cookies are deleted), nor a signed one
+  where no keys apply; the Consent Mode variable follows; a missing or bad key file fails
+  `nginx -t` with a message that names it and shows no secret;
 - faults: a missing, invalid, 4 MiB and 4 MiB + 1 byte policy under `nginx -t`; a policy replaced
   while nginx runs (a bad one: `nginx -s reload` refuses it and a SIGHUP reload fails, the old
   policy still applies; a good one: `nginx -s reload` applies it); a 1 MiB `Cookie` header (one
@@ -33,6 +38,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -47,6 +54,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 VECTORS = ROOT / "tests" / "vectors" / "respond"
 MAX_POLICY_BYTES = 4 * 1024 * 1024
+# The consent keys of the signed-cookie server (docs/records.md): the first signs, both verify.
+SIGNING_SECRETS = {"new": b"new-key-new-key-new-key-new-key-", "old": b"old-key-old-key-old-key-old-key-"}
 # How long a server may take to start, or a reload to be seen, before the check fails.
 DEADLINE_SECONDS = 30.0
 
@@ -274,6 +283,24 @@ http {{
         }}
     }}
 
+    # Signed consent cookies: a policy that requires them; keys in one location only.
+    server {{
+        listen 127.0.0.1:{ports['signed']};
+        cookie_charter_policy {work}/signed.toml;
+        location /nokeys/ {{
+            proxy_pass http://127.0.0.1:{ports['backend']}/;
+        }}
+        location / {{
+            cookie_charter_consent_keys {work}/consent-keys;
+            proxy_pass http://127.0.0.1:{ports['backend']}/;
+        }}
+        location = /gtag {{
+            cookie_charter_consent_keys {work}/consent-keys;
+            default_type text/plain;
+            return 200 $cookie_charter_gtag_default;
+        }}
+    }}
+
     # A policy replaced while nginx runs.
     server {{
         listen 127.0.0.1:{ports['reload']};
@@ -414,6 +441,59 @@ def run_filters(checks: Checks, port: int) -> None:
     )
 
 
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def keys_text(secrets: dict[str, bytes]) -> str:
+    """A key file: `<key id>:<base64url secret>` per line, the signing key first."""
+    return "".join(f"{key_id}:{b64url(secret)}\n" for key_id, secret in secrets.items())
+
+
+def signed(content: str, key_id: str, secret: bytes) -> str:
+    """`content` (the consent cookie's value without `_kid` and `_sig`) signed as docs/records.md
+    specifies: HMAC-SHA256 of the value up to `_kid`, base64url without padding."""
+    payload = f"{content}&_kid={key_id}"
+    return f"{payload}&_sig={b64url(hmac.new(secret, payload.encode(), hashlib.sha256).digest())}"
+
+
+def run_signed(checks: Checks, port: int) -> None:
+    at = int(time.time()) - 60
+    content = f"v=1&rev=1&at={at}&statistics=1&_rid={'0123456789abcdef' * 2}"
+    refused = content.replace("statistics=1", "statistics=0")
+    values = {
+        "signed with the signing key": signed(content, "new", SIGNING_SECRETS["new"]),
+        "signed with the previous key": signed(content, "old", SIGNING_SECRETS["old"]),
+        "forged (a refusal's signature on a grant)": signed(refused, "new", SIGNING_SECRETS["new"]).replace(
+            "statistics=0", "statistics=1"
+        ),
+        "signed with an unknown key": signed(content, "gone", b"gone-key-gone-key-gone-key-gone-"),
+        "unsigned": content,
+    }
+    path = set_path(["_ga=GA1.2; Path=/", "wordpress_test_cookie=1"])
+    granted = ["_ga=GA1.2; Path=/", "wordpress_test_cookie=1"]
+    not_granted = ["wordpress_test_cookie=1"] + wordpress_deletions("_ga")
+    for what, value in values.items():
+        honoured = what.startswith("signed with the")
+        cookie = [("Cookie", f"consent={value}; _ga=GA1.1")]
+        response = request(port, path, cookie)
+        checks.equal(response.status, 200, f"signed consent, {what}: status")
+        checks.equal(
+            response.set_cookies(),
+            granted if honoured else not_granted,
+            f"signed consent, {what}: " + ("statistics granted" if honoured else "no consent, the held _ga deleted"),
+        )
+        gtag = request(port, "/gtag", cookie)
+        want = b'"analytics_storage":"granted"' if honoured else b'"analytics_storage":"denied"'
+        checks.check(want in gtag.body, f"signed consent, {what}: the Consent Mode variable", gtag.body[-300:])
+    nokeys = request(port, "/nokeys" + path, [("Cookie", f"consent={values['signed with the signing key']}")])
+    checks.equal(
+        nokeys.set_cookies(),
+        ["wordpress_test_cookie=1"],
+        "signed consent where no keys apply: nothing granted (fail closed)",
+    )
+
+
 def run_large(checks: Checks, port: int) -> None:
     consent = "consent=v=1&rev=1&at=1700000000&statistics=1"
     big = f"{consent}; sessionid={'a' * (1024 * 1024)}"
@@ -493,6 +573,31 @@ def run_config_faults(checks: Checks, args, conf_text: str) -> None:
     too_large.write_text(good + "#" + "x" * (padding + 1))
     result = test_with(too_large)
     failed_with(result, f"cannot load the policy `{too_large}`: error[too_large]", "4 MiB + 1 byte")
+
+    def test_with_keys(keys: Path) -> subprocess.CompletedProcess:
+        conf = work / "conf" / f"t-{keys.name}.conf"
+        conf.write_text(conf_text.replace(f"{work}/consent-keys;", f"{keys};"))
+        return nginx_test(args, conf)
+
+    result = test_with_keys(work / "missing-keys")
+    failed_with(
+        result, f"[emerg] cannot read the consent keys `{work}/missing-keys`: No such file", "missing key file"
+    )
+    short = work / "short-keys"
+    short.write_text("k1:c2hvcnQ\n")
+    result = test_with_keys(short)
+    failed_with(
+        result,
+        f"[emerg] cannot load the consent keys `{short}`: error[invalid_argument]: "
+        "the secret of key `k1` has 5 bytes, fewer than 32",
+        "a key file with a short secret",
+    )
+    checks.check("c2hvcnQ" not in result.stderr, "nginx -t shows no secret", result.stderr)
+    checks.check(
+        re.search(rf" in {re.escape(str(work))}/conf/t-short-keys\.conf:\d+\n", result.stderr) is not None,
+        "nginx -t names the keys directive's line",
+        result.stderr,
+    )
 
 
 def run_reload(checks: Checks, args, nginx: subprocess.Popen, port: int) -> None:
@@ -655,6 +760,13 @@ def main() -> int:
         (work / folder).mkdir(parents=True, exist_ok=True)
     (work / "wordpress.toml").write_text((HERE / "wordpress" / "policy.toml").read_text())
     (work / "reload.toml").write_text((HERE / "wordpress" / "policy.toml").read_text())
+    strict = (HERE / "wordpress" / "policy.toml").read_text().replace(
+        "clamp_lifetimes = true\n", "clamp_lifetimes = true\nrequire_signed_consent = true\n", 1
+    )
+    (work / "signed.toml").write_text(strict)
+    keys = work / "consent-keys"
+    keys.write_text(keys_text(SIGNING_SECRETS))
+    keys.chmod(0o600)
     files = vector_files()
     policies = [policy_file(work, i, document) for i, (_, document) in enumerate(files)]
 
@@ -675,7 +787,7 @@ def main() -> int:
             fpm_argv.append("--allow-to-run-as-root")
         servers.start("php-fpm", fpm_argv)
         ports = {"backend": backend_port}
-        ports.update({name: free_port() for name in ("vectors", "wordpress", "reload")})
+        ports.update({name: free_port() for name in ("vectors", "wordpress", "reload", "signed")})
         conf_text = nginx_conf(args, ports, policies)
         conf = work / "conf" / "nginx.conf"
         conf.write_text(conf_text)
@@ -684,12 +796,13 @@ def main() -> int:
             return 1
         nginx = servers.start("nginx", [args.nginx, "-p", str(work), "-c", str(conf), "-e", str(work / "logs" / "error.log")])
         master = nginx.pid
-        wait_until("nginx", lambda: all(accepts(ports[n]) for n in ("vectors", "wordpress", "reload")))
+        wait_until("nginx", lambda: all(accepts(ports[n]) for n in ("vectors", "wordpress", "reload", "signed")))
         wait_until("php-fpm", lambda: (work / "php-fpm.sock").exists())
 
         run_vectors(checks, ports["vectors"], files)
         run_wordpress(checks, ports["wordpress"])
         run_filters(checks, ports["vectors"])
+        run_signed(checks, ports["signed"])
         run_large(checks, ports["vectors"])
         run_config_faults(checks, args, conf_text)
         run_reload(checks, args, nginx, ports["reload"])
