@@ -1,12 +1,39 @@
 //! First or third party, and the registrable domain (eTLD+1) it is derived from.
 //!
-//! The Public Suffix List comes embedded in the `psl` crate, which is regenerated as the list
-//! changes; writing our own copy would only go stale.
+//! The Public Suffix List is embedded as its text (`data/public_suffix_list.dat`, the list as
+//! published, private section included) and read into a tree on first use by the `publicsuffix`
+//! crate. Its text weighs about a third of the code a list compiled into a `match` does, once
+//! compressed, which keeps the Python wheel and the Node addon within their size targets
+//! (docs/install.md, "Sizes"). Where the copy comes from and how to refresh it:
+//! `data/README.md`.
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::LazyLock;
+
+use publicsuffix::Psl as _;
 
 use crate::error::{Error, ErrorKind, Result};
+
+/// The Public Suffix List's text, as published (MPL-2.0; its version is in its header).
+const LIST_TEXT: &str = include_str!("../data/public_suffix_list.dat");
+
+/// The list, read on first use: the ICANN and the private sections alike. The text is checked
+/// by the tests; were it unreadable, the list would be empty and every name's last label its
+/// public suffix (the list's implicit `*` rule).
+static LIST: LazyLock<publicsuffix::List> = LazyLock::new(|| LIST_TEXT.parse().unwrap_or_default());
+
+/// The public suffix of a name (its trailing dot left out), as the list's algorithm finds it.
+fn suffix_of(name: &str) -> Option<&str> {
+    let suffix = LIST.suffix(name.as_bytes())?.trim();
+    std::str::from_utf8(suffix.as_bytes()).ok()
+}
+
+/// The registrable domain of a name (its trailing dot left out), if it has one.
+fn domain_of(name: &str) -> Option<&str> {
+    let domain = LIST.domain(name.as_bytes())?.trim();
+    std::str::from_utf8(domain.as_bytes()).ok()
+}
 
 /// Whose cookie it is, as seen from the visited site.
 ///
@@ -111,7 +138,7 @@ pub fn registrable_domain(host: &str) -> &str {
     if host.parse::<IpAddr>().is_ok() {
         return host;
     }
-    psl::domain_str(host).unwrap_or(host)
+    domain_of(host).unwrap_or(host)
 }
 
 /// Whether a normalised host is itself a public suffix (such as `com` or `co.uk`).
@@ -126,7 +153,7 @@ pub fn registrable_domain(host: &str) -> &str {
 /// assert!(!is_public_suffix("example.com"));
 /// ```
 pub fn is_public_suffix(host: &str) -> bool {
-    host.parse::<IpAddr>().is_err() && psl::suffix_str(host) == Some(host)
+    host.parse::<IpAddr>().is_err() && suffix_of(host) == Some(host)
 }
 
 /// The party of a cookie for `domain` on a site whose host is `site_host` (both normalised).
@@ -187,5 +214,49 @@ mod tests {
         assert!(is_public_suffix("co.uk"));
         assert!(!is_public_suffix("example.com"));
         assert!(!is_public_suffix("127.0.0.1"));
+    }
+
+    #[test]
+    fn the_embedded_list_is_read_whole() {
+        assert!(!LIST.is_empty());
+        // Its first rule, its last, and an internationalized one, which is looked up as
+        // normalised hosts are written (punycode).
+        assert!(is_public_suffix("ac"));
+        assert!(is_public_suffix("com.ac"));
+        assert!(is_public_suffix("xn--55qx5d.cn"));
+        assert_eq!(
+            registrable_domain("www.example.xn--55qx5d.cn"),
+            "example.xn--55qx5d.cn"
+        );
+        let last = LIST_TEXT
+            .lines()
+            .rev()
+            .find(|line| !line.is_empty() && !line.starts_with("//"));
+        assert!(last.is_some_and(is_public_suffix), "{last:?}");
+    }
+
+    #[test]
+    fn applies_wildcard_and_exception_rules() {
+        // `*.ck` with `!www.ck`; `*.kawasaki.jp` with `!city.kawasaki.jp`.
+        assert!(is_public_suffix("anything.ck"));
+        assert_eq!(registrable_domain("a.b.anything.ck"), "b.anything.ck");
+        assert!(!is_public_suffix("www.ck"));
+        assert_eq!(registrable_domain("a.www.ck"), "www.ck");
+        assert!(is_public_suffix("town.kawasaki.jp"));
+        assert_eq!(registrable_domain("x.city.kawasaki.jp"), "city.kawasaki.jp");
+    }
+
+    #[test]
+    fn keeps_the_private_section_and_the_implicit_rule() {
+        // Private suffixes are suffixes: each github.io site is its own site.
+        assert!(is_public_suffix("github.io"));
+        assert_eq!(registrable_domain("www.alice.github.io"), "alice.github.io");
+        assert_eq!(derive("bob.github.io", "alice.github.io"), Party::Third);
+        // A top-level domain the list does not know is a public suffix all the same.
+        assert!(is_public_suffix("unknowntld"));
+        assert_eq!(registrable_domain("a.b.unknowntld"), "b.unknowntld");
+        // A name with no registrable part is its own.
+        assert_eq!(registrable_domain("localhost"), "localhost");
+        assert_eq!(registrable_domain("co.uk"), "co.uk");
     }
 }
