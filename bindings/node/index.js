@@ -13,6 +13,8 @@ const { middleware } = require('./lib/middleware.js')
 const records = require('./lib/records.js')
 
 const { Policy, Consent } = native
+/** The native members of `Consent.prototype`, before this file adds its own. */
+const NATIVE_CONSENT_MEMBERS = Object.getOwnPropertyNames(Consent.prototype).filter((name) => name !== 'constructor')
 
 /** Rule ids, in the order of the core's `Rule::ALL` (the packed numbers index this). */
 const RULES = Object.freeze(['undeclared', 'necessary', 'third_party', 'anonymous_statistics', 'consent'])
@@ -154,10 +156,15 @@ function lookup(info, name) {
 function shadowOf(consent) {
   let shadow = consent[kShadow]
   if (shadow === undefined) {
-    shadow = newShadow(consent.toCookie())
-    // The GPC signal is not in the cookie text the fast path reads the consent back from: such
-    // a consent is passed to the core as it is (`direct`).
-    shadow.direct = consent.gpc
+    if (isHeaderConsent(consent)) {
+      // No text: the core reads it again from its header (`consentId`), GPC included.
+      shadow = newShadow(null)
+    } else {
+      shadow = newShadow(consent.toCookie())
+      // The GPC signal is not in the cookie text the fast path reads the consent back from:
+      // such a consent is passed to the core as it is (`direct`).
+      shadow.direct = consent.gpc
+    }
     Object.defineProperty(consent, kShadow, { value: shadow })
   }
   return shadow
@@ -182,7 +189,7 @@ function consentId(info, consent, shadow) {
   let id = shadow.others?.get(info)
   if (id !== undefined) return id
   try {
-    id = info.fast.intern(shadow.text)
+    id = shadow.text === null ? internHeaderConsent(info, consent) : info.fast.intern(shadow.text)
   } catch (error) {
     throw translate(error)
   }
@@ -340,7 +347,7 @@ function tableOf(policy, consent, now) {
   const info = infoOf(policy)
   let states
   try {
-    states = shadow.direct ? policy._states(consent, now) : info.fast.states(consentId(info, consent, shadow), now)
+    states = shadow.direct ? policy._states(nativeOf(consent), now) : info.fast.states(consentId(info, consent, shadow), now)
   } catch (error) {
     throw translate(error)
   }
@@ -434,7 +441,7 @@ const policyMethods = {
     const info = infoOf(this)
     const shadow = shadowOf(consent)
     if (shadow.direct) {
-      const raw = callNative(this, this._filterSetCookies, [list, consent, at])
+      const raw = callNative(this, this._filterSetCookies, [list, nativeOf(consent), at])
       return { kept: raw.kept, dropped: raw.dropped.map((d) => droppedOf(info, d)) }
     }
     const id = consentId(info, consent, shadow)
@@ -485,7 +492,7 @@ const policyMethods = {
     const info = infoOf(this)
     const shadow = shadowOf(consent)
     if (shadow.direct) {
-      return callNative(this, this._purge, [cookieHeader, consent, at]).map((p) => purgedOf(info, p))
+      return callNative(this, this._purge, [cookieHeader, nativeOf(consent), at]).map((p) => purgedOf(info, p))
     }
     const id = consentId(info, consent, shadow)
     let flat
@@ -519,7 +526,7 @@ const policyMethods = {
     const secGpc = fieldsOf(options.secGpc, 'secGpc')
     const setCookies = fieldsOf(options.setCookies, 'setCookies')
     const handled = options.handled ?? 'unchanged'
-    const replaced = handled instanceof Consent ? handled : null
+    const replaced = handled instanceof Consent ? nativeOf(handled) : null
     if (replaced === null && handled !== 'unchanged' && handled !== 'not_a_consent') {
       throw typeError(`\`handled\` must be 'unchanged', 'not_a_consent' or a Consent, not ${describe(handled)}`)
     }
@@ -538,24 +545,25 @@ const policyMethods = {
 
   purposesToAsk(consent, now) {
     checkConsent(consent)
-    return callNative(this, this._purposesToAsk, [consent, nowOf(now)])
+    return callNative(this, this._purposesToAsk, [nativeOf(consent), nowOf(now)])
   },
 
   consentState(purpose, consent, now) {
     checkString(purpose, 'purpose')
     checkConsent(consent)
-    return callNative(this, this._consentState, [purpose, consent, nowOf(now)])
+    return callNative(this, this._consentState, [purpose, nativeOf(consent), nowOf(now)])
   },
 
   consentFromCookieHeader(cookieHeader) {
-    if (cookieHeader !== undefined && cookieHeader !== null) checkString(cookieHeader, 'cookieHeader')
-    return callNative(this, this._consentFromCookieHeader, [cookieHeader ?? null])
+    if (cookieHeader === undefined || cookieHeader === null) cookieHeader = ''
+    else if (typeof cookieHeader !== 'string') checkString(cookieHeader, 'cookieHeader')
+    return readHeaderConsent(this, cookieHeader, null)
   },
 
   /** The Google Consent Mode v2 state: `{ad_storage: 'granted' | 'denied', ...}`, the seven signals in Google's order. */
   consentMode(consent, now) {
     checkConsent(consent)
-    const bits = callNative(this, this._consentMode, [consent, nowOf(now)])
+    const bits = callNative(this, this._consentMode, [nativeOf(consent), nowOf(now)])
     const out = {}
     for (let i = 0; i < SIGNALS.length; i++) out[SIGNALS[i]] = (bits >>> i) & 1 ? 'granted' : 'denied'
     return out
@@ -569,7 +577,7 @@ const policyMethods = {
     }
     const command = options?.command ?? 'default'
     checkString(command, 'command')
-    return callNative(this, this._gtag, [consent, command, nowOf(options?.now)])
+    return callNative(this, this._gtag, [nativeOf(consent), command, nowOf(options?.now)])
   },
 
   /**
@@ -582,7 +590,7 @@ const policyMethods = {
     if (options !== undefined && options !== null && typeof options !== 'object') {
       throw typeError(`\`options\` must be an object such as { now }, not ${describe(options)}`)
     }
-    return callNative(this, this._guard, [consent, nowOf(options?.now)])
+    return callNative(this, this._guard, [nativeOf(consent), nowOf(options?.now)])
   },
 
   /**
@@ -597,7 +605,7 @@ const policyMethods = {
     checkString(options.src, 'src')
     const nonce = options.nonce ?? null
     if (nonce !== null) checkString(nonce, 'nonce')
-    return callNative(this, this._guardScriptTags, [consent, options.src, nonce, nowOf(options.now)])
+    return callNative(this, this._guardScriptTags, [nativeOf(consent), options.src, nonce, nowOf(options.now)])
   },
 
   /** The consent a TC string (text or a decoded `TcString`) gives; throws `invalid_tc_string` when it does not decode. */
@@ -678,6 +686,147 @@ Object.defineProperties(Consent.prototype, {
     configurable: true,
   },
 })
+
+// ---------------------------------------------------------------------------------------------
+// The consent of a request's `Cookie` header, read in one call that returns a number
+//
+// `policy.consentFromCookieHeader(header)` and the middleware's `req.consent` are read once per
+// request. A native `Consent` (a class instance that Node-API wraps, with a finalizer) costs
+// several times the reading itself, so these give a `Consent` made in JS: the core reads the
+// header and answers one number (`read_code` in src/fast.rs: the problem, GPC, and two bits per
+// purpose for the choices); `problem`, `gpc` and `choices` come from it, and everything else from
+// the native `Consent`, made from the same header the first time something needs it (the header
+// is a string and the policy never changes: it reads to the same consent). Decisions intern the
+// consent from the header (`internRequest`) without making the native one either.
+
+/** `read` codes (src/fast.rs). */
+const READ_PROBLEMS = Object.freeze([null, 'absent', 'oversized', 'malformed', 'duplicate_key', 'unknown_version'])
+const READ_GPC = 1 << 3
+const READ_CHOICES = 1 << 4
+const READ_CHOICES_SHIFT = 5
+const READ_PURPOSES = 13
+const headerToken = Symbol('cookie-charter.header-consent')
+
+/** The native `Consent` of a consent (itself unless it was read from a header). */
+let nativeOf
+/** Whether `consent` was read from a header (a `HeaderConsent`). */
+let isHeaderConsent
+/** Interns a header's consent in `info`'s table (see `consentId`). */
+let internHeaderConsent
+
+/** A `Consent` read from a header (see above); `instanceof Consent`, with the same members. */
+class HeaderConsent {
+  #policy
+  #info
+  #header
+  /** The `Sec-GPC` value (`''`: none) for the middleware's consent; `null` for `consentFromCookieHeader`. */
+  #secGpc
+  #code
+  #native = null
+
+  constructor(token, policy, info, header, secGpc, code) {
+    if (token !== headerToken) throw typeError('a Consent comes from Consent.fromCookie, new Consent or a policy')
+    this.#policy = policy
+    this.#info = info
+    this.#header = header
+    this.#secGpc = secGpc
+    this.#code = code
+  }
+
+  get problem() {
+    return READ_PROBLEMS[this.#code & 7]
+  }
+
+  get gpc() {
+    return (this.#code & READ_GPC) !== 0
+  }
+
+  get choices() {
+    const code = this.#code
+    if ((code & READ_CHOICES) === 0) return choicesGetter.call(this.#materialize())
+    const out = Object.create(null)
+    const purposes = this.#info.purposes
+    for (const i of readOrderOf(this.#info)) {
+      const bits = (code >>> (READ_CHOICES_SHIFT + 2 * i)) & 3
+      if (bits !== 0) out[purposes[i]] = bits === 1 ? 'granted' : 'denied'
+    }
+    return out
+  }
+
+  #materialize() {
+    let consent = this.#native
+    if (consent === null) {
+      const policy = this.#policy
+      const header = this.#header === '' ? null : this.#header
+      consent =
+        this.#secGpc === null
+          ? callNative(policy, policy._consentFromCookieHeader, [header])
+          : callNative(policy, policy._requestConsent, [header, this.#secGpc === '' ? null : this.#secGpc])
+      this.#native = consent
+    }
+    return consent
+  }
+
+  static {
+    nativeOf = (consent) => (#native in consent ? consent.#materialize() : consent)
+    isHeaderConsent = (consent) => #native in consent
+    internHeaderConsent = (info, consent) =>
+      info === consent.#info
+        ? info.fast.internRequest(consent.#header, consent.#secGpc ?? '')
+        : info.fast.adopt(consent.#materialize())
+  }
+}
+
+const choicesGetter = Object.getOwnPropertyDescriptor(Consent.prototype, 'choices').get
+
+/** The indices of the purposes the `read` bits hold, in the order of their ids (as `choices`). */
+function readOrderOf(info) {
+  let order = info.readOrder
+  if (order === undefined) {
+    const purposes = info.purposes
+    order = purposes.slice(0, READ_PURPOSES).map((_, i) => i)
+    order.sort((a, b) => (purposes[a] < purposes[b] ? -1 : purposes[a] > purposes[b] ? 1 : 0))
+    info.readOrder = Object.freeze(order)
+  }
+  return order
+}
+
+// Every other member is the native `Consent`'s, on the one made from the header.
+for (const name of NATIVE_CONSENT_MEMBERS) {
+  if (Object.hasOwn(HeaderConsent.prototype, name)) continue
+  const member = Object.getOwnPropertyDescriptor(Consent.prototype, name)
+  const { get, value } = member
+  if (get !== undefined) {
+    Object.defineProperty(HeaderConsent.prototype, name, {
+      get() {
+        return get.call(nativeOf(this))
+      },
+      configurable: true,
+    })
+  } else if (typeof value === 'function') {
+    Object.defineProperty(HeaderConsent.prototype, name, {
+      value: function (...args) {
+        return value.apply(nativeOf(this), args)
+      },
+      writable: true,
+      configurable: true,
+    })
+  }
+}
+Object.defineProperty(HeaderConsent.prototype, 'constructor', { value: Consent, writable: true, configurable: true })
+Object.setPrototypeOf(HeaderConsent.prototype, Consent.prototype)
+
+/** The consent of `header` (`secGpc`: see `HeaderConsent`), read by one native call. */
+function readHeaderConsent(policy, header, secGpc) {
+  const info = infoOf(policy)
+  let code
+  try {
+    code = secGpc === null ? info.fast.read(header) : info.fast.readRequest(header, secGpc)
+  } catch (error) {
+    throw translate(error)
+  }
+  return new HeaderConsent(headerToken, policy, info, header, secGpc, code)
+}
 
 // ---------------------------------------------------------------------------------------------
 // Signals: Global Privacy Control and IAB TCF strings
@@ -837,7 +986,7 @@ class TcString {
 
 /** The consent a middleware gives a request's handlers (the core's `Policy::request_consent`). */
 function requestConsent(policy, cookieHeader, secGpc) {
-  return callNative(policy, policy._requestConsent, [cookieHeader, secGpc])
+  return readHeaderConsent(policy, cookieHeader ?? '', secGpc ?? '')
 }
 
 module.exports = {
@@ -848,7 +997,7 @@ module.exports = {
   DecisionTable,
   middleware: (policy, options) => {
     checkPolicy(policy)
-    return middleware(policy, options, { Consent, typeError, describe, requestConsent })
+    return middleware(policy, options, { Consent, typeError, describe, requestConsent, nativeConsent: nativeOf })
   },
   RULES,
   STATES,

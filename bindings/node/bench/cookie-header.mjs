@@ -7,11 +7,17 @@
 // dates), about 330 bytes. Each header is read by:
 // - a plain split (`header.split('; ')`, then each pair cut at its first `=`);
 // - npm `cookie`'s `parse` (the version Express depends on, from node_modules);
-// - `policy.consentFromCookieHeader(header)` (a policy with no consent source: its own cookie);
+// - `policy.consentFromCookieHeader(header)` (a policy with no consent source: its own cookie):
+//   one native call over the header that returns a number, and a `Consent` made in JS whose
+//   native half is made only when a member needs it (`HeaderConsent` in index.js);
 // - the same, then `.choices` (what a handler reads);
-// - `Consent.fromCookie(value)` after the plain split (the previous way of reading it);
+// - the same, then `.choices` and one decision (`policy.decide('_ga', consent, now)`: the core
+//   interns the consent, reading the header again);
+// - `Consent.fromCookie(value)` after the plain split (a native `Consent`);
 // - `policy.consentFromCookieHeader('x=1')`: a header with no consent cookie (the call's fixed
-//   cost: the crossing and the `Consent` it builds).
+//   cost).
+// Before anything is timed, every header's consent read this way is checked equal to the native
+// read of the same header (`_consentFromCookieHeader`), member by member.
 // Each round runs every way over all the headers, in an order rotated from round to round; the
 // table gives the median ns per header over the rounds and the spread (min–max). The machine is
 // shared: the load average is printed before and after.
@@ -81,13 +87,22 @@ for (const h of headers) {
     throw new Error(`the binding and Consent.fromCookie differ on ${h}`)
   }
   if (cookie.parse(h).consent !== split(h).consent) throw new Error(`npm cookie and the split differ on ${h}`)
+  const native = policy._consentFromCookieHeader(h)
+  if (JSON.stringify(a) !== JSON.stringify(native) || a.gpc !== native.gpc || a.toCookie() !== native.toCookie()) {
+    throw new Error(`the read and the native read differ on ${h}`)
+  }
 }
+const NOW = 1_766_000_000
 
 const ways = {
   'plain split': (h) => split(h),
   'npm `cookie` `parse`': (h) => cookie.parse(h),
   '`policy.consentFromCookieHeader(header)`': (h) => policy.consentFromCookieHeader(h),
   '`policy.consentFromCookieHeader(header).choices`': (h) => policy.consentFromCookieHeader(h).choices,
+  'the same, then `.choices` and `policy.decide(\'_ga\', consent, now)`': (h) => {
+    const consent = policy.consentFromCookieHeader(h)
+    return consent.choices && policy.decide('_ga', consent, NOW).allowed
+  },
   'plain split, then `Consent.fromCookie(value)`': (h) => Consent.fromCookie(split(h).consent),
   '`policy.consentFromCookieHeader(\'x=1\')` (no consent cookie)': () => policy.consentFromCookieHeader('x=1'),
 }

@@ -78,6 +78,8 @@ class Config {
     this.policy = policy
     this.Consent = helpers.Consent
     this.requestConsent = helpers.requestConsent
+    /** The native `Consent` of a consent (a consent read from a header is made in JS). */
+    this.nativeConsent = helpers.nativeConsent
     this.clock = options?.now ?? nowSeconds
     this.onDropped = options?.onDropped
     this.purge = options?.purge ?? true
@@ -449,7 +451,7 @@ function respond(state, list, purge) {
   const answer =
     replaced === null
       ? fast.respond(lines, state.now, flags, state.gpcHeader)
-      : fast.respondReplaced(lines, state.now, flags, state.gpcHeader, replaced)
+      : fast.respondReplaced(lines, state.now, flags, state.gpcHeader, config.nativeConsent(replaced))
   const count = list.length
   let values = list
   let texts = null

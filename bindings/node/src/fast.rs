@@ -13,6 +13,11 @@
 //! - `filter(headers, id, now)`: `filter_set_cookies` as numbers, see [`filter_codes`];
 //!   `rewritten()` gives the texts of the kept headers the core rewrote (clamped lifetimes);
 //! - `purge(cookieHeader, id, now)`: `purge` as strings, see [`purge_strings`];
+//! - `read(cookieHeader)` and `readRequest(cookieHeader, secGpc)`: the consent of a request's
+//!   `Cookie` header (`Policy::consent_from_cookie_header`, `Policy::request_consent`) as one
+//!   number, see [`read_code`]: what `index.js` answers `problem`, `gpc` and `choices` from
+//!   without making the native `Consent`; `internRequest(cookieHeader, secGpc)` interns that
+//!   consent (as `intern`) and `adopt(consent)` a native `Consent`, for decisions;
 //! - `respond(lines, now, flags, secGpc)` and `respondReplaced(lines, now, flags, secGpc,
 //!   consent)`: the core's `Policy::respond` for the middleware, one string in and one out, see
 //!   [`respond`]: the consent (read from the request, or the handler's), the filter and the purge
@@ -259,6 +264,52 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
         })?;
     object.set_named_property("purge", purge)?;
 
+    let p = Arc::clone(&policy);
+    let read: Function<String, u32> = env.create_function_from_closure("read", move |ctx| {
+        let header: String = ctx.get(0)?;
+        guarded(ctx.env, || {
+            Ok(read_code(&p, &p.consent_from_cookie_header(&header)))
+        })
+    })?;
+    object.set_named_property("read", read)?;
+
+    let p = Arc::clone(&policy);
+    let read_request: Function<FnArgs<(String, String)>, u32> =
+        env.create_function_from_closure("readRequest", move |ctx| {
+            let header: String = ctx.get(0)?;
+            let sec_gpc: String = ctx.get(1)?;
+            guarded(ctx.env, || {
+                Ok(read_code(&p, &request_consent(&p, &header, &sec_gpc)))
+            })
+        })?;
+    object.set_named_property("readRequest", read_request)?;
+
+    let (p, s) = (Arc::clone(&policy), Rc::clone(&slab));
+    let intern_request: Function<FnArgs<(String, String)>, u32> = env
+        .create_function_from_closure("internRequest", move |ctx| {
+            let header: String = ctx.get(0)?;
+            let sec_gpc: String = ctx.get(1)?;
+            let env = *ctx.env;
+            guarded(&env, || {
+                let consent = request_consent(&p, &header, &sec_gpc);
+                s.borrow_mut().intern(consent).map_err(|e| e.throw(&env))
+            })
+        })?;
+    object.set_named_property("internRequest", intern_request)?;
+
+    let s = Rc::clone(&slab);
+    let adopt: Function<ClassInstance<JsConsent>, u32> =
+        env.create_function_from_closure("adopt", move |ctx| {
+            let consent: ClassInstance<JsConsent> = ctx.get(0)?;
+            let env = *ctx.env;
+            guarded(&env, || {
+                s.borrow_mut()
+                    .intern(consent.inner.clone())
+                    .map_err(|e| e.throw(&env))
+            })
+        })?;
+    object.set_named_property("adopt", adopt)?;
+
     let (p, s) = (policy, slab);
     let states: Function<FnArgs<(u32, f64)>, String> =
         env.create_function_from_closure("states", move |ctx| {
@@ -274,6 +325,68 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
     object.set_named_property("states", states)?;
 
     Ok(object)
+}
+
+/// `Policy::request_consent` of a request with this `Cookie` header and this `Sec-GPC` value
+/// (each empty when absent).
+fn request_consent(policy: &Policy, header: &str, sec_gpc: &str) -> Consent {
+    let mut request = Request::new();
+    if !header.is_empty() {
+        request.add_cookie(header);
+    }
+    if !sec_gpc.is_empty() {
+        request.add_sec_gpc(sec_gpc);
+    }
+    policy.request_consent(&request)
+}
+
+/// `read` code: bits 0–2, the problem (0: none; else 1 + its index in `absent`, `oversized`,
+/// `malformed`, `duplicate_key`, `unknown_version`).
+const READ_PROBLEM: u32 = 7;
+/// `read` code: the consent carries Global Privacy Control (bit 3).
+pub const READ_GPC: u32 = 1 << 3;
+/// `read` code: the choices are all in bits 5–30 (bit 4): every chosen purpose is one of the
+/// policy's first [`READ_PURPOSES`].
+pub const READ_CHOICES: u32 = 1 << 4;
+/// `read` code: the first bit of the choices, two per purpose in the policy's order (0: no
+/// choice, 1: granted, 2: denied).
+const READ_CHOICES_SHIFT: u32 = 5;
+/// How many purposes the choices' bits hold.
+const READ_PURPOSES: usize = 13;
+
+/// A consent as one number (see the `READ_` constants), for `index.js`'s consent read from a
+/// header: what is not in it (the revision, the date, the source, the problem's text, choices
+/// beyond the bits) comes from the native `Consent`, made only when JS asks for one of them.
+fn read_code(policy: &Policy, consent: &Consent) -> u32 {
+    let problem = consent.problem().map_or(0, |p| match p {
+        cookie_charter::Problem::Absent => 1,
+        cookie_charter::Problem::Oversized => 2,
+        cookie_charter::Problem::Malformed(_) => 3,
+        cookie_charter::Problem::DuplicateKey => 4,
+        cookie_charter::Problem::UnknownVersion => 5,
+    });
+    let mut code = problem & READ_PROBLEM;
+    if consent.gpc() {
+        code |= READ_GPC;
+    }
+    let purposes = policy.purposes();
+    let mut choices = 0;
+    for (id, choice) in consent.choices() {
+        let Some(index) = purposes
+            .iter()
+            .take(READ_PURPOSES)
+            .position(|p| p.id == *id)
+        else {
+            return code;
+        };
+        let bits = match choice {
+            cookie_charter::Choice::Granted => 1,
+            cookie_charter::Choice::Denied => 2,
+        };
+        // `index < READ_PURPOSES`: the shift stays within bits 5–30.
+        choices |= bits << (READ_CHOICES_SHIFT as usize + 2 * index);
+    }
+    code | READ_CHOICES | choices
 }
 
 /// A kept header (bit 30 of its code).
