@@ -93,12 +93,46 @@ function siteAddress(policy, listenHost, port) {
 }
 
 /**
+ * Creates `dir` and its missing parents, one `mkdir` each, and throws the first error.
+ *
+ * Not `fs.mkdirSync(dir, { recursive: true })`: when a directory cannot be created in an existing
+ * parent with ENOENT (as under `/proc`), Node's recursive mkdir (20 and 22) makes the parent again
+ * (EEXIST), then the directory again, forever, in native code: the process spins at full CPU and
+ * no signal handler runs.
+ */
+function makeDirectory(dir) {
+  const missing = []
+  let current = path.resolve(dir)
+  for (;;) {
+    let stat
+    try {
+      stat = fs.statSync(current)
+    } catch (error) {
+      const parent = path.dirname(current)
+      if (error.code !== 'ENOENT' || parent === current) throw error
+      missing.push(current)
+      current = parent
+      continue
+    }
+    if (!stat.isDirectory()) throw new Error(`${current} is not a directory`)
+    break
+  }
+  for (const each of missing.reverse()) {
+    try {
+      fs.mkdirSync(each)
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error
+    }
+  }
+}
+
+/**
  * The consent endpoint of the site's own banner: the policy as served (bumped or not), the
  * records in the SQLite file `options.records`, the site's origins on `port` allowed to post.
  */
 function openRecords(options, policy, port) {
   try {
-    fs.mkdirSync(path.dirname(options.records), { recursive: true })
+    makeDirectory(path.dirname(options.records))
   } catch (error) {
     throw new SiteError(`cannot open the consent records ${options.records}: ${error.message}`)
   }

@@ -15,7 +15,8 @@ const { startServer, SERVER, SITE } = require('../test-helpers/site-process.js')
 const POLICY_TEXT = fs.readFileSync(path.join(SITE, 'policy.toml'), 'utf8')
 
 function run(args) {
-  return spawnSync(process.execPath, [SERVER, ...args], { cwd: SITE, encoding: 'utf8', timeout: 20000 })
+  // SIGKILL: a server spinning in native code never runs its SIGTERM handler.
+  return spawnSync(process.execPath, [SERVER, ...args], { cwd: SITE, encoding: 'utf8', timeout: 20000, killSignal: 'SIGKILL' })
 }
 
 test('bad command lines give a clear error and exit 2, never a stack trace', () => {
@@ -31,7 +32,13 @@ test('bad command lines give a clear error and exit 2, never a stack trace', () 
     [['--no-guard=yes'], /--no-guard takes no value/],
     [['--records'], /--records needs a value/],
     [['--port', '0', '--records', path.join(SERVER, 'consents.sqlite')], /cannot open the consent records .*server\.js/],
+    [['--port', '0', '--records', path.join(SERVER, 'sub', 'consents.sqlite')], /cannot open the consent records .*server\.js.*not a directory/],
   ]
+  // A directory that cannot be made in an existing one (ENOENT under /proc): Node's recursive
+  // mkdir spun forever there; the server must say so and exit.
+  if (fs.existsSync('/proc/self')) {
+    cases.push([['--port', '0', '--records', '/proc/nope/x.sqlite'], /cannot open the consent records \/proc\/nope\/x\.sqlite: ENOENT: .*mkdir '\/proc\/nope'/])
+  }
   for (const [args, message] of cases) {
     const result = run(args)
     assert.equal(result.status, 2, `${args.join(' ')}: exit 2 (stderr: ${result.stderr})`)
