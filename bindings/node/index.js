@@ -154,17 +154,14 @@ function lookup(info, name) {
  * it was used with, and its last decision table.
  */
 function shadowOf(consent) {
+  // A consent read from a header has its own, with no text: the core reads it again from the
+  // header (`tableOf`, `consentId`), GPC included.
   let shadow = consent[kShadow]
   if (shadow === undefined) {
-    if (isHeaderConsent(consent)) {
-      // No text: the core reads it again from its header (`consentId`), GPC included.
-      shadow = newShadow(null)
-    } else {
-      shadow = newShadow(consent.toCookie())
-      // The GPC signal is not in the cookie text the fast path reads the consent back from:
-      // such a consent is passed to the core as it is (`direct`).
-      shadow.direct = consent.gpc
-    }
+    shadow = newShadow(consent.toCookie())
+    // The GPC signal is not in the cookie text the fast path reads the consent back from: such
+    // a consent is passed to the core as it is (`direct`).
+    shadow.direct = consent.gpc
     Object.defineProperty(consent, kShadow, { value: shadow })
   }
   return shadow
@@ -347,7 +344,12 @@ function tableOf(policy, consent, now) {
   const info = infoOf(policy)
   let states
   try {
-    states = shadow.direct ? policy._states(nativeOf(consent), now) : info.fast.states(consentId(info, consent, shadow), now)
+    if (shadow.direct) states = policy._states(nativeOf(consent), now)
+    else {
+      // A consent read from a header: its states from the header, with nothing interned.
+      if (shadow.text === null) states = headerStates(info, consent, now)
+      states ??= info.fast.states(consentId(info, consent, shadow), now)
+    }
   } catch (error) {
     throw translate(error)
   }
@@ -404,7 +406,10 @@ const policyMethods = {
     const table = shadow.table
     if (table !== null && table.now === at && table.policy === this) return table.decide(name)
     const info = infoOf(this)
-    if (shadow.direct || (shadow.info === info && shadow.now === at)) return tableOf(this, consent, at).decide(name)
+    // A consent read from a header makes its table at once: one call, and nothing interned.
+    if (shadow.direct || shadow.text === null || (shadow.info === info && shadow.now === at)) {
+      return tableOf(this, consent, at).decide(name)
+    }
     // The first decision for this consent at this time: one call to the core. A second one
     // builds the consent's decision table, and the ones after it stay on the JS side.
     const id = consentId(info, consent, shadow)
@@ -696,8 +701,10 @@ Object.defineProperties(Consent.prototype, {
 // header and answers one number (`read_code` in src/fast.rs: the problem, GPC, and two bits per
 // purpose for the choices); `problem`, `gpc` and `choices` come from it, and everything else from
 // the native `Consent`, made from the same header the first time something needs it (the header
-// is a string and the policy never changes: it reads to the same consent). Decisions intern the
-// consent from the header (`internRequest`) without making the native one either.
+// is a string and the policy never changes: it reads to the same consent). Decisions take the
+// states of its purposes from the header (`headerStates`, the consent's decision table at once),
+// and the calls that need the consent in the core's table intern it from the header
+// (`internRequest`), without making the native one either.
 
 /** `read` codes (src/fast.rs). */
 const READ_PROBLEMS = Object.freeze([null, 'absent', 'oversized', 'malformed', 'duplicate_key', 'unknown_version'])
@@ -709,10 +716,10 @@ const headerToken = Symbol('cookie-charter.header-consent')
 
 /** The native `Consent` of a consent (itself unless it was read from a header). */
 let nativeOf
-/** Whether `consent` was read from a header (a `HeaderConsent`). */
-let isHeaderConsent
 /** Interns a header's consent in `info`'s table (see `consentId`). */
 let internHeaderConsent
+/** The states of a header's consent for `info`'s policy (see `tableOf`); `null` for another policy's. */
+let headerStates
 
 /** A `Consent` read from a header (see above); `instanceof Consent`, with the same members. */
 class HeaderConsent {
@@ -723,6 +730,7 @@ class HeaderConsent {
   #secGpc
   #code
   #native = null
+  #shadow = null
 
   constructor(token, policy, info, header, secGpc, code) {
     if (token !== headerToken) throw typeError('a Consent comes from Consent.fromCookie, new Consent or a policy')
@@ -753,6 +761,11 @@ class HeaderConsent {
     return out
   }
 
+  /** What JS remembers about it (see `shadowOf`), in a field rather than a property added later. */
+  get [kShadow]() {
+    return (this.#shadow ??= newShadow(null))
+  }
+
   #materialize() {
     let consent = this.#native
     if (consent === null) {
@@ -769,11 +782,12 @@ class HeaderConsent {
 
   static {
     nativeOf = (consent) => (#native in consent ? consent.#materialize() : consent)
-    isHeaderConsent = (consent) => #native in consent
     internHeaderConsent = (info, consent) =>
       info === consent.#info
         ? info.fast.internRequest(consent.#header, consent.#secGpc ?? '')
         : info.fast.adopt(consent.#materialize())
+    headerStates = (info, consent, now) =>
+      info === consent.#info ? info.fast.headerStates(consent.#header, consent.#secGpc ?? '', now) : null
   }
 }
 

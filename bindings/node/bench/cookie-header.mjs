@@ -11,8 +11,8 @@
 //   one native call over the header that returns a number, and a `Consent` made in JS whose
 //   native half is made only when a member needs it (`HeaderConsent` in index.js);
 // - the same, then `.choices` (what a handler reads);
-// - the same, then `.choices` and one decision (`policy.decide('_ga', consent, now)`: the core
-//   interns the consent, reading the header again);
+// - the same, then `.choices` and one decision (`policy.decide('_ga', consent, now)`: one more
+//   call, in which the core reads the header again for the states of the purposes);
 // - `Consent.fromCookie(value)` after the plain split (a native `Consent`);
 // - `policy.consentFromCookieHeader('x=1')`: a header with no consent cookie (the call's fixed
 //   cost).

@@ -16,8 +16,9 @@
 //! - `read(cookieHeader)` and `readRequest(cookieHeader, secGpc)`: the consent of a request's
 //!   `Cookie` header (`Policy::consent_from_cookie_header`, `Policy::request_consent`) as one
 //!   number, see [`read_code`]: what `index.js` answers `problem`, `gpc` and `choices` from
-//!   without making the native `Consent`; `internRequest(cookieHeader, secGpc)` interns that
-//!   consent (as `intern`) and `adopt(consent)` a native `Consent`, for decisions;
+//!   without making the native `Consent`; `headerStates(cookieHeader, secGpc, now)` is `states`
+//!   of that consent (its decision table, with no consent kept here), `internRequest(cookieHeader,
+//!   secGpc)` interns it (as `intern`) and `adopt(consent)` a native `Consent`;
 //! - `respond(lines, now, flags, secGpc)` and `respondReplaced(lines, now, flags, secGpc,
 //!   consent)`: the core's `Policy::respond` for the middleware, one string in and one out, see
 //!   [`respond`]: the consent (read from the request, or the handler's), the filter and the purge
@@ -296,6 +297,18 @@ pub fn functions(env: &Env, policy: Arc<Policy>) -> napi::Result<Object<'_>> {
             })
         })?;
     object.set_named_property("internRequest", intern_request)?;
+
+    let p = Arc::clone(&policy);
+    let header_states: Function<FnArgs<(String, String, f64)>, String> = env
+        .create_function_from_closure("headerStates", move |ctx| {
+            let header: String = ctx.get(0)?;
+            let sec_gpc: String = ctx.get(1)?;
+            let now: f64 = ctx.get(2)?;
+            guarded(ctx.env, || {
+                Ok(states_of(&p, &request_consent(&p, &header, &sec_gpc), now))
+            })
+        })?;
+    object.set_named_property("headerStates", header_states)?;
 
     let s = Rc::clone(&slab);
     let adopt: Function<ClassInstance<JsConsent>, u32> =
