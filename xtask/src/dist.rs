@@ -423,7 +423,63 @@ fn sbom(
             .current_dir(&ctx.root),
     )?;
     let crates = parse_tree(&tree)?;
-    Ok(cyclonedx(artifact, kind, &crates, checksums, &[]))
+    let doc = cyclonedx(artifact, kind, &crates, checksums, &[]);
+    let Some(core) = crates
+        .iter()
+        .find(|c| c.local && c.name == "cookie-charter")
+    else {
+        return Ok(doc);
+    };
+    // The core embeds the Public Suffix List, which is no crate: listed as data of its own,
+    // under its own licence.
+    let list = read(&ctx.root.join(PUBLIC_SUFFIX_LIST))?;
+    let mut doc: Value = serde_json::from_str(&doc).map_err(|e| e.to_string())?;
+    embed(
+        &mut doc,
+        &purl(&core.name, &core.version),
+        public_suffix_list(&list),
+    );
+    Ok(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n")
+}
+
+/// The Public Suffix List the core embeds.
+const PUBLIC_SUFFIX_LIST: &str = "crates/cookie-charter/data/public_suffix_list.dat";
+
+/// The SBOM component of the Public Suffix List, its version read from the list's header.
+fn public_suffix_list(text: &str) -> Value {
+    let version = text
+        .lines()
+        .find_map(|line| line.strip_prefix("// VERSION: "))
+        .unwrap_or("unknown")
+        .trim();
+    json!({
+        "type": "data",
+        "bom-ref": "public-suffix-list",
+        "name": "Public Suffix List",
+        "version": version,
+        "description": "embedded in cookie-charter (crates/cookie-charter/data), unmodified",
+        "licenses": [{ "license": { "id": "MPL-2.0" } }],
+        "externalReferences": [{ "type": "website", "url": "https://publicsuffix.org/" }],
+    })
+}
+
+/// Adds `component` to an SBOM's components, as a dependency of the component `owner`.
+fn embed(doc: &mut Value, owner: &str, component: Value) {
+    let id = component["bom-ref"].clone();
+    if let Some(components) = doc["components"].as_array_mut() {
+        components.push(component);
+    }
+    if let Some(dependencies) = doc["dependencies"].as_array_mut() {
+        for dependency in dependencies.iter_mut() {
+            if dependency["ref"] != owner {
+                continue;
+            }
+            if let Some(on) = dependency["dependsOn"].as_array_mut() {
+                on.push(id.clone());
+            }
+        }
+        dependencies.push(json!({ "ref": id, "dependsOn": [] }));
+    }
 }
 
 /// The SBOM of the main npm package: no runtime dependency but its platform package.
@@ -1254,6 +1310,40 @@ mod tests {
         assert!(error.contains("the wheel weighs 1549034 bytes, 49034 over its limit of 1500000"));
         assert!(error.contains("the command-line binary weighs 5000001 bytes, 1 over"));
         assert!(!error.contains("addon"), "{error}");
+    }
+
+    #[test]
+    fn the_sbom_lists_the_public_suffix_list_under_its_licence() {
+        let list = "// This Source Code Form is subject to the terms of the Mozilla Public\n\
+                    // VERSION: 2026-10-22_08-36-41_UTC\n// COMMIT: 8437e52\n\ncom\n";
+        let crates = parse_tree("0a v1.0.0 (/x)\tMIT\n1cookie-charter v0.1.0 (/y)\tMIT\n")
+            .unwrap_or_default();
+        let mut doc: Value = serde_json::from_str(&cyclonedx(
+            "a.whl",
+            "library",
+            &crates,
+            &BTreeMap::new(),
+            &[],
+        ))
+        .unwrap_or_default();
+        embed(
+            &mut doc,
+            "pkg:cargo/cookie-charter@0.1.0",
+            public_suffix_list(list),
+        );
+        let data = &doc["components"][1];
+        assert_eq!(data["type"], "data");
+        assert_eq!(data["version"], "2026-10-22_08-36-41_UTC");
+        assert_eq!(data["licenses"][0]["license"]["id"], "MPL-2.0");
+        let core = doc["dependencies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|d| d["ref"] == "pkg:cargo/cookie-charter@0.1.0");
+        assert_eq!(
+            core.map(|d| d["dependsOn"].clone()),
+            Some(json!(["public-suffix-list"]))
+        );
     }
 
     #[test]
