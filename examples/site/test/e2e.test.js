@@ -110,11 +110,13 @@ test('a visitor on the demo site: banner, consent, purge, revision bump and char
   const submit = async (buttonName) => {
     const posted = page.waitForResponse((r) => new URL(r.url()).pathname === CONSENT_PATH && r.request().method() === 'POST')
     const response = page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().method() === 'GET')
+    // The new page's `load` event: `waitForLoadState` could still see the old page, loaded.
+    const loaded = page.waitForEvent('load')
     await page.getByRole('button', { name: buttonName, exact: true }).click()
     const answer = await posted
     assert.equal(answer.status(), 200, `the endpoint refused the choice (${answer.status()})`)
     await response
-    await page.waitForLoadState('load')
+    await loaded
     return answer
   }
   let recordCount = 0

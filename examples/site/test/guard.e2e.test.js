@@ -143,8 +143,11 @@ test('the browser guard keeps the script-written cookies to what the visitor all
       assert.deepEqual(scriptCookies(await context.cookies()), allowed(accept))
       await page.goto(`${base}/settings`, { waitUntil: 'load' })
       // The banner writes the consent cookie and loads the page again, whose response purges.
+      // Its `load` event, not the response, says the new page is there: reloading between the
+      // two interrupts a navigation still in progress.
       await Promise.all([
         page.waitForResponse((r) => r.url() === `${base}/settings` && r.request().isNavigationRequest()),
+        page.waitForEvent('load'),
         page.locator('#cookie-banner button[value="refuse"]').click(),
       ])
       // Once more, loaded: the banner's cookie says refused, and the guard refused the tags.
