@@ -154,6 +154,16 @@ for (let i = 0; i < REQUESTS; i++) {
   requests.push({ names: req, value: consentValue.replace('at=1700000000', `at=${1700000000 - i}`) })
 }
 const requestConsents = requests.map((r) => Consent.fromCookie(r.value))
+// Each request's raw 10-cookie `Cookie` header: the workload's header with the request's own
+// consent cookie in place of the workload's (the policy's consent cookie, `cookies_preferences`).
+const consentCookieName = tomlText.match(/^consent_cookie = "([^"]*)"$/m)[1]
+const requestHeaders = requests.map((r) => {
+  const pairs = cookieHeader.split('; ')
+  const at = pairs.findIndex((p) => p.startsWith(`${consentCookieName}=`))
+  if (at < 0) throw new Error(`the workload's Cookie header has no ${consentCookieName} cookie`)
+  pairs[at] = `${consentCookieName}=${r.value}`
+  return pairs.join('; ')
+})
 const allowedOf = new Map(expected.map(([n, a]) => [n, a === '1']))
 
 // ---- answers first: every engine agrees before anything is timed -----------------------------
@@ -189,6 +199,31 @@ const plainSplit = (h) => {
   }
   return out
 }
+/** The value of the consent cookie in a `Cookie` header, by the plain split (or undefined). */
+const plainConsentValue = (h) => {
+  for (const [k, v] of plainSplit(h)) if (k === consentCookieName) return v
+  return undefined
+}
+// The per-request reads of the requests' headers: the binding's consent (no problem, the same
+// choices and time as the native consent of the cookie's value), npm `cookie` and the plain
+// split (all 10 cookies, the consent cookie's value), and the decisions made from the header's
+// consent and from the plain engine reading the header.
+requests.forEach((r, i) => {
+  const h = requestHeaders[i]
+  const read = policy.consentFromCookieHeader(h)
+  const own = requestConsents[i]
+  if (read.problem !== null || JSON.stringify(read.choices) !== JSON.stringify(own.choices) || read.at !== own.at || read.gpc) {
+    throw new Error(`consentFromCookieHeader: ${h}`)
+  }
+  const theirs = cookie.parse(h)
+  if (Object.keys(theirs).length !== PER_REQUEST || theirs[consentCookieName] !== r.value) throw new Error(`npm cookie: ${h}`)
+  if (plainSplit(h).length !== PER_REQUEST || plainConsentValue(h) !== r.value) throw new Error(`plain split: ${h}`)
+  const table = policy.decisionTable(read, NOW)
+  const g = plain.granted(plainConsentValue(h))
+  for (const n of r.names) {
+    if (table.allowed(n) !== allowedOf.get(n) || plain.decide(n, g) !== allowedOf.get(n)) throw new Error(`per request, from the header: ${n}`)
+  }
+})
 // TC strings: the valid iabconsent strings and gguridi's a to c (d is truncated, refused by the
 // core), decoded by both; both must read the same purpose consents and vendor consents.
 const tcfDir = new URL('../../tests/conformance/iab-tcf/', import.meta.url)
@@ -254,7 +289,15 @@ const decideRows = [
     }
     return s
   }],
-  ['node/table-from-cookie', 'Node: the same, the consent read from its cookie each request (`Consent.fromCookie`)', REQUESTS * PER_REQUEST, () => {
+  ['node/table-from-header', 'Node: the same, the consent read from the request\'s 10-cookie `Cookie` header each request (`policy.consentFromCookieHeader`, the middleware\'s read)', REQUESTS * PER_REQUEST, () => {
+    let s = 0
+    for (let i = 0; i < REQUESTS; i++) {
+      const table = policy.decisionTable(policy.consentFromCookieHeader(requestHeaders[i]), NOW)
+      for (const q of requests[i].names) s += table.allowed(q) ? 1 : 0
+    }
+    return s
+  }],
+  ['node/table-from-cookie', 'Node: the same, a native `Consent` made from the consent cookie\'s value each request (`Consent.fromCookie`, the value already cut from the header)', REQUESTS * PER_REQUEST, () => {
     let s = 0
     for (let i = 0; i < REQUESTS; i++) {
       const table = policy.decisionTable(Consent.fromCookie(requests[i].value), NOW)
@@ -266,6 +309,14 @@ const decideRows = [
     let s = 0
     for (let i = 0; i < REQUESTS; i++) {
       const g = plain.granted(requests[i].value)
+      for (const q of requests[i].names) s += plain.decide(q, g) ? 1 : 0
+    }
+    return s
+  }],
+  ['node/plain-from-header', 'Node: the same hand-written engine, the consent cookie cut from the request\'s `Cookie` header by the plain split, per cookie', REQUESTS * PER_REQUEST, () => {
+    let s = 0
+    for (let i = 0; i < REQUESTS; i++) {
+      const g = plain.granted(plainConsentValue(requestHeaders[i]))
       for (const q of requests[i].names) s += plain.decide(q, g) ? 1 : 0
     }
     return s
@@ -286,15 +337,40 @@ row('decide', 'node/cedar-wasm', 'Node: the charter as Cedar, `@cedar-policy/ced
 }))
 row('filter', 'node/cookie-charter', 'Node: cookie-charter `policy.filterSetCookies`', perOp(1, () => policy.filterSetCookies(setCookies, consent, NOW).kept.length))
 row('filter', 'node/set-cookie-parser', 'Node: `set-cookie-parser` each + decisions from a `Map`', perOp(1, () => parserFilter(setCookies).length))
-row('cookie-header', 'node/cookie-charter', 'Node: cookie-charter `policy.consentFromCookieHeader` (reads every pair)', perOp(1, () => policy.consentFromCookieHeader(cookieHeader).problem !== null))
-row('cookie-header', 'node/cookie', 'Node: npm `cookie` `parse`', perOp(1, () => cookie.parse(cookieHeader).theme === 'dark'))
+// The per-request consent read from the raw header beside JavaScript's parses of the same
+// headers, in turn round after round: 1,000 distinct 10-cookie headers (one per request, each
+// with its own consent cookie), time per header.
+const headerRows = [
+  ['node/cookie-charter', 'Node: cookie-charter `policy.consentFromCookieHeader(header)`, the per-request consent read (one native call over the raw header returning a number; the middleware\'s `req.consent`)', () => {
+    let s = 0
+    for (let i = 0; i < REQUESTS; i++) s += policy.consentFromCookieHeader(requestHeaders[i]).problem === null ? 1 : 0
+    return s
+  }],
+  ['node/cookie-charter-choices', 'Node: the same, then `.choices` (an object of the purposes chosen)', () => {
+    let s = 0
+    for (let i = 0; i < REQUESTS; i++) s += policy.consentFromCookieHeader(requestHeaders[i]).choices.statistics === 'granted' ? 1 : 0
+    return s
+  }],
+  ['node/cookie', 'Node: npm `cookie` `parse` (an object of the 10 cookies)', () => {
+    let s = 0
+    for (let i = 0; i < REQUESTS; i++) s += cookie.parse(requestHeaders[i])[consentCookieName] !== undefined ? 1 : 0
+    return s
+  }],
+  ['node/split', 'Node: hand-written split on `;` then `=` (an array of the 10 pairs)', () => {
+    let s = 0
+    for (let i = 0; i < REQUESTS; i++) s += plainSplit(requestHeaders[i]).length
+    return s
+  }],
+]
+interleaved(headerRows.map(([, , f]) => [REQUESTS, f])).forEach((samples, j) => {
+  row('cookie-header', headerRows[j][0], headerRows[j][1], samples)
+})
 interleaved([[tcStrings.length, tcOurs], [tcStrings.length, tcTheirs]]).forEach((samples, j) => {
   row('tc-decode', ['node/cookie-charter', 'node/iabtcf-core'][j], [
     'Node: cookie-charter `TcString.decode` + `purposeConsents` + one `vendorConsent(id)`',
     'Node: `@iabtcf/core` `TCString.decode` + `purposeConsents` ids + one `vendorConsents.has(id)`',
   ][j], samples)
 })
-row('cookie-header', 'node/split', 'Node: hand-written split on `;` then `=`', perOp(1, () => plainSplit(cookieHeader).length))
 
 const pkg = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
 writeFileSync(join(dir, 'node.json'), JSON.stringify({
