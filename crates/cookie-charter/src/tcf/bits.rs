@@ -6,19 +6,17 @@ use std::num::NonZeroU64;
 
 use super::error::{TcError, TcErrorKind};
 
-/// Marks a byte that is not in the base64url alphabet.
-const NOT_BASE64: u8 = 0xFF;
-
-/// The 6-bit value of every byte, or [`NOT_BASE64`].
-static SEXTETS: [u8; 256] = sextet_table();
+/// The 6-bit value of every base64url character, and 0 for any other byte (which validation
+/// excludes before any reading): one load per character, no mask.
+static VALUES: [u8; 256] = value_table();
 
 #[expect(
     clippy::indexing_slicing,
     reason = "a const fn cannot use `get_mut`; every index is below 64 or 256 by the loop bounds"
 )]
-const fn sextet_table() -> [u8; 256] {
+const fn value_table() -> [u8; 256] {
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut table = [NOT_BASE64; 256];
+    let mut table = [0u8; 256];
     let mut i = 0;
     while i < 64 {
         table[alphabet[i] as usize] = i as u8;
@@ -27,20 +25,27 @@ const fn sextet_table() -> [u8; 256] {
     table
 }
 
-/// The 6-bit value of a byte, or [`NOT_BASE64`].
-#[inline(always)]
-fn sextet_or_marker(byte: u8) -> u8 {
-    SEXTETS
-        .get(usize::from(byte))
-        .copied()
-        .unwrap_or(NOT_BASE64)
-}
-
 /// The 6-bit value of a base64url character (any other byte, which validation excludes first,
-/// gives 63).
+/// gives 0).
 #[inline(always)]
 pub(crate) fn sextet_bits(byte: u8) -> u64 {
-    u64::from(sextet_or_marker(byte) & 0x3F)
+    // A `u8` index is always in the table: no bounds check is emitted.
+    u64::from(VALUES.get(usize::from(byte)).copied().unwrap_or(0))
+}
+
+/// The 96 bits of 16 base64url characters, the first one in the high bits.
+#[inline(always)]
+pub(crate) fn run16(run: &[u8; 16]) -> u128 {
+    let (high, low) = run.split_at(8);
+    let high = <&[u8; 8]>::try_from(high).map_or(0, run8);
+    let low = <&[u8; 8]>::try_from(low).map_or(0, run8);
+    (u128::from(high) << 48) | u128::from(low)
+}
+
+/// The 48 bits of 8 base64url characters, the first one in the high bits.
+#[inline(always)]
+pub(crate) fn run8(run: &[u8; 8]) -> u64 {
+    run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b))
 }
 
 /// Whether `byte` is a base64url character or the `.` between segments.
@@ -186,20 +191,111 @@ pub(crate) fn first_invalid(text: &[u8]) -> Option<usize> {
     scan(text).err()
 }
 
+/// The next bits of a segment, decoded from its text: the low `available` bits of `bits` (the
+/// bits above them are stale), and the index of the next character to load.
+///
+/// A refill loads 16 characters (96 bits) at once, or 8 when the window has less room; past the
+/// end of the text it loads `A`s (0 bits), so a refill never fails: readers check a field
+/// against the segment's length before they use its bits.
+#[derive(Debug, Clone, Copy, Default)]
+struct Window {
+    bits: u128,
+    available: u32,
+    next: usize,
+}
+
+impl Window {
+    /// The 16 characters at `next` (padded with `A`s past the end).
+    #[inline(always)]
+    fn run16(text: &[u8], next: usize) -> u128 {
+        match text
+            .get(next..next + 16)
+            .and_then(|run| <&[u8; 16]>::try_from(run).ok())
+        {
+            Some(run) => run16(run),
+            None => Self::padded(text, next, 16),
+        }
+    }
+
+    /// The `n` characters (at most 16) at `next`, near the end of the text: those left, then
+    /// `A`s (0 bits).
+    #[inline(never)]
+    fn padded(text: &[u8], next: usize, n: usize) -> u128 {
+        let rest = text.get(next..).unwrap_or_default();
+        let n = n.min(16);
+        let taken = rest.len().min(n);
+        let bits = rest
+            .iter()
+            .take(taken)
+            .fold(0u128, |acc, &b| (acc << 6) | u128::from(sextet_bits(b)));
+        bits << (6 * (n - taken))
+    }
+
+    /// Loads characters so that at least [`MAX_READ_BITS`] bits are available.
+    #[inline(always)]
+    fn refill(&mut self, text: &[u8]) {
+        if self.available <= 32 {
+            self.bits = (self.bits << 96) | Self::run16(text, self.next);
+            self.available += 96;
+            self.next += 16;
+        } else {
+            // 33 to 57 bits: room for 8 characters.
+            let bits = match text
+                .get(self.next..self.next + 8)
+                .and_then(|run| <&[u8; 8]>::try_from(run).ok())
+            {
+                Some(run) => u128::from(run8(run)),
+                None => Self::padded(text, self.next, 8),
+            };
+            self.bits = (self.bits << 48) | bits;
+            self.available += 48;
+            self.next += 8;
+        }
+    }
+
+    /// The next `width` bits (1 to [`MAX_READ_BITS`]), without moving.
+    #[inline(always)]
+    fn peek(&mut self, text: &[u8], width: u32) -> u64 {
+        let width = width.clamp(1, MAX_READ_BITS);
+        if self.available < width {
+            self.refill(text);
+        }
+        let shift = self.available.saturating_sub(width);
+        ((self.bits >> shift) as u64) & ((1u64 << width) - 1)
+    }
+
+    /// Moves past `bits` bits that were peeked.
+    #[inline(always)]
+    fn consume(&mut self, bits: u32) {
+        self.available = self.available.saturating_sub(bits);
+    }
+}
+
+/// Why [`BitReader::range_entries`] or [`BitReader::restrictions`] stopped before the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// A range entry at this bit is not `1 <= start <= end <= max`; the id at fault.
+    BadRange(usize, u16),
+    /// A restriction type at this bit is 3 (undefined).
+    BadType(usize),
+    /// A field runs past the end of the segment: the caller reads on field by field (from the
+    /// reader's position, which is where the entry or restriction starts) to say which.
+    End,
+}
+
 /// A sequential reader of the bits of one segment, straight from its base64url text (most
-/// significant bit first): each character is looked up once, into a 64-bit window that holds
-/// the next bits, so a field of any width up to 58 bits is a shift and a mask.
+/// significant bit first): each character is looked up once, into a 128-bit window that holds
+/// the next bits, so a field of any width up to 58 bits is a shift and a mask. The window is
+/// refilled 16 characters (96 bits) at a time, so a run of range entries (17 or 33 bits each)
+/// refills once every three to five entries.
 ///
 /// Copying a reader copies its position: a view re-reads a validated section from a copy.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BitReader<'a> {
     /// The base64url characters of the segment (validated before any reading).
     text: &'a [u8],
-    /// The index of the next character to load into `window`.
-    next: usize,
-    /// The low `available` bits are the next bits of the segment.
-    window: u64,
-    available: u32,
+    /// The next bits.
+    window: Window,
     /// The offset of the next bit, and the length of the segment in bits.
     pos: usize,
     len: usize,
@@ -209,6 +305,33 @@ pub(crate) struct BitReader<'a> {
 /// The widest field [`BitReader::read`] reads at once.
 pub(crate) const MAX_READ_BITS: u32 = 58;
 
+/// The bits of a range entry that is a range: IsARange, StartVendorId, EndVendorId.
+const RANGE_BITS: u32 = 1 + 16 + 16;
+
+/// One range entry from the 33 bits at its start: its first and last ids, and its width in bits
+/// (17 for a single id, 33 for a range), selected without a branch on IsARange.
+#[inline(always)]
+fn entry_of(bits: u64) -> (u16, u16, u32) {
+    let is_range = (bits >> 32) as u32 & 1;
+    let first = (bits >> 16) as u16;
+    let last = if is_range == 1 { bits as u16 } else { first };
+    (first, last, RANGE_BITS - 16 + 16 * is_range)
+}
+
+/// Whether a range entry is wrong (`1 <= first <= last <= max` fails), and the id at fault.
+#[inline(always)]
+pub(crate) fn bad_entry(first: u16, last: u16, max: u16) -> Option<u16> {
+    // One test for the three checks.
+    if (first == 0) | (last < first) | (last > max) {
+        return Some(if first == 0 || last < first {
+            first
+        } else {
+            last
+        });
+    }
+    None
+}
+
 impl<'a> BitReader<'a> {
     /// A reader at the first bit of `text`, the segment of index `segment`, which must hold only
     /// base64url characters (see [`scan`]).
@@ -216,9 +339,7 @@ impl<'a> BitReader<'a> {
     pub(crate) fn new(text: &'a [u8], segment: usize) -> Self {
         Self {
             text,
-            next: 0,
-            window: 0,
-            available: 0,
+            window: Window::default(),
             pos: 0,
             len: text.len().saturating_mul(6),
             segment,
@@ -266,74 +387,41 @@ impl<'a> BitReader<'a> {
         Ok(())
     }
 
-    /// Loads characters until the window holds at least `width` bits (or the text ends).
-    #[inline(always)]
-    fn fill(&mut self, width: u32) {
-        // Runs of 8 or 4 characters while the window has room (4 when fewer than 8 are left),
-        // then one at a time near the end.
-        let mut eight = None;
-        if self.available <= 16 {
-            eight = self.text.get(self.next..self.next + 8);
-        }
-        if let Some(run) = eight {
-            let bits = run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
-            self.window = (self.window << 48) | bits;
-            self.available += 48;
-            self.next += 8;
-        } else if self.available <= 40 {
-            if let Some(run) = self.text.get(self.next..self.next + 4) {
-                let bits = run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
-                self.window = (self.window << 24) | bits;
-                self.available += 24;
-                self.next += 4;
-            }
-        }
-        while self.available < width {
-            let Some(&byte) = self.text.get(self.next) else {
-                return;
-            };
-            self.window = (self.window << 6) | sextet_bits(byte);
-            self.available += 6;
-            self.next += 1;
-        }
-    }
-
     /// The next `width` bits (1 to [`MAX_READ_BITS`]) without moving; the caller has checked that
     /// they are in the segment.
     #[inline(always)]
     pub(crate) fn peek(&mut self, width: u32) -> u64 {
-        let width = width.clamp(1, MAX_READ_BITS);
-        if self.available < width {
-            self.fill(width);
-        }
-        let shift = self.available.saturating_sub(width);
-        (self.window >> shift) & ((1u64 << width) - 1)
+        self.window.peek(self.text, width)
     }
 
     /// Moves past `bits` bits that were peeked.
     #[inline(always)]
     pub(crate) fn consume(&mut self, bits: u32) {
-        self.available = self.available.saturating_sub(bits);
+        self.window.consume(bits);
         self.pos += bits as usize;
     }
 
     /// Moves `bits` bits forward without reading them.
     #[inline]
     pub(crate) fn skip(&mut self, bits: usize) {
-        if bits <= self.available as usize {
+        if bits <= self.window.available as usize {
             self.consume(bits as u32);
             return;
         }
         self.pos = self.pos.saturating_add(bits);
         let (index, offset) = (self.pos / 6, (self.pos % 6) as u32);
-        self.window = 0;
-        self.available = 0;
-        self.next = index;
+        self.window = Window {
+            bits: 0,
+            available: 0,
+            next: index,
+        };
         if offset > 0 {
             if let Some(&byte) = self.text.get(index) {
-                self.window = sextet_bits(byte);
-                self.available = 6 - offset;
-                self.next = index + 1;
+                self.window = Window {
+                    bits: u128::from(sextet_bits(byte)),
+                    available: 6 - offset,
+                    next: index + 1,
+                };
             }
         }
     }
@@ -385,6 +473,84 @@ impl<'a> BitReader<'a> {
             raw = (raw << low) | self.read(low, field)?;
         }
         Ok(IdBits::new(raw, width))
+    }
+
+    /// Reads `count` range entries (IsARange, StartOrOnlyVendorId, and EndVendorId when it is a
+    /// range) and checks each (`1 <= start <= end <= max`): gives the largest id, or where and
+    /// why it stopped (the reader is then at the start of the entry it stopped at, and has
+    /// consumed the `done` entries before it, which it counts).
+    ///
+    /// The window and position are kept in locals through the loop; an entry is one 33-bit
+    /// peek.
+    #[inline(always)]
+    pub(crate) fn range_entries(
+        &mut self,
+        count: u16,
+        max: u16,
+        done: &mut u16,
+    ) -> Result<u16, Stop> {
+        let (mut window, mut pos) = (self.window, self.pos);
+        let mut largest = 0u16;
+        let mut outcome = Ok(());
+        for _ in 0..count {
+            let (first, last, width) = entry_of(window.peek(self.text, RANGE_BITS));
+            if pos + width as usize > self.len {
+                outcome = Err(Stop::End);
+                break;
+            }
+            if let Some(bad) = bad_entry(first, last, max) {
+                outcome = Err(Stop::BadRange(pos, bad));
+                break;
+            }
+            largest = largest.max(last);
+            window.consume(width);
+            pos += width as usize;
+            *done += 1;
+        }
+        self.window = window;
+        self.pos = pos;
+        outcome.map(|()| largest)
+    }
+
+    /// Reads and checks `count` publisher restrictions (PurposeId, RestrictionType, NumEntries,
+    /// then the range entries): stops at the first restriction whose type is 3, or whose range
+    /// entry is wrong, or that runs past the end of the segment (the reader is then at the start
+    /// of that restriction, `done` counting those before it).
+    #[inline]
+    pub(crate) fn restrictions(&mut self, count: u16, done: &mut u16) -> Result<(), Stop> {
+        /// PurposeId, RestrictionType and NumEntries.
+        const HEAD_BITS: u32 = 6 + 2 + 12;
+        let mut here = *self;
+        let mut outcome = Ok(());
+        for _ in 0..count {
+            let start = here;
+            let head = here.window.peek(self.text, HEAD_BITS);
+            let entries = (head & 0xFFF) as u16;
+            if here.pos + HEAD_BITS as usize + usize::from(entries) * 17 > self.len {
+                outcome = Err(Stop::End);
+                break;
+            }
+            if (head >> 12) & 0b11 == 3 {
+                outcome = Err(Stop::BadType(here.pos + 6));
+                break;
+            }
+            here.consume(HEAD_BITS);
+            let mut read = 0;
+            match here.range_entries(entries, u16::MAX, &mut read) {
+                Ok(_) => *done += 1,
+                Err(Stop::End) => {
+                    here = start;
+                    outcome = Err(Stop::End);
+                    break;
+                }
+                Err(stop) => {
+                    outcome = Err(stop);
+                    break;
+                }
+            }
+        }
+        *self = here;
+        outcome
     }
 
     /// Reads two letters of 6 bits each (0 is `A`, 25 is `Z`).
@@ -572,11 +738,13 @@ mod tests {
     fn only_the_base64url_alphabet_is_accepted() {
         assert_eq!(first_invalid(b"Az09-_.A"), None);
         assert_eq!(first_invalid(b"AB=C"), Some(2));
-        assert_eq!(sextet_or_marker(b'.'), NOT_BASE64);
-        assert_eq!(sextet_or_marker(b'_'), 63);
+        assert_eq!(sextet_bits(b'A'), 0);
+        assert_eq!(sextet_bits(b'-'), 62);
+        assert_eq!(sextet_bits(b'_'), 63);
+        assert_eq!(sextet_bits(b'.'), 0);
         for byte in [b'+', b'/', b' ', 0xC3] {
             assert_eq!(first_invalid(&[b'A', byte]), Some(1));
-            assert_eq!(sextet_or_marker(byte), NOT_BASE64);
+            assert_eq!(sextet_bits(byte), 0);
         }
     }
 }

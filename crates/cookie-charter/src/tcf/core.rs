@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 
-use super::bits::{BitReader, IdBits, sextet_bits};
+use super::bits::{BitReader, IdBits, Stop, sextet_bits};
 use super::error::{TcError, TcErrorKind};
 use super::vendors::{self, Section, VendorEncoding, VendorSet};
 
@@ -726,6 +726,21 @@ fn read_restrictions(reader: &mut BitReader<'_>) -> Result<(u32, u16), TcError> 
         FIELD,
     )?;
     let start = vendors::position(reader);
+    let mut done = 0;
+    match reader.restrictions(count, &mut done) {
+        Ok(()) => {}
+        Err(Stop::End) => read_restrictions_one_by_one(reader, count - done)?,
+        Err(stop) => return Err(vendors::stop_error(reader, FIELD, stop)),
+    }
+    Ok((start, count))
+}
+
+/// Reads and checks `count` publisher restrictions field by field, near the end of the segment
+/// (where a missing field fails as truncated at its own bit).
+#[cold]
+#[inline(never)]
+fn read_restrictions_one_by_one(reader: &mut BitReader<'_>, count: u16) -> Result<(), TcError> {
+    const FIELD: &str = "publisher_restrictions";
     for _ in 0..count {
         // PurposeId and RestrictionType in one read when 8 bits remain (a shorter rest is
         // read field by field, for the error to name the right bit).
@@ -745,5 +760,5 @@ fn read_restrictions(reader: &mut BitReader<'_>) -> Result<(u32, u16), TcError> 
         }
         vendors::read_ranges(reader, FIELD, None)?;
     }
-    Ok((start, count))
+    Ok(())
 }

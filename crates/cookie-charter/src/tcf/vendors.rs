@@ -4,7 +4,7 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use super::bits::{BitReader, MAX_READ_BITS, sextet_bits};
+use super::bits::{BitReader, MAX_READ_BITS, Stop, bad_entry, sextet_bits};
 use super::error::{TcError, TcErrorKind};
 
 /// How a vendor section was encoded in the string.
@@ -110,24 +110,55 @@ pub(crate) fn read_ranges(
     reader.ensure(usize::from(entries).saturating_mul(MIN_ENTRY_BITS), field)?;
     let start = position(reader);
     let max = max.unwrap_or(u16::MAX);
-    let mut largest = 0u16;
-    for _ in 0..entries {
+    let mut done = 0;
+    match reader.range_entries(entries, max, &mut done) {
+        Ok(largest) => Ok((start, entries, largest)),
+        Err(Stop::End) => {
+            let largest = read_entries_one_by_one(reader, field, entries - done, max)?;
+            Ok((start, entries, largest))
+        }
+        Err(stop) => Err(stop_error(reader, field, stop)),
+    }
+}
+
+/// The error for a range entry or restriction that [`BitReader::range_entries`] or
+/// [`BitReader::restrictions`] stopped at (other than at the end of the segment).
+#[cold]
+#[inline(never)]
+pub(crate) fn stop_error(reader: &BitReader<'_>, field: &'static str, stop: Stop) -> TcError {
+    match stop {
+        Stop::BadRange(bit, bad) => reader
+            .error_at(TcErrorKind::InvalidVendorRange, field, bit)
+            .with_value(u64::from(bad)),
+        Stop::BadType(bit) => reader
+            .error_at(TcErrorKind::InvalidField, field, bit)
+            .with_value(3),
+        Stop::End => reader.error(TcErrorKind::Truncated, field),
+    }
+}
+
+/// Reads and checks `count` range entries field by field, near the end of the segment (where
+/// a missing field fails as truncated at its own bit); gives the largest id.
+#[cold]
+#[inline(never)]
+fn read_entries_one_by_one(
+    reader: &mut BitReader<'_>,
+    field: &'static str,
+    count: u16,
+    max: u16,
+) -> Result<u16, TcError> {
+    let mut largest = 0;
+    for _ in 0..count {
         let entry_start = reader.position();
         let (first, end) = read_entry(reader, field)?;
-        // One test for the three checks (start at least 1, end not before start nor above max).
-        if (first == 0) | (end < first) | (end > max) {
-            let bad = if first == 0 || end < first {
-                first
-            } else {
-                end
-            };
+        if let Some(bad) = bad_entry(first, end, max) {
             return Err(reader
                 .error_at(TcErrorKind::InvalidVendorRange, field, entry_start)
                 .with_value(u64::from(bad)));
         }
         largest = largest.max(end);
     }
-    Ok((start, entries, largest))
+    Ok(largest)
 }
 
 /// Reads one range entry: IsARange, StartOrOnlyVendorId, and EndVendorId when it is a range
