@@ -42,10 +42,49 @@ pub(crate) fn run16(run: &[u8; 16]) -> u128 {
     (u128::from(high) << 48) | u128::from(low)
 }
 
+/// The value of every base64url character already shifted to its place in a run of four
+/// (table `k` for the `k`-th character: 18, 12, 6 and 0 bits), and 0 for any other byte: a
+/// run of four characters is four loads joined by `|`, no shift or mask per character.
+static PLACED: [[u32; 256]; 4] = placed_tables();
+
+#[expect(
+    clippy::indexing_slicing,
+    reason = "a const fn cannot use `get`; every index is below 4 or 256 by the loop bounds"
+)]
+const fn placed_tables() -> [[u32; 256]; 4] {
+    let mut tables = [[0u32; 256]; 4];
+    let mut k = 0;
+    while k < 4 {
+        let mut byte = 0;
+        while byte < 256 {
+            tables[k][byte] = (VALUES[byte] as u32) << (18 - 6 * k);
+            byte += 1;
+        }
+        k += 1;
+    }
+    tables
+}
+
+/// The 24 bits of 4 base64url characters, the first one in the high bits (missing characters
+/// count as `A`, 0 bits).
+#[inline(always)]
+pub(crate) fn run4(run: &[u8]) -> u64 {
+    let placed = |k: usize| {
+        let byte = run.get(k).copied().unwrap_or(b'A');
+        PLACED
+            .get(k)
+            .and_then(|table| table.get(usize::from(byte)))
+            .copied()
+            .unwrap_or(0)
+    };
+    u64::from(placed(0) | placed(1) | placed(2) | placed(3))
+}
+
 /// The 48 bits of 8 base64url characters, the first one in the high bits.
 #[inline(always)]
 pub(crate) fn run8(run: &[u8; 8]) -> u64 {
-    run.iter().fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b))
+    let (high, low) = run.split_at(4);
+    (run4(high) << 24) | run4(low)
 }
 
 /// Whether `byte` is a base64url character or the `.` between segments.
@@ -224,6 +263,14 @@ impl Window {
         let rest = text.get(next..).unwrap_or_default();
         let n = n.min(16);
         let taken = rest.len().min(n);
+        if taken <= 8 {
+            // The common case (the end of a core segment, a short later segment): in 64 bits.
+            let bits = rest
+                .iter()
+                .take(taken)
+                .fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b));
+            return u128::from(bits) << (6 * (n - taken));
+        }
         let bits = rest
             .iter()
             .take(taken)

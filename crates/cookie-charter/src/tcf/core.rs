@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 
-use super::bits::{BitReader, IdBits, Stop, sextet_bits};
+use super::bits::{BitReader, IdBits, Stop, run4, run8};
 use super::error::{TcError, TcErrorKind};
 use super::vendors::{self, Section, VendorEncoding, VendorSet};
 
@@ -603,14 +603,14 @@ impl CoreFields {
         let head: &[u8; HEADER_CHARS] = text.get(..HEADER_CHARS)?.try_into().ok()?;
         // 32 characters are three words: four runs of 8 characters (48 bits each).
         let run = |from: usize| {
-            head.iter()
-                .skip(from)
-                .take(8)
-                .fold(0u64, |acc, &b| (acc << 6) | sextet_bits(b))
+            head.get(from..from + 8)
+                .and_then(|run| <&[u8; 8]>::try_from(run).ok())
+                .map_or(0, run8)
         };
         let (a, b, c, d) = (run(0), run(8), run(16), run(24));
         // Only the header's bits in the last word: the rest is the next field.
-        let last = (run(32) << 40) & (!0u64 << (64 - (HEADER_BITS - 192)));
+        let tail = run4(head.get(32..).unwrap_or_default());
+        let last = (tail << 40) & (!0u64 << (64 - (HEADER_BITS - 192)));
         let words = [
             (a << 16) | (b >> 32),
             (b << 32) | (c >> 16),
