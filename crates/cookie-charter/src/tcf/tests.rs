@@ -499,6 +499,126 @@ fn truncated_names_the_segment_field_and_bit() {
     }
 }
 
+/// Every cut (at a character) of a string with many publisher restrictions and range entries,
+/// long enough for the bulk reader to refill many times, fails as truncated at the bit of the
+/// first field or count check it cuts, as a field-by-field reading would.
+#[test]
+fn every_cut_in_the_publisher_restrictions_names_the_field_it_cuts() {
+    let model = Model {
+        restrictions: vec![],
+        ..Model::default()
+    };
+    let mut w = model.core();
+    // The core without its NumPubRestrictions (0), then 40 restrictions written here.
+    w.bits.truncate(w.bits.len() - 12);
+    // The checks in the order of a field-by-field reading: (bit, bits needed).
+    let mut checks: Vec<(usize, usize)> = Vec::new();
+    let count = 40usize;
+    checks.push((w.bits.len(), 12));
+    w.push(count as u64, 12);
+    checks.push((w.bits.len(), count * (6 + 2 + 12)));
+    for i in 0..count {
+        let entries: Vec<(u16, u16)> = (0..i % 7)
+            .map(|k| {
+                let id = 1 + (i * 13 + k * 5) as u16;
+                if k % 2 == 0 { (id, id) } else { (id, id + 3) }
+            })
+            .collect();
+        for (value, width) in [(i % 24 + 1, 6), (i % 3, 2), (entries.len(), 12)] {
+            checks.push((w.bits.len(), width));
+            w.push(value as u64, width as u32);
+        }
+        checks.push((w.bits.len(), entries.len() * 17));
+        for (start, end) in entries {
+            checks.push((w.bits.len(), 1));
+            w.flag(start != end);
+            checks.push((w.bits.len(), 16));
+            w.push(start.into(), 16);
+            if start != end {
+                checks.push((w.bits.len(), 16));
+                w.push(end.into(), 16);
+            }
+        }
+    }
+    let full = w.bits.clone();
+    let whole = w.finish();
+    let tc = TcString::decode(&whole).unwrap();
+    assert_eq!(tc.core().publisher_restrictions().len(), count);
+    let first = checks.first().map_or(0, |c| c.0);
+    for chars in first / 6 + 1..full.len() / 6 {
+        let len = chars * 6;
+        w.bits = full.get(..len).unwrap().to_vec();
+        let expected = checks
+            .iter()
+            .find(|&&(at, needed)| at + needed > len)
+            .map(|c| c.0);
+        let e = error_of(&w.finish());
+        assert_eq!(
+            (e.kind(), e.field(), Some(e.bit())),
+            (TcErrorKind::Truncated, "publisher_restrictions", expected),
+            "cut at bit {len}"
+        );
+    }
+}
+
+/// A wrong restriction type or range entry deep in a long list of restrictions is reported at
+/// its own bit.
+#[test]
+fn a_wrong_restriction_deep_in_the_list_is_reported_at_its_bit() {
+    let restrictions: Vec<RestrictionModel> = (0..40u16)
+        .map(|i| {
+            (
+                1 + (i % 20) as u8,
+                (i % 3) as u8,
+                vec![(i + 1, i + 1), (50, 60 + i)],
+            )
+        })
+        .collect();
+    let start_of = |index: usize| {
+        let before = Model {
+            restrictions: restrictions.get(..index).unwrap().to_vec(),
+            ..Model::default()
+        };
+        before.core().bits.len()
+    };
+    let mut bad_type = restrictions.clone();
+    bad_type[30].1 = 3;
+    let e = error_of(
+        &Model {
+            restrictions: bad_type,
+            ..Model::default()
+        }
+        .encode(),
+    );
+    assert_eq!(
+        (e.kind(), e.field(), e.bit(), e.value()),
+        (
+            TcErrorKind::InvalidField,
+            "publisher_restrictions",
+            start_of(30) + 6,
+            Some(3)
+        )
+    );
+    let mut bad_range = restrictions.clone();
+    bad_range[33].2 = vec![(5, 5), (9, 3)];
+    let e = error_of(
+        &Model {
+            restrictions: bad_range,
+            ..Model::default()
+        }
+        .encode(),
+    );
+    assert_eq!(
+        (e.kind(), e.field(), e.bit(), e.value()),
+        (
+            TcErrorKind::InvalidVendorRange,
+            "publisher_restrictions",
+            start_of(33) + 20 + 17,
+            Some(9)
+        )
+    );
+}
+
 #[test]
 fn a_large_entry_count_with_few_bits_is_truncated_before_reading_the_entries() {
     let mut model = Model::default();

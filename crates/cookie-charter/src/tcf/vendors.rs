@@ -61,8 +61,16 @@ impl Section {
     /// segment's place in the text (`offset`) is the caller's to fill in.
     #[inline(always)]
     pub(crate) fn read(reader: &mut BitReader<'_>, field: &'static str) -> Result<Self, TcError> {
-        let max_vendor_id = reader.read_u16(16, field)?;
-        if reader.read_bool(field)? {
+        // MaxVendorId and IsRangeEncoding in one read when 17 bits remain (a shorter rest is
+        // read field by field, for the error to name the right bit).
+        let (max_vendor_id, is_range) = if reader.remaining() >= 17 {
+            let head = reader.peek(17);
+            reader.consume(17);
+            ((head >> 1) as u16, head & 1 == 1)
+        } else {
+            (reader.read_u16(16, field)?, reader.read_bool(field)?)
+        };
+        if is_range {
             let (start, entries, _) = read_ranges(reader, field, Some(max_vendor_id))?;
             Ok(Self {
                 start,
