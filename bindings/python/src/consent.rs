@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use cookie_charter::{Choice, Consent, PurposeId};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyMapping, PyString};
+use pyo3::types::{PyDict, PyInt, PyMapping, PyString};
 
 use crate::errors::{guard, policy_error};
 
@@ -45,8 +45,41 @@ pub(crate) mod test_clock {
 
 /// `now`, or the current time when it is None.
 #[inline]
-pub(crate) fn now_or_current(now: Option<u64>) -> u64 {
-    now.unwrap_or_else(unix_now)
+pub(crate) fn now_or_current(now: Option<impl Into<u64>>) -> u64 {
+    now.map_or_else(unix_now, Into::into)
+}
+
+/// A `now` argument: unix seconds, taken as a `u64` argument takes them (a non-negative `int`
+/// below 2**64, or an object with `__index__`), with the same errors.
+///
+/// An exact `int` is read as a C `long` first: CPython reads an `int` of more than 30 bits as
+/// an `unsigned long long` through its generic byte-array conversion (every current time is
+/// such an `int`), which cost more than the rest of the argument parsing of `decide`; the
+/// `long` conversion reads the same value from its digits. Anything else (a negative `int`, one
+/// of 2**63 or more, a `bool`, another type) goes the `u64` way, which gives the value or the
+/// error as before.
+pub(crate) struct Now(u64);
+
+impl From<Now> for u64 {
+    #[inline]
+    fn from(now: Now) -> Self {
+        now.0
+    }
+}
+
+impl FromPyObject<'_, '_> for Now {
+    type Error = PyErr;
+
+    #[inline]
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        if obj.is_exact_instance_of::<PyInt>()
+            && let Ok(value) = obj.extract::<isize>()
+            && let Ok(value) = u64::try_from(value)
+        {
+            return Ok(Self(value));
+        }
+        obj.extract::<u64>().map(Self)
+    }
 }
 
 /// A visitor's consent: the policy revision and time it was given, and a choice per purpose.
@@ -194,7 +227,7 @@ impl PyConsent {
 
     /// `problem`, also counting a consent dated more than a day after `now` as `malformed`.
     #[pyo3(signature = (now=None))]
-    fn problem_at(&self, now: Option<u64>) -> Option<&'static str> {
+    fn problem_at(&self, now: Option<Now>) -> Option<&'static str> {
         self.inner.problem_at(now_or_current(now)).map(|p| p.code())
     }
 

@@ -4,7 +4,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
-use cookie_charter::{ConsentState, Decision, Policy, Rule};
+use cookie_charter::{ConsentState, Decision, Policy, Purpose, Rule};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -150,6 +150,22 @@ impl PyDecision {
     }
 }
 
+/// The index in `policy.purposes()` of the purpose whose id `purpose` is, found from its
+/// address: the purpose of a decision is the policy's own id (`Policy::decide` lends it), so
+/// its distance from the first purpose's id, divided by the size of a purpose, is its index,
+/// which is then checked (the same address and length). `None` for a text lent from elsewhere.
+#[inline]
+fn purpose_index(policy: &Policy, purpose: &str) -> Option<usize> {
+    let purposes = policy.purposes();
+    let first = purposes.first()?;
+    let offset = (purpose.as_ptr() as usize).wrapping_sub(first.id.as_str().as_ptr() as usize);
+    let index = offset / std::mem::size_of::<Purpose>().max(1);
+    purposes
+        .get(index)
+        .filter(|p| std::ptr::eq(p.id.as_str(), purpose))
+        .map(|_| index)
+}
+
 const RULES: usize = Rule::ALL.len();
 const STATES: usize = ConsentState::ALL.len();
 
@@ -200,12 +216,36 @@ impl DecisionTable {
         ((purpose * RULES + rule as usize) * STATES + state as usize) * 2 + usize::from(allowed)
     }
 
-    /// The Python object for a core decision.
-    #[inline]
-    pub(crate) fn get(&self, py: Python<'_>, decision: &Decision<'_>) -> PyResult<Py<PyDecision>> {
+    /// The Python object for a decision of `policy` (the policy the table was built for).
+    #[inline(always)]
+    pub(crate) fn get(
+        &self,
+        py: Python<'_>,
+        policy: &Policy,
+        decision: &Decision<'_>,
+    ) -> PyResult<Py<PyDecision>> {
         let (Some(purpose), Some(state)) = (decision.purpose, decision.consent_state) else {
             return Ok(self.undeclared.clone_ref(py));
         };
+        match purpose_index(policy, purpose).and_then(|p| {
+            self.decisions
+                .get(Self::index(p, decision.rule, state, decision.allowed))
+        }) {
+            Some(object) => Ok(object.clone_ref(py)),
+            None => self.get_by_text(py, purpose, state, decision),
+        }
+    }
+
+    /// [`get`](Self::get) for a purpose not lent by the policy: found by its text, or built.
+    #[cold]
+    #[inline(never)]
+    fn get_by_text(
+        &self,
+        py: Python<'_>,
+        purpose: &str,
+        state: ConsentState,
+        decision: &Decision<'_>,
+    ) -> PyResult<Py<PyDecision>> {
         let cached = self
             .purposes
             .iter()

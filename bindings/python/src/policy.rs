@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyString};
 
-use crate::consent::{PyConsent, now_or_current};
+use crate::consent::{Now, PyConsent, now_or_current};
 use crate::decision::{DecisionTable, PyDecision};
 use crate::errors::{guard, invalid_argument, policy_error};
 use crate::gil;
@@ -117,7 +117,7 @@ impl PyPolicy {
             PyDropped {
                 header: dropped.header.to_owned(),
                 cookie: dropped.cookie.map(str::to_owned),
-                decision: self.table.get(py, &dropped.decision)?,
+                decision: self.table.get(py, &self.inner, &dropped.decision)?,
                 problem: dropped.problem.map(|p| p.as_str()),
             },
         )
@@ -127,7 +127,7 @@ impl PyPolicy {
     fn purged(&self, py: Python<'_>, purged: cookie_charter::Purged<'_, '_>) -> PyResult<PyPurged> {
         Ok(PyPurged {
             cookie: purged.cookie.to_owned(),
-            decision: self.table.get(py, &purged.decision)?,
+            decision: self.table.get(py, &self.inner, &purged.decision)?,
             headers: purged.headers,
         })
     }
@@ -194,12 +194,13 @@ impl PyPolicy {
         &self,
         py: Python<'_>,
         name: &str,
-        consent: PyRef<'_, PyConsent>,
-        now: Option<u64>,
+        consent: &Bound<'_, PyConsent>,
+        now: Option<Now>,
     ) -> PyResult<Py<PyDecision>> {
         guard(py, || {
-            let decision = self.inner.decide(name, &consent.inner, now_or_current(now));
-            self.table.get(py, &decision)
+            let consent = &consent.get().inner;
+            let decision = self.inner.decide(name, consent, now_or_current(now));
+            self.table.get(py, &self.inner, &decision)
         })
     }
 
@@ -210,7 +211,7 @@ impl PyPolicy {
         py: Python<'_>,
         names: Vec<PyBackedStr>,
         consent: PyRef<'_, PyConsent>,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<Vec<Py<PyDecision>>> {
         guard(py, || {
             let now = now_or_current(now);
@@ -220,7 +221,10 @@ impl PyPolicy {
             let decisions = gil::detach_if_large(py, bytes, || {
                 policy.decide_many(names.iter().map(|n| n.as_str()), consent, now)
             });
-            decisions.iter().map(|d| self.table.get(py, d)).collect()
+            decisions
+                .iter()
+                .map(|d| self.table.get(py, &self.inner, d))
+                .collect()
         })
     }
 
@@ -230,7 +234,7 @@ impl PyPolicy {
         &self,
         py: Python<'_>,
         consent: PyRef<'_, PyConsent>,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<Vec<Py<PyString>>> {
         guard(py, || {
             Ok(self
@@ -250,7 +254,7 @@ impl PyPolicy {
         py: Python<'_>,
         purpose: &str,
         consent: PyRef<'_, PyConsent>,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<Option<&'static str>> {
         guard(py, || {
             Ok(self
@@ -270,7 +274,7 @@ impl PyPolicy {
         &self,
         py: Python<'py>,
         consent: PyRef<'_, PyConsent>,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<Bound<'py, PyDict>> {
         guard(py, || {
             let mode = self.inner.consent_mode(&consent.inner, now_or_current(now));
@@ -296,7 +300,7 @@ impl PyPolicy {
         py: Python<'_>,
         consent: PyRef<'_, PyConsent>,
         command: &str,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<String> {
         guard(py, || {
             let Some(command) = GtagCommand::parse(command) else {
@@ -354,7 +358,7 @@ impl PyPolicy {
         py: Python<'_>,
         headers: Vec<PyBackedStr>,
         consent: PyRef<'_, PyConsent>,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<PyFiltered> {
         guard(py, || {
             let now = now_or_current(now);
@@ -385,7 +389,7 @@ impl PyPolicy {
         py: Python<'_>,
         cookie_header: Option<&str>,
         consent: PyRef<'_, PyConsent>,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<Vec<PyPurged>> {
         guard(py, || {
             let purged = self.inner.purge(
@@ -442,7 +446,7 @@ impl PyPolicy {
         sec_gpc: Option<&Bound<'_, PyAny>>,
         handled: HandledArg<'_>,
         purge: bool,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<PyResponse> {
         guard(py, || {
             let fields = respond::cookie_fields(cookie_header)?;
@@ -550,7 +554,7 @@ impl PyPolicy {
         &self,
         py: Python<'_>,
         consent: PyRef<'_, PyConsent>,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<String> {
         guard(py, || {
             Ok(crate::guard::answer_json(
@@ -573,7 +577,7 @@ impl PyPolicy {
         consent: PyRef<'_, PyConsent>,
         src: &str,
         nonce: Option<&str>,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<String> {
         guard(py, || {
             crate::guard::script_tags(

@@ -10,7 +10,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::consent::now_or_current;
+use crate::consent::{Now, now_or_current};
 use crate::errors::{guard, policy_error};
 use crate::policy::PyPolicy;
 
@@ -53,7 +53,7 @@ impl PyConsentEndpoint {
         record_user_agent: bool,
         record_ip_from: Option<String>,
         durability: &str,
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<Self> {
         guard(py, || {
             let text = std::fs::read_to_string(&policy_path).map_err(|e| {
@@ -102,7 +102,7 @@ impl PyConsentEndpoint {
         method: &str,
         headers: Vec<(String, String)>,
         body: &[u8],
-        now: Option<u64>,
+        now: Option<Now>,
     ) -> PyResult<PyReply<'py>> {
         guard(py, || {
             let now = now_or_current(now);

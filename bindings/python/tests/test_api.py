@@ -433,6 +433,47 @@ def test_the_package_re_exports_the_native_module() -> None:
     assert Policy.__module__ == "cookie_charter"
 
 
+class _Index:
+    """Not an int, but one through `__index__`: `now` takes it the way it always did."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+def test_now_gives_the_same_decisions_and_errors_whatever_int_it_is(policy: Policy) -> None:
+    # An exact int is read as a C long where it fits (the fast way), anything else as an
+    # unsigned 64-bit int: the same value, so the same decision, and the same errors.
+    consent = Consent({"marketing": "granted"}, revision=2, at=NOW)
+    day = 86_400
+    values = [0, 1, 2**30 - 1, 2**30, NOW - 1, NOW, NOW + 1, NOW + 390 * day, NOW + 400 * day,
+              2**62, 2**63 - 1, 2**63, 2**63 + 1, 2**64 - 1]
+    states = set()
+    for value in values:
+        expected = policy.decide("_ad_x", consent, _Index(value))
+        assert policy.decide("_ad_x", consent, value) is expected, value
+        assert policy.decide_many(["_ad_x"], consent, value) == [expected], value
+        assert policy.consent_state("marketing", consent, value) == expected.consent_state
+        states.add(expected.consent_state)
+    assert len(states) > 1  # the values give different answers: a misread one would show
+    assert policy.decide("_ad_x", consent, True) is policy.decide("_ad_x", consent, 1)
+
+    class Int(int):
+        pass
+
+    assert policy.decide("_ad_x", consent, Int(NOW)) is policy.decide("_ad_x", consent, NOW)
+    for bad, error in [(-1, OverflowError), (-(2**63), OverflowError), (-(2**64), OverflowError),
+                       (2**64, OverflowError), (10**30, OverflowError), (1.0, TypeError),
+                       ("1", TypeError), (_Index(-1), OverflowError)]:
+        with pytest.raises(error) as fast:
+            policy.decide("_ad_x", consent, bad)
+        with pytest.raises(error) as reference:
+            policy.decide("_ad_x", consent, _Index(bad) if isinstance(bad, int) else bad)
+        assert str(fast.value) == str(reference.value), bad
+
+
 def test_hostile_values_give_typed_errors_or_decisions(policy: Policy) -> None:
     consent = Consent.from_cookie(None)
     # Any str is a name: control characters, NUL, non-ASCII and huge names are undeclared.
