@@ -5,7 +5,9 @@
 //! and checks that every Rust engine gives the expected answers; `run DIR` does the same, then
 //! times them and the scaling series and writes `DIR/rust.json`. `cookie-charter-compare check` only checks the answers.
 //! `cookie-charter-compare rss N` (used by `run`) prints the resident memory a policy of `N`
-//! declarations adds to a fresh process.
+//! declarations adds to a fresh process. `cookie-charter-compare tcf` times the TC-string rows
+//! alone and prints their medians and ratios, per set and per string; `tcf-loop DECODER SET
+//! ROUNDS` runs one TC-string decoder alone, for a profiler.
 
 #![forbid(unsafe_code)]
 // A benchmark stops loudly when its fixture is broken, as a test does.
@@ -54,6 +56,7 @@ fn main() {
             let fixture = Fixture::new();
             fixture.check();
             tcf::check(&tcf::strings());
+            tcf::check(&tcf::restricted());
             println!(
                 "{} names: cookie-charter, naive, Cedar and Rego agree",
                 fixture.queries.len()
@@ -69,6 +72,17 @@ fn main() {
                 s.sort_by(f64::total_cmp);
                 println!("{:>8.2} ns  {}", s[s.len() / 2], r["label"]);
             }
+        }
+        Some("tcf") => {
+            // The TC-string rows alone, quickly: medians and ratios per set and per string.
+            tcf::quick();
+        }
+        Some("tcf-loop") => {
+            // For a profiler: one decoder over one set of TC strings, `ROUNDS` times.
+            let decoder = args.get(1).map_or("cookie-charter", String::as_str);
+            let set = args.get(2).map_or("corpus", String::as_str);
+            let rounds: usize = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100);
+            println!("{}", tcf::run_loop(decoder, set, rounds));
         }
         Some("stream-loop") => {
             // For a profiler: one engine over the stream, `ROUNDS` times, nothing else built.
@@ -101,7 +115,10 @@ fn main() {
             scaling::print_rss(n);
         }
         _ => {
-            eprintln!("usage: cookie-charter-compare run DIR | workload DIR | check | rss N");
+            eprintln!(
+                "usage: cookie-charter-compare run DIR | workload DIR | check | stream | tcf \
+                 | tcf-loop DECODER SET ROUNDS | stream-loop ENGINE ROUNDS | rss N"
+            );
             std::process::exit(2);
         }
     }
@@ -438,7 +455,8 @@ fn run(dir: &Path, fixture: Fixture) {
 
     eprintln!("rust: TC strings");
     let strings = tcf::strings();
-    rows.extend(tcf::rows(&strings));
+    let restricted = tcf::restricted();
+    rows.extend(tcf::rows(&strings, &restricted));
 
     eprintln!("rust: scaling");
     let scaling = scaling::run();
@@ -447,6 +465,7 @@ fn run(dir: &Path, fixture: Fixture) {
         "rows": rows,
         "scaling": scaling,
         "tc_strings": tcf::describe(&strings),
+        "tc_restricted_strings": tcf::describe(&restricted),
         "stream": describe_stream(f),
     });
     write(
