@@ -536,12 +536,29 @@ impl<'a> BitReader<'a> {
         max: u16,
         done: &mut u16,
     ) -> Result<u16, Stop> {
+        // When every entry could be a range and still fit, no entry needs its own end check.
+        if self.pos + usize::from(count) * RANGE_BITS as usize <= self.len {
+            self.entries::<false>(count, max, done)
+        } else {
+            self.entries::<true>(count, max, done)
+        }
+    }
+
+    /// The loop of [`range_entries`](Self::range_entries), checking each entry against the end
+    /// of the segment when `CHECK_END`.
+    #[inline(always)]
+    fn entries<const CHECK_END: bool>(
+        &mut self,
+        count: u16,
+        max: u16,
+        done: &mut u16,
+    ) -> Result<u16, Stop> {
         let (mut window, mut pos) = (self.window, self.pos);
         let mut largest = 0u16;
         let mut outcome = Ok(());
         for _ in 0..count {
             let (first, last, width) = entry_of(window.peek(self.text, RANGE_BITS));
-            if pos + width as usize > self.len {
+            if CHECK_END && pos + width as usize > self.len {
                 outcome = Err(Stop::End);
                 break;
             }
@@ -570,7 +587,7 @@ impl<'a> BitReader<'a> {
         let mut here = *self;
         let mut outcome = Ok(());
         for _ in 0..count {
-            let start = here;
+            let start = here.pos;
             let head = here.window.peek(self.text, HEAD_BITS);
             let entries = (head & 0xFFF) as u16;
             if here.pos + HEAD_BITS as usize + usize::from(entries) * 17 > self.len {
@@ -586,7 +603,8 @@ impl<'a> BitReader<'a> {
             match here.range_entries(entries, u16::MAX, &mut read) {
                 Ok(_) => *done += 1,
                 Err(Stop::End) => {
-                    here = start;
+                    // Back to the start of the restriction (rare: near the end of the segment).
+                    here = Self::at(self.text, self.segment, start);
                     outcome = Err(Stop::End);
                     break;
                 }
