@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::choices::{Choices, PurposeKey};
 use crate::error::{Error, ErrorKind, Result};
 use crate::lifetime::DAY;
 use crate::limits::MAX_CONSENT_BYTES;
@@ -225,7 +226,7 @@ pub struct Consent {
     revision: u64,
     at: u64,
     /// Sorted by purpose id, each id once.
-    choices: Vec<(PurposeId, Choice)>,
+    choices: Choices,
     problem: Option<Problem>,
     gpc: bool,
     /// The consent source of the policy that gave this consent, if one did.
@@ -264,7 +265,7 @@ impl Consent {
         Self {
             revision,
             at,
-            choices: Vec::new(),
+            choices: Choices::default(),
             problem: None,
             gpc: false,
             source: None,
@@ -291,7 +292,7 @@ impl Consent {
         Self {
             revision: 0,
             at: 0,
-            choices: Vec::new(),
+            choices: Choices::default(),
             problem: Some(problem),
             gpc: false,
             source: None,
@@ -381,14 +382,7 @@ impl Consent {
     /// ```
     pub fn set(&mut self, purpose: PurposeId, choice: Choice) {
         self.unseal();
-        match self.choices.binary_search_by(|(p, _)| p.cmp(&purpose)) {
-            Ok(i) => {
-                if let Some(slot) = self.choices.get_mut(i) {
-                    slot.1 = choice;
-                }
-            }
-            Err(i) => self.choices.insert(i, (purpose, choice)),
-        }
+        self.choices.set(purpose, choice);
     }
 
     /// The same consent for another policy revision.
@@ -541,7 +535,7 @@ impl Consent {
     /// `v`, `rev`, `at`, the choices and the record id, as written.
     fn content(&self) -> String {
         let mut out = format!("v={CONSENT_VERSION}&rev={}&at={}", self.revision, self.at);
-        for (purpose, choice) in &self.choices {
+        for (purpose, choice) in self.choices.iter() {
             out.push('&');
             out.push_str(purpose.as_str());
             out.push_str(match choice {
@@ -597,11 +591,13 @@ impl Consent {
     /// ```
     #[inline]
     pub fn choice(&self, purpose: &str) -> Option<Choice> {
-        // A handful of purposes: a linear scan beats a binary search.
-        self.choices
-            .iter()
-            .find(|(p, _)| p.as_str() == purpose)
-            .map(|(_, c)| *c)
+        self.choices.get(purpose)
+    }
+
+    /// The choice for the purpose `id` whose key (made when the policy loaded) is `key`.
+    #[inline]
+    pub(crate) fn choice_keyed(&self, key: &PurposeKey, id: &str) -> Option<Choice> {
+        self.choices.get_keyed(key, id)
     }
 
     /// Every choice, sorted by purpose id.
@@ -616,7 +612,7 @@ impl Consent {
     /// assert_eq!(choices, [("ads", Choice::Granted), ("stats", Choice::Denied)]);
     /// ```
     pub fn choices(&self) -> impl Iterator<Item = (&PurposeId, Choice)> {
-        self.choices.iter().map(|(p, c)| (p, *c))
+        self.choices.iter()
     }
 
     /// Why the cookie value gave no consent; `None` when it was valid.
@@ -831,7 +827,7 @@ fn parse(value: &str) -> Result<Consent, Problem> {
     Ok(Consent {
         revision,
         at,
-        choices,
+        choices: Choices::from_sorted(choices),
         problem: None,
         gpc: false,
         source: None,

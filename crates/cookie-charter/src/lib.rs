@@ -103,6 +103,7 @@
 #![forbid(unsafe_code)]
 pub mod audit;
 mod charter;
+mod choices;
 mod consent;
 mod consent_mode;
 mod cookie_date;

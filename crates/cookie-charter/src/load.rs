@@ -13,8 +13,8 @@ use crate::limits::{MAX_COOKIES, MAX_LANGUAGES, MAX_NAME_BYTES, MAX_PURPOSES, MA
 use crate::matcher::{Conflict, Matcher};
 use crate::party::{self, Party};
 use crate::policy::{
-    CNIL_MAX_STATISTICS_LIFETIME, Compiled, CookieDecl, DEFAULT_CONSENT_MAX_AGE, Policy, Profile,
-    Site, Warning,
+    CNIL_MAX_STATISTICS_LIFETIME, Compiled, CookieDecl, DEFAULT_CONSENT_MAX_AGE, HotPurpose,
+    Policy, Profile, Site, Warning,
 };
 use crate::purpose::{MAX_TCF_PURPOSE, NECESSARY, Purpose, PurposeId, STATISTICS};
 use crate::text::Text;
@@ -314,9 +314,11 @@ impl<'a> Loader<'a> {
             .into_iter()
             .map(str::to_owned)
             .collect();
+        let hot_purposes = purposes.iter().map(HotPurpose::of).collect();
         Ok(Policy {
             deletion_domains,
             site,
+            hot_purposes,
             purposes,
             needs_consent,
             cookies,

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::choices::PurposeKey;
 use crate::consent::{Choice, Consent, ConsentState, Problem};
 use crate::consent_mode::{ConsentMode, Signals};
 use crate::decision::{Decision, Rule};
@@ -304,6 +305,25 @@ pub(crate) struct Compiled {
     pub rule: Rule,
 }
 
+/// What a decision reads of a purpose besides its [`Purpose`], found once at load.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HotPurpose {
+    /// Its id as a key to consents' choices.
+    pub key: PurposeKey,
+    /// Whether it is the built-in `necessary` purpose.
+    pub necessary: bool,
+}
+
+impl HotPurpose {
+    /// The facts of `purpose`.
+    pub fn of(purpose: &Purpose) -> Self {
+        Self {
+            key: PurposeKey::of(purpose.id.as_str()),
+            necessary: purpose.is_necessary(),
+        }
+    }
+}
+
 /// A loaded, validated policy. Cheap to share between threads (it is immutable).
 ///
 /// # Examples
@@ -388,6 +408,8 @@ pub(crate) struct Compiled {
 pub struct Policy {
     pub(crate) site: Site,
     pub(crate) purposes: Vec<Purpose>,
+    /// Per purpose: what a decision reads of it, kept small and together.
+    pub(crate) hot_purposes: Vec<HotPurpose>,
     /// Per purpose: whether at least one of its cookies needs consent.
     pub(crate) needs_consent: Vec<bool>,
     pub(crate) cookies: Vec<CookieDecl>,
@@ -831,12 +853,12 @@ impl Policy {
         let Some(purpose) = self.purposes.get(compiled.purpose) else {
             return Decision::UNDECLARED;
         };
-        let state = self.state_of(purpose, consent, now);
-        let allowed = match compiled.rule {
-            Rule::Necessary | Rule::AnonymousStatistics => true,
-            Rule::ThirdParty | Rule::Consent => state == ConsentState::Granted,
-            Rule::Undeclared => false,
-        };
+        let hot = self.hot_purposes.get(compiled.purpose);
+        let state = self.state_of(purpose, hot, consent, now);
+        // Bit tests rather than a jump on the rule: the rules of a stream of names vary.
+        let rule = compiled.rule;
+        let allowed = matches!(rule, Rule::Necessary | Rule::AnonymousStatistics)
+            | (matches!(rule, Rule::ThirdParty | Rule::Consent) & (state == ConsentState::Granted));
         Decision {
             allowed,
             rule: compiled.rule,
@@ -860,18 +882,23 @@ impl Policy {
 
     /// The visitor's state for the purpose `id`; `None` if the policy does not declare it.
     pub fn consent_state(&self, id: &str, consent: &Consent, now: u64) -> Option<ConsentState> {
-        self.purpose(id).map(|p| self.state_of(p, consent, now))
+        self.purpose(id)
+            .map(|p| self.state_of(p, None, consent, now))
     }
 
     /// The state of `purpose`: the visitor's valid choice if there is one; else `gpc_denied`
     /// when the request carries GPC and the purpose is covered by it; else why there is no
     /// valid choice (`unset`, `stale`, `expired`).
     #[inline]
-    fn state_of(&self, purpose: &Purpose, consent: &Consent, now: u64) -> ConsentState {
-        if purpose.is_necessary() {
-            return ConsentState::Granted;
-        }
-        let state = self.choice_state(purpose, consent, now);
+    fn state_of(
+        &self,
+        purpose: &Purpose,
+        hot: Option<&HotPurpose>,
+        consent: &Consent,
+        now: u64,
+    ) -> ConsentState {
+        let necessary = hot.map_or_else(|| purpose.is_necessary(), |h| h.necessary);
+        let mut state = self.choice_state(purpose, hot.map(|h| &h.key), consent, now);
         if consent.gpc()
             && purpose.gpc
             && matches!(
@@ -879,14 +906,25 @@ impl Policy {
                 ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
             )
         {
-            return ConsentState::GpcDenied;
+            state = ConsentState::GpcDenied;
         }
-        state
+        // Chosen after the fact, not branched on first: necessary and other purposes mix.
+        if necessary {
+            ConsentState::Granted
+        } else {
+            state
+        }
     }
 
     /// The state of `purpose` from the consent cookie alone.
     #[inline]
-    fn choice_state(&self, purpose: &Purpose, consent: &Consent, now: u64) -> ConsentState {
+    fn choice_state(
+        &self,
+        purpose: &Purpose,
+        key: Option<&PurposeKey>,
+        consent: &Consent,
+        now: u64,
+    ) -> ConsentState {
         if !consent.is_usable(now) || (self.site.require_signed_consent && !consent.is_verified()) {
             return ConsentState::Unset;
         }
@@ -896,12 +934,30 @@ impl Policy {
         {
             return ConsentState::Expired;
         }
-        match consent.choice(purpose.id.as_str()) {
-            None => ConsentState::Unset,
-            Some(_) if consent.revision() < purpose.revision => ConsentState::Stale,
-            Some(Choice::Granted) => ConsentState::Granted,
-            Some(Choice::Denied) => ConsentState::Denied,
-        }
+        let id = purpose.id.as_str();
+        let choice = match key {
+            Some(key) => consent.choice_keyed(key, id),
+            None => consent.choice(id),
+        };
+        // A table rather than a jump: choices vary from one consent to the next.
+        const STATES: [ConsentState; 6] = [
+            ConsentState::Unset,
+            ConsentState::Granted,
+            ConsentState::Denied,
+            ConsentState::Unset,
+            ConsentState::Stale,
+            ConsentState::Stale,
+        ];
+        let chosen = match choice {
+            None => 0,
+            Some(Choice::Granted) => 1,
+            Some(Choice::Denied) => 2,
+        };
+        let stale = usize::from(consent.revision() < purpose.revision);
+        STATES
+            .get(chosen + 3 * stale)
+            .copied()
+            .unwrap_or(ConsentState::Unset)
     }
 
     /// The Google Consent Mode v2 state of the seven signals for `consent` at `now`: a signal is
@@ -966,7 +1022,7 @@ impl Policy {
         let mut refused = Signals::EMPTY;
         for purpose in &self.purposes {
             mapped = mapped.union(purpose.consent_mode);
-            if self.state_of(purpose, consent, now) != ConsentState::Granted {
+            if self.state_of(purpose, None, consent, now) != ConsentState::Granted {
                 refused = refused.union(purpose.consent_mode);
             }
         }
@@ -984,7 +1040,7 @@ impl Policy {
                 **needs
                     && !purpose.is_necessary()
                     && matches!(
-                        self.state_of(purpose, consent, now),
+                        self.state_of(purpose, None, consent, now),
                         ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
                     )
             })

@@ -5,7 +5,11 @@
 //! forward and, from each prefix node that has patterns, backward: its cost grows with the
 //! name's length and never with the number of declarations.
 
+mod words;
+
 use std::collections::hash_map::Entry as MapEntry;
+
+use words::{Candidates, ExactTable, SHORT, Words};
 
 /// What is wrong with a set of names; the indexes are those given to [`Matcher::build`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +231,11 @@ pub(crate) struct Matcher {
     /// Reversed-suffix tries; a node's payload is the declaration index.
     suffixes: FrozenTrie,
     has_patterns: bool,
+    /// The exact names of at most [`SHORT`] bytes, for lookups without hashing their bytes one
+    /// by one (`None` if they could not be placed: `exact` serves them).
+    short_exact: Option<ExactTable>,
+    /// The patterns in short lists (`None` when a list would be long: the tries serve them).
+    candidates: Option<Candidates>,
 }
 
 impl Matcher {
@@ -281,6 +290,14 @@ impl Matcher {
         matcher.prefixes = FrozenTrie::freeze(&prefixes, false).0;
         matcher.suffixes = frozen_suffixes;
         matcher.has_patterns = !patterns.is_empty();
+        let short: Vec<(&[u8], u32)> = matcher
+            .exact
+            .iter()
+            .filter(|(name, _)| name.len() <= SHORT)
+            .map(|(name, index)| (name.as_bytes(), *index))
+            .collect();
+        matcher.short_exact = ExactTable::build(&short);
+        matcher.candidates = Candidates::build(&patterns);
         Ok(matcher)
     }
 
@@ -288,13 +305,33 @@ impl Matcher {
     /// pattern.
     #[inline]
     pub fn find(&self, name: &str) -> Option<usize> {
-        if let Some(i) = self.exact.get(name) {
-            return Some(*i as usize);
+        let bytes = name.as_bytes();
+        let words = Words::of(bytes);
+        let exact = match &self.short_exact {
+            Some(table) if bytes.len() <= SHORT => table.get(&words),
+            _ => self.exact.get(name).copied().unwrap_or(NONE),
+        };
+        if exact != NONE {
+            return Some(exact as usize);
         }
-        if self.has_patterns {
-            self.find_pattern(name.as_bytes())
-        } else {
-            None
+        match &self.candidates {
+            _ if !self.has_patterns => None,
+            Some(candidates) => match candidates.best(bytes, &words) {
+                Some(NONE) => None,
+                Some(pattern) => Some(pattern as usize),
+                None => self.find_pattern(bytes),
+            },
+            None => self.find_pattern(bytes),
+        }
+    }
+
+    /// [`find`](Self::find) by the hash map and the tries alone, for tests of the fast path.
+    #[cfg(test)]
+    fn find_slowly(&self, name: &str) -> Option<usize> {
+        match self.exact.get(name) {
+            Some(i) => Some(*i as usize),
+            None if self.has_patterns => self.find_pattern(name.as_bytes()),
+            None => None,
         }
     }
 
@@ -624,22 +661,39 @@ mod tests {
         let word = |len: u64, next: &mut dyn FnMut(u64) -> u64| -> String {
             (0..len).map(|_| char::from(b'a' + next(2) as u8)).collect()
         };
-        let mut checked = 0;
+        let (mut checked, mut fast) = (0, 0);
         for _ in 0..400 {
             let mut names = Vec::new();
+            // Up to 30 bytes a side: the fast path's words hold 16, its checks 24.
+            let side = if next(3) == 0 { 31 } else { 7 };
             for _ in 0..1 + next(5) {
-                let (p, s) = (next(7), next(7));
+                let (p, s) = (next(side), next(side));
                 let name = format!("{}*{}", word(p, &mut next), word(s, &mut next));
                 names.push(name);
             }
             for _ in 0..next(3) {
-                names.push(word(1 + next(8), &mut next));
+                names.push(word(1 + next(40), &mut next));
             }
             let Ok(m) = Matcher::build(names.iter().map(String::as_str)) else {
                 continue;
             };
             for _ in 0..50 {
-                let name = word(next(14), &mut next);
+                // Mostly a declared name's pattern filled in, or a name changed from one.
+                let name = match next(3) {
+                    0 => word(next(2 * side + 4), &mut next),
+                    _ => {
+                        let base = &names[next(names.len() as u64) as usize];
+                        let mut name = base.replace('*', &word(next(5), &mut next));
+                        if next(2) == 0 && !name.is_empty() {
+                            let at = next(name.len() as u64) as usize;
+                            name.replace_range(
+                                at..=at,
+                                if &name[at..=at] == "a" { "b" } else { "a" },
+                            );
+                        }
+                        name
+                    }
+                };
                 let expected = names.iter().position(|n| *n == name).or_else(|| {
                     names
                         .iter()
@@ -654,10 +708,17 @@ mod tests {
                         .map(|(i, _)| i)
                 });
                 assert_eq!(m.find(&name), expected, "{name} in {names:?}");
+                assert_eq!(
+                    m.find_slowly(&name),
+                    expected,
+                    "{name} in {names:?}, slowly"
+                );
+                fast += usize::from(m.candidates.is_some());
                 checked += usize::from(expected.is_some());
             }
         }
         assert!(checked > 1_000, "{checked}");
+        assert!(fast > 1_000, "{fast}");
     }
 
     #[test]

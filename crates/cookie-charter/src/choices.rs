@@ -1,0 +1,212 @@
+//! The choices of a consent, kept sorted by purpose id and indexed so that a decision finds a
+//! purpose's choice with one table read and one comparison of two words, instead of a scan
+//! comparing ids as text.
+
+use crate::consent::Choice;
+use crate::purpose::PurposeId;
+
+/// Slots of the index: a power of two, more than the purposes a policy usually has.
+const SLOTS: usize = 16;
+
+/// In the index: no choice hashes to this slot.
+const FREE: u8 = 0;
+
+/// In the index: several choices hash to this slot, or one sits beyond the index's reach.
+const SHARED: u8 = u8::MAX;
+
+/// A purpose id as one word: its bytes, zero-padded, when it has at most 16 (ids hold no zero
+/// byte, so the word is the id); [`LONG`] for a longer id, which is compared as text.
+type Tag = u128;
+
+/// The tag of every id longer than 16 bytes.
+const LONG: Tag = Tag::MAX;
+
+/// A purpose id made ready for [`Choices::get_keyed`], once, when a policy loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PurposeKey {
+    tag: Tag,
+    slot: u8,
+}
+
+impl PurposeKey {
+    /// The key of `id`.
+    pub fn of(id: &str) -> Self {
+        let tag = tag_of(id);
+        Self {
+            tag,
+            slot: slot_of(tag),
+        }
+    }
+}
+
+fn tag_of(id: &str) -> Tag {
+    let mut bytes = [0u8; 16];
+    match bytes.get_mut(..id.len()) {
+        Some(start) => {
+            start.copy_from_slice(id.as_bytes());
+            Tag::from_le_bytes(bytes)
+        }
+        None => LONG,
+    }
+}
+
+fn slot_of(tag: Tag) -> u8 {
+    let folded = (tag as u64) ^ ((tag >> 64) as u64).rotate_left(23);
+    (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as u8
+}
+
+/// One choice, with its id's tag.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Entry {
+    id: PurposeId,
+    choice: Choice,
+    tag: Tag,
+}
+
+/// The choices of a consent: sorted by purpose id, each id once, with an index from a slot of
+/// each id's tag to its entry (its position plus one, [`FREE`] or [`SHARED`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Choices {
+    entries: Vec<Entry>,
+    index: [u8; SLOTS],
+}
+
+impl Choices {
+    /// The choices of `sorted`, which is sorted by id with each id once.
+    pub fn from_sorted(sorted: impl IntoIterator<Item = (PurposeId, Choice)>) -> Self {
+        let mut choices = Self {
+            entries: sorted
+                .into_iter()
+                .map(|(id, choice)| Entry {
+                    tag: tag_of(id.as_str()),
+                    id,
+                    choice,
+                })
+                .collect(),
+            index: [FREE; SLOTS],
+        };
+        choices.reindex();
+        choices
+    }
+
+    /// Sets the choice for `id`, replacing the one it had.
+    pub fn set(&mut self, id: PurposeId, choice: Choice) {
+        match self.entries.binary_search_by(|e| e.id.cmp(&id)) {
+            Ok(i) => {
+                if let Some(entry) = self.entries.get_mut(i) {
+                    entry.choice = choice;
+                }
+            }
+            Err(i) => {
+                let tag = tag_of(id.as_str());
+                self.entries.insert(i, Entry { id, choice, tag });
+                self.reindex();
+            }
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.index = [FREE; SLOTS];
+        for (position, entry) in self.entries.iter().enumerate() {
+            let Some(at) = self.index.get_mut(usize::from(slot_of(entry.tag))) else {
+                continue;
+            };
+            *at = match u8::try_from(position + 1) {
+                Ok(value) if *at == FREE && value != SHARED => value,
+                _ => SHARED,
+            };
+        }
+    }
+
+    /// The choice for the purpose `id`, by a scan.
+    pub fn get(&self, id: &str) -> Option<Choice> {
+        // A handful of purposes: a linear scan beats a binary search.
+        self.entries
+            .iter()
+            .find(|e| e.id.as_str() == id)
+            .map(|e| e.choice)
+    }
+
+    /// The choice for the purpose `id` whose key is `key`, through the index.
+    #[inline]
+    pub fn get_keyed(&self, key: &PurposeKey, id: &str) -> Option<Choice> {
+        let at = self
+            .index
+            .get(usize::from(key.slot))
+            .copied()
+            .unwrap_or(SHARED);
+        if at == SHARED || key.tag == LONG {
+            return self.get(id);
+        }
+        // `FREE` (0) wraps to a position no vector has.
+        let entry = self.entries.get(usize::from(at).wrapping_sub(1))?;
+        (entry.tag == key.tag).then_some(entry.choice)
+    }
+
+    /// Every choice, sorted by purpose id.
+    pub fn iter(&self) -> impl Iterator<Item = (&PurposeId, Choice)> {
+        self.entries.iter().map(|e| (&e.id, e.choice))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn id(text: &str) -> PurposeId {
+        PurposeId::checked(text).unwrap_or_else(|| unreachable!("{text} is an id"))
+    }
+
+    #[test]
+    fn finds_short_long_and_absent_ids() {
+        let long = "a-purpose-id-of-thirty-two-bytes";
+        let choices = Choices::from_sorted([
+            (id("ads"), Choice::Granted),
+            (id(long), Choice::Denied),
+            (id("statistics"), Choice::Denied),
+        ]);
+        for (text, expected) in [
+            ("ads", Some(Choice::Granted)),
+            (long, Some(Choice::Denied)),
+            ("statistics", Some(Choice::Denied)),
+            ("marketing", None),
+            ("a-purpose-id-of-thirty-two-byte", None),
+        ] {
+            assert_eq!(
+                choices.get_keyed(&PurposeKey::of(text), text),
+                expected,
+                "{text}"
+            );
+            assert_eq!(choices.get(text), expected, "{text}");
+        }
+    }
+
+    proptest! {
+        /// The index agrees with a scan for any choices, set in any order, and any id looked
+        /// up (ids sharing slots, long ids, more choices than slots).
+        #[test]
+        fn the_index_agrees_with_a_scan(
+            set in proptest::collection::vec(("[a-c][a-c0-9_-]{0,20}", any::<bool>()), 0..40),
+            asked in proptest::collection::vec("[a-c][a-c0-9_-]{0,20}", 1..20),
+        ) {
+            let mut choices = Choices::default();
+            let mut expected = std::collections::BTreeMap::new();
+            for (text, granted) in &set {
+                let choice = if *granted { Choice::Granted } else { Choice::Denied };
+                choices.set(id(text), choice);
+                expected.insert(text.clone(), choice);
+            }
+            let ordered: Vec<_> = choices.iter().map(|(i, c)| (i.as_str().to_owned(), c)).collect();
+            prop_assert_eq!(&ordered, &expected.clone().into_iter().collect::<Vec<_>>());
+            prop_assert_eq!(&Choices::from_sorted(choices.iter().map(|(i, c)| (i.clone(), c))), &choices);
+            for text in asked.iter().chain(expected.keys()) {
+                prop_assert_eq!(
+                    choices.get_keyed(&PurposeKey::of(text), text),
+                    expected.get(text).copied(),
+                    "{}", text
+                );
+            }
+        }
+    }
+}
