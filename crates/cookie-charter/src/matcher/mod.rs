@@ -1,9 +1,15 @@
 //! Cookie name matching: exact names first, then one-`*` patterns, the most specific winning.
 //!
-//! Exact names sit in a hash map. Patterns sit in a trie of their prefixes whose nodes each hold
-//! a trie of the reversed suffixes that follow that prefix, so a lookup walks the name once
-//! forward and, from each prefix node that has patterns, backward: its cost grows with the
-//! name's length and never with the number of declarations.
+//! Two layouts answer the same question. The fast one ([`words`]) reads a name as four machine
+//! words and finds it with a fixed number of steps whatever the name: exact names of up to 32
+//! bytes in a two-choice table, patterns in short lists chosen by the name's first two bytes.
+//! The general one serves what the fast one does not hold (longer names, policies whose
+//! patterns would make long lists or have prefixes or suffixes over 24 bytes, a name that
+//! agrees with a long pattern as far as the words go): exact names in a hash map, patterns in
+//! a trie of their prefixes whose nodes each hold a trie of the reversed suffixes that follow
+//! that prefix, so a lookup walks the name once forward and, from each prefix node that has
+//! patterns, backward: its cost grows with the name's length and never with the number of
+//! declarations.
 
 mod words;
 
@@ -734,15 +740,13 @@ mod tests {
                 }
             })
             .collect();
-        let start = std::time::Instant::now();
+        // How long the check takes is measured in the scaling benchmark, not here: a timed
+        // assertion fails on a loaded machine.
         let m = Matcher::build(names.iter().map(String::as_str));
-        let took = start.elapsed();
         assert!(m.is_ok(), "{:?}", m.err());
         let m = m.unwrap();
         assert_eq!(m.find("p00000_x"), Some(0));
         assert_eq!(m.find("m00001yz"), Some(1));
         assert_eq!(m.find("m00002yz"), None);
-        // Generous: the pairwise check took about a second here in debug builds.
-        assert!(took.as_secs_f64() < 0.5, "{took:?}");
     }
 }
