@@ -276,9 +276,18 @@ impl<'a> Loader<'a> {
                     *slot = true;
                 }
             }
+            let hot = purposes.get(index).map(HotPurpose::of);
             compiled.push(Compiled {
                 purpose: index,
                 rule,
+                // Never used without its purpose (a decision refuses a declaration whose
+                // purpose is missing), and refuses if it were: no key, not necessary.
+                hot: hot.unwrap_or(HotPurpose {
+                    key: crate::choices::PurposeKey::of(""),
+                    necessary: false,
+                    revision: u64::MAX,
+                    gpc: false,
+                }),
             });
         }
         self.consent_cookie_warnings(&site, &cookies, &matcher, root);
@@ -314,11 +323,9 @@ impl<'a> Loader<'a> {
             .into_iter()
             .map(str::to_owned)
             .collect();
-        let hot_purposes = purposes.iter().map(HotPurpose::of).collect();
         Ok(Policy {
             deletion_domains,
             site,
-            hot_purposes,
             purposes,
             needs_consent,
             cookies,

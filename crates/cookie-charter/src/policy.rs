@@ -303,6 +303,8 @@ pub(crate) struct Compiled {
     pub purpose: usize,
     /// The rule that will decide (rule 1 aside, which depends on the name only).
     pub rule: Rule,
+    /// What the decision reads of the purpose, here so that it is one load away.
+    pub hot: HotPurpose,
 }
 
 /// What a decision reads of a purpose besides its [`Purpose`], found once at load.
@@ -312,6 +314,10 @@ pub(crate) struct HotPurpose {
     pub key: PurposeKey,
     /// Whether it is the built-in `necessary` purpose.
     pub necessary: bool,
+    /// Its revision (older consents are `stale` for it).
+    pub revision: u64,
+    /// Whether Global Privacy Control refuses it.
+    pub gpc: bool,
 }
 
 impl HotPurpose {
@@ -320,6 +326,8 @@ impl HotPurpose {
         Self {
             key: PurposeKey::of(purpose.id.as_str()),
             necessary: purpose.is_necessary(),
+            revision: purpose.revision,
+            gpc: purpose.gpc,
         }
     }
 }
@@ -408,8 +416,6 @@ impl HotPurpose {
 pub struct Policy {
     pub(crate) site: Site,
     pub(crate) purposes: Vec<Purpose>,
-    /// Per purpose: what a decision reads of it, kept small and together.
-    pub(crate) hot_purposes: Vec<HotPurpose>,
     /// Per purpose: whether at least one of its cookies needs consent.
     pub(crate) needs_consent: Vec<bool>,
     pub(crate) cookies: Vec<CookieDecl>,
@@ -853,8 +859,7 @@ impl Policy {
         let Some(purpose) = self.purposes.get(compiled.purpose) else {
             return Decision::UNDECLARED;
         };
-        let hot = self.hot_purposes.get(compiled.purpose);
-        let state = self.state_of(purpose, hot, consent, now);
+        let state = self.state_of(purpose.id.as_str(), &compiled.hot, consent, now);
         // Bit tests rather than a jump on the rule: the rules of a stream of names vary.
         let rule = compiled.rule;
         let allowed = matches!(rule, Rule::Necessary | Rule::AnonymousStatistics)
@@ -883,24 +888,17 @@ impl Policy {
     /// The visitor's state for the purpose `id`; `None` if the policy does not declare it.
     pub fn consent_state(&self, id: &str, consent: &Consent, now: u64) -> Option<ConsentState> {
         self.purpose(id)
-            .map(|p| self.state_of(p, None, consent, now))
+            .map(|p| self.state_of(p.id.as_str(), &HotPurpose::of(p), consent, now))
     }
 
     /// The state of `purpose`: the visitor's valid choice if there is one; else `gpc_denied`
     /// when the request carries GPC and the purpose is covered by it; else why there is no
     /// valid choice (`unset`, `stale`, `expired`).
     #[inline]
-    fn state_of(
-        &self,
-        purpose: &Purpose,
-        hot: Option<&HotPurpose>,
-        consent: &Consent,
-        now: u64,
-    ) -> ConsentState {
-        let necessary = hot.map_or_else(|| purpose.is_necessary(), |h| h.necessary);
-        let mut state = self.choice_state(purpose, hot.map(|h| &h.key), consent, now);
+    fn state_of(&self, id: &str, hot: &HotPurpose, consent: &Consent, now: u64) -> ConsentState {
+        let mut state = self.choice_state(id, hot, consent, now);
         if consent.gpc()
-            && purpose.gpc
+            && hot.gpc
             && matches!(
                 state,
                 ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
@@ -909,7 +907,7 @@ impl Policy {
             state = ConsentState::GpcDenied;
         }
         // Chosen after the fact, not branched on first: necessary and other purposes mix.
-        if necessary {
+        if hot.necessary {
             ConsentState::Granted
         } else {
             state
@@ -920,8 +918,8 @@ impl Policy {
     #[inline]
     fn choice_state(
         &self,
-        purpose: &Purpose,
-        key: Option<&PurposeKey>,
+        id: &str,
+        hot: &HotPurpose,
         consent: &Consent,
         now: u64,
     ) -> ConsentState {
@@ -934,11 +932,7 @@ impl Policy {
         {
             return ConsentState::Expired;
         }
-        let id = purpose.id.as_str();
-        let choice = match key {
-            Some(key) => consent.choice_keyed(key, id),
-            None => consent.choice(id),
-        };
+        let choice = consent.choice_keyed(&hot.key, id);
         // A table rather than a jump: choices vary from one consent to the next.
         const STATES: [ConsentState; 6] = [
             ConsentState::Unset,
@@ -953,7 +947,7 @@ impl Policy {
             Some(Choice::Granted) => 1,
             Some(Choice::Denied) => 2,
         };
-        let stale = usize::from(consent.revision() < purpose.revision);
+        let stale = usize::from(consent.revision() < hot.revision);
         STATES
             .get(chosen + 3 * stale)
             .copied()
@@ -1022,7 +1016,9 @@ impl Policy {
         let mut refused = Signals::EMPTY;
         for purpose in &self.purposes {
             mapped = mapped.union(purpose.consent_mode);
-            if self.state_of(purpose, None, consent, now) != ConsentState::Granted {
+            if self.state_of(purpose.id.as_str(), &HotPurpose::of(purpose), consent, now)
+                != ConsentState::Granted
+            {
                 refused = refused.union(purpose.consent_mode);
             }
         }
@@ -1040,7 +1036,7 @@ impl Policy {
                 **needs
                     && !purpose.is_necessary()
                     && matches!(
-                        self.state_of(purpose, None, consent, now),
+                        self.state_of(purpose.id.as_str(), &HotPurpose::of(purpose), consent, now),
                         ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
                     )
             })
