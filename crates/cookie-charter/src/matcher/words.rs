@@ -1,9 +1,9 @@
-//! The fast path of name matching, laid out for the branch predictor: a name is read as two
-//! machine words (no loop over its bytes), exact names of up to 16 bytes sit in a two-choice
+//! The fast path of name matching, laid out for the branch predictor: a name is read as four
+//! machine words (no loop over its bytes), exact names of up to 32 bytes sit in a two-choice
 //! table compared word by word, and patterns sit in short lists chosen by the name's first two
-//! bytes, each tried with masked word comparisons. A lookup takes a fixed number of steps
-//! whatever the name; the tries of [`super::Matcher`] remain for the policies these lists do
-//! not suit (many patterns sharing their first two bytes).
+//! bytes, each tried with masked word comparisons. A lookup takes the same steps whatever the
+//! name; the tries of [`super::Matcher`] remain for what these lists do not suit (many
+//! patterns sharing their first two bytes, a prefix or suffix of more than 24 bytes).
 
 use super::Pattern;
 
@@ -68,7 +68,7 @@ impl Words {
     }
 
     /// Whether two names (of at most [`SHORT`] bytes: the words hold them whole) are equal,
-    /// without a branch.
+    /// every word compared.
     #[inline]
     fn same_short(&self, other: &Self) -> bool {
         (self.len ^ other.len)
@@ -104,14 +104,17 @@ fn short_word(name: &[u8]) -> u64 {
     }
 }
 
-/// A 64-bit hash of a short name's words under `seed`: two folded multiplications.
+/// A 64-bit hash of a short name's words under `seed`: two folded multiplications over all
+/// four words (names of 17 to 32 bytes may share their first and last 8).
 #[inline]
 fn hash(words: &Words, seed: u64) -> u64 {
-    fold(words.head ^ seed, 0x9e37_79b9_7f4a_7c15)
-        ^ fold(
-            words.tail ^ seed.rotate_left(32) ^ words.len,
-            0xa076_1d64_78bd_642f,
-        )
+    fold(
+        words.head ^ words.mid.rotate_left(29) ^ seed,
+        0x9e37_79b9_7f4a_7c15,
+    ) ^ fold(
+        words.tail ^ words.tail2.rotate_left(17) ^ seed.rotate_left(32) ^ words.len,
+        0xa076_1d64_78bd_642f,
+    )
 }
 
 /// The high and low halves of the 128-bit product, combined.
@@ -352,6 +355,8 @@ impl Candidates {
                 _ => lists.get_mut(bucket(Words::of(prefix).head))?.push(i),
             }
         }
+        // A one-byte prefix lands in some lists more than once (second bytes sharing a list).
+        lists.iter_mut().for_each(Vec::dedup);
         let width = lists.iter().map(Vec::len).max().unwrap_or(0).max(1);
         let too_long = patterns
             .iter()
@@ -364,7 +369,6 @@ impl Candidates {
             width,
         };
         for mut list in lists {
-            list.dedup();
             // The most specific first: the first match is the best (equal specificities never
             // match a common name, the loader checks it).
             list.sort_by_key(|&i| {
@@ -463,5 +467,46 @@ mod tests {
             }
         }
         assert_eq!(table.get(&Words::of(b"")), u32::MAX);
+    }
+
+    #[test]
+    fn names_sharing_their_first_and_last_bytes_are_placed() {
+        // Names of 17 to 32 bytes that differ only between their first and last 8 bytes: the
+        // hash must read those too, or the table could not place them.
+        let names: Vec<String> = (0..500)
+            .map(|i| format!("wordpres{i:0w$}_session", w = 1 + i % 16))
+            .collect();
+        let placed: Vec<(&[u8], u32)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_bytes(), i as u32))
+            .collect();
+        let Some(table) = ExactTable::build(&placed) else {
+            unreachable!("500 names sharing their ends are placed");
+        };
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(table.get(&Words::of(name.as_bytes())), i as u32, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_one_byte_prefix_counts_once_per_list() {
+        // Seven one-byte prefixes and a suffix-only pattern: a one-byte prefix goes to the list
+        // of every second byte, so lists hold all eight, each once however many second bytes
+        // share a list (counted twice, they would not fit).
+        let names = ["a*", "b*", "c*", "d*", "e*", "f*", "g*", "*z"];
+        let patterns: Vec<(Pattern<'_>, usize)> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((Pattern::of(n)?, i)))
+            .collect();
+        let Some(candidates) = Candidates::build(&patterns) else {
+            unreachable!("the lists fit");
+        };
+        assert_eq!(candidates.width, names.len());
+        for (name, expected) in [("apple", 0), ("graz", 6), ("xyz", 7), ("q", u32::MAX)] {
+            let found = candidates.best(name.as_bytes(), &Words::of(name.as_bytes()));
+            assert_eq!(found, Some(expected), "{name}");
+        }
     }
 }
