@@ -55,6 +55,22 @@ fn slot_of(tag: Tag) -> u8 {
     (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as u8
 }
 
+/// No choice for the purpose ([`Choices::code_keyed`]).
+pub(crate) const NO_CHOICE: u8 = 0;
+
+/// The purpose is granted ([`Choices::code_keyed`]).
+pub(crate) const GRANTED: u8 = 1;
+
+/// The purpose is denied ([`Choices::code_keyed`]).
+pub(crate) const DENIED: u8 = 2;
+
+/// What a free slot of the index reads: a tag no id has (ids are not empty).
+static NOTHING: Entry = Entry {
+    id: PurposeId::EMPTY,
+    choice: Choice::Denied,
+    tag: 0,
+};
+
 /// One choice, with its id's tag.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Entry {
@@ -128,19 +144,39 @@ impl Choices {
     }
 
     /// The choice for the purpose `id` whose key is `key`, through the index.
-    #[inline]
+    #[cfg(test)]
     pub fn get_keyed(&self, key: &PurposeKey, id: &str) -> Option<Choice> {
+        match self.code_keyed(key, id) {
+            GRANTED => Some(Choice::Granted),
+            DENIED => Some(Choice::Denied),
+            _ => None,
+        }
+    }
+
+    /// As [`get_keyed`](Self::get_keyed), as a code: [`NO_CHOICE`], [`GRANTED`] or
+    /// [`DENIED`]. Whether the consent answers the purpose changes from one consent to the
+    /// next, so the answer is read without a branch on it: a free slot reads [`NOTHING`].
+    #[inline]
+    pub fn code_keyed(&self, key: &PurposeKey, id: &str) -> u8 {
         let at = self
             .index
             .get(usize::from(key.slot))
             .copied()
             .unwrap_or(SHARED);
         if at == SHARED || key.tag == LONG {
-            return self.get(id);
+            return match self.get(id) {
+                Some(Choice::Granted) => GRANTED,
+                Some(Choice::Denied) => DENIED,
+                None => NO_CHOICE,
+            };
         }
         // `FREE` (0) wraps to a position no vector has.
-        let entry = self.entries.get(usize::from(at).wrapping_sub(1))?;
-        (entry.tag == key.tag).then_some(entry.choice)
+        let entry = self
+            .entries
+            .get(usize::from(at).wrapping_sub(1))
+            .unwrap_or(&NOTHING);
+        let code = GRANTED + u8::from(entry.choice == Choice::Denied);
+        code * u8::from(entry.tag == key.tag)
     }
 
     /// Every choice, sorted by purpose id.

@@ -14,6 +14,7 @@ use crate::purpose::PurposeId;
 use crate::signature::{KEY_ID_KEY, KeyId, RECORD_ID_KEY, RecordId, SIGNATURE_KEY, Signature};
 use crate::sources::SourceRef;
 use crate::split;
+use crate::state_table::Standing;
 
 /// The only consent cookie format version.
 pub const CONSENT_VERSION: u64 = 1;
@@ -596,8 +597,8 @@ impl Consent {
 
     /// The choice for the purpose `id` whose key (made when the policy loaded) is `key`.
     #[inline]
-    pub(crate) fn choice_keyed(&self, key: &PurposeKey, id: &str) -> Option<Choice> {
-        self.choices.get_keyed(key, id)
+    pub(crate) fn choice_keyed(&self, key: &PurposeKey, id: &str) -> u8 {
+        self.choices.code_keyed(key, id)
     }
 
     /// Every choice, sorted by purpose id.
@@ -654,6 +655,22 @@ impl Consent {
                 "`at` is more than one day in the future",
             ))
         })
+    }
+
+    /// How the consent stands at `now` for a policy that requires signed consents or not and
+    /// lets a consent last `max_age` seconds (`u64::MAX`: for ever). Computed without a branch.
+    #[inline]
+    pub(crate) fn standing(&self, now: u64, require_signed: bool, max_age: u64) -> Standing {
+        let dated = !self.undated;
+        let unusable = self.problem.is_some()
+            | (dated & (self.at > now.saturating_add(DAY)))
+            | (require_signed & !self.verified);
+        let expired = dated & (now.saturating_sub(self.at) > max_age);
+        match (unusable, expired) {
+            (true, _) => Standing::Unusable,
+            (false, true) => Standing::Expired,
+            (false, false) => Standing::Usable,
+        }
     }
 
     /// Whether the consent can be used at `now`: no problem, not from the future.

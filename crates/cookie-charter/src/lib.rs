@@ -128,6 +128,7 @@ mod set_cookie;
 mod signature;
 mod sources;
 mod split;
+mod state_table;
 pub mod tcf;
 mod tcf_consent;
 mod text;

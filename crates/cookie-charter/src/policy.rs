@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::choices::PurposeKey;
-use crate::consent::{Choice, Consent, ConsentState, Problem};
+use crate::consent::{Consent, ConsentState, Problem};
 use crate::consent_mode::{ConsentMode, Signals};
 use crate::decision::{Decision, Rule};
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -14,6 +14,7 @@ use crate::policy_format::PolicyFormat;
 use crate::purpose::{Purpose, PurposeId};
 use crate::signature::{ConsentKeys, SignatureProblem};
 use crate::sources::ConsentSource;
+use crate::state_table::Facts;
 use crate::text::Text;
 
 /// The longest lifetime of an exempt statistics cookie under the `cnil` profile: 13 months.
@@ -851,7 +852,7 @@ impl Policy {
     /// assert_eq!(policy.decide("Theme", &consent, now).rule, Rule::Undeclared);
     /// # Ok::<(), cookie_charter::Error>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn decide(&self, name: &str, consent: &Consent, now: u64) -> Decision<'_> {
         let Some(compiled) = self.matcher.find(name).and_then(|i| self.compiled.get(i)) else {
             return Decision::UNDECLARED;
@@ -891,67 +892,24 @@ impl Policy {
             .map(|p| self.state_of(p.id.as_str(), &HotPurpose::of(p), consent, now))
     }
 
-    /// The state of `purpose`: the visitor's valid choice if there is one; else `gpc_denied`
-    /// when the request carries GPC and the purpose is covered by it; else why there is no
-    /// valid choice (`unset`, `stale`, `expired`).
+    /// The state of `purpose` (docs/spec.md §5, "The state of a purpose"): every fact it
+    /// depends on is read, then one table gives the state (the facts vary from one decision to
+    /// the next; branching on them would cost more than reading them all).
     #[inline]
     fn state_of(&self, id: &str, hot: &HotPurpose, consent: &Consent, now: u64) -> ConsentState {
-        let mut state = self.choice_state(id, hot, consent, now);
-        if consent.gpc()
-            && hot.gpc
-            && matches!(
-                state,
-                ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
-            )
-        {
-            state = ConsentState::GpcDenied;
-        }
-        // Chosen after the fact, not branched on first: necessary and other purposes mix.
-        if hot.necessary {
-            ConsentState::Granted
-        } else {
-            state
-        }
-    }
-
-    /// The state of `purpose` from the consent cookie alone.
-    #[inline]
-    fn choice_state(
-        &self,
-        id: &str,
-        hot: &HotPurpose,
-        consent: &Consent,
-        now: u64,
-    ) -> ConsentState {
-        if !consent.is_usable(now) || (self.site.require_signed_consent && !consent.is_verified()) {
-            return ConsentState::Unset;
-        }
-        if self.site.profile == Profile::Cnil
-            && consent.is_dated()
-            && now.saturating_sub(consent.at()) > self.site.consent_max_age
-        {
-            return ConsentState::Expired;
-        }
-        let choice = consent.choice_keyed(&hot.key, id);
-        // A table rather than a jump: choices vary from one consent to the next.
-        const STATES: [ConsentState; 6] = [
-            ConsentState::Unset,
-            ConsentState::Granted,
-            ConsentState::Denied,
-            ConsentState::Unset,
-            ConsentState::Stale,
-            ConsentState::Stale,
-        ];
-        let chosen = match choice {
-            None => 0,
-            Some(Choice::Granted) => 1,
-            Some(Choice::Denied) => 2,
+        let max_age = match self.site.profile {
+            Profile::Cnil => self.site.consent_max_age,
+            _ => u64::MAX,
         };
-        let stale = usize::from(consent.revision() < hot.revision);
-        STATES
-            .get(chosen + 3 * stale)
-            .copied()
-            .unwrap_or(ConsentState::Unset)
+        let choice = consent.choice_keyed(&hot.key, id);
+        Facts {
+            standing: consent.standing(now, self.site.require_signed_consent, max_age),
+            choice,
+            stale: consent.revision() < hot.revision,
+            gpc: consent.gpc() & hot.gpc,
+            necessary: hot.necessary,
+        }
+        .state()
     }
 
     /// The Google Consent Mode v2 state of the seven signals for `consent` at `now`: a signal is

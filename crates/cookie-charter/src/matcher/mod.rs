@@ -309,13 +309,13 @@ impl Matcher {
 
     /// The index of the declaration that `name` matches: the exact one, else the most specific
     /// pattern.
-    #[inline]
+    #[inline(always)]
     pub fn find(&self, name: &str) -> Option<usize> {
         let bytes = name.as_bytes();
         let words = Words::of(bytes);
         let exact = match &self.short_exact {
             Some(table) if bytes.len() <= SHORT => table.get(&words),
-            _ => self.exact.get(name).copied().unwrap_or(NONE),
+            _ => self.exact_by_map(name),
         };
         if exact != NONE {
             return Some(exact as usize);
@@ -341,6 +341,15 @@ impl Matcher {
         }
     }
 
+    /// The index of the exact name `name` by the hash map (a name the exact table cannot
+    /// hold), or [`NONE`].
+    #[cold]
+    #[inline(never)]
+    fn exact_by_map(&self, name: &str) -> u32 {
+        self.exact.get(name).copied().unwrap_or(NONE)
+    }
+
+    #[inline(never)]
     fn find_pattern(&self, name: &[u8]) -> Option<usize> {
         let mut best: Option<(usize, u32)> = None;
         let mut at = 0;

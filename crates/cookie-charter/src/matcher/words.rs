@@ -245,6 +245,8 @@ struct Candidate {
     /// name's length less `suffix_len`), each with its mask (zero when the words hold all).
     rest: [(usize, u64, u64); 2],
     suffix_len: usize,
+    /// Whether `rest` holds bytes (a prefix or suffix of more than 16 bytes).
+    long: bool,
 }
 
 /// The longest prefix or suffix the candidates hold.
@@ -258,6 +260,7 @@ const NEVER: Candidate = Candidate {
     index: u32::MAX,
     rest: [(0, 0, 0); 2],
     suffix_len: 0,
+    long: false,
 };
 
 impl Candidate {
@@ -289,6 +292,7 @@ impl Candidate {
                 rest(suffix, 0),
             ],
             suffix_len: suffix.len(),
+            long: prefix.len() > 16 || suffix.len() > 16,
         }
     }
 
@@ -405,7 +409,8 @@ impl Candidates {
                 best
             };
         }
-        best.rest_matches(bytes).then_some(best.index)
+        // A branch the stream rarely takes: most patterns fit in the words.
+        (!best.long || best.rest_matches(bytes)).then_some(best.index)
     }
 }
 
