@@ -2,6 +2,7 @@
 //! than a chain of branches: on a stream of decisions those facts change from one to the next,
 //! and a branch the processor cannot predict costs more than the whole read.
 
+use crate::choices::GRANTED;
 use crate::consent::ConsentState;
 
 /// How a consent stands for every purpose at once (`Consent::standing`).
@@ -42,6 +43,14 @@ impl Facts {
             | usize::from(self.gpc) << 5
             | usize::from(self.necessary) << 6;
         STATES.get(index).copied().unwrap_or(ConsentState::Unset)
+    }
+
+    /// Whether the state is `granted`, without the table: `necessary`, or a usable consent's
+    /// current grant (GPC never grants).
+    #[inline]
+    pub fn granted(self) -> bool {
+        self.necessary
+            | ((self.standing == Standing::Usable) & (self.choice == GRANTED) & !self.stale)
     }
 }
 
@@ -114,6 +123,28 @@ mod tests {
             necessary,
         }
         .state()
+    }
+
+    #[test]
+    fn granted_agrees_with_the_table_for_every_fact() {
+        for standing in [Standing::Usable, Standing::Unusable, Standing::Expired] {
+            for choice in 0..3 {
+                for bits in 0..8 {
+                    let facts = Facts {
+                        standing,
+                        choice,
+                        stale: bits & 1 != 0,
+                        gpc: bits & 2 != 0,
+                        necessary: bits & 4 != 0,
+                    };
+                    assert_eq!(
+                        facts.granted(),
+                        facts.state() == ConsentState::Granted,
+                        "{facts:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -231,40 +231,55 @@ impl ExactTable {
     }
 }
 
-/// A pattern as masked words: a name matches when it has at least `need` bytes and each of
-/// its words (`head`, `mid`, `tail`, `tail2`) under the mask equals the pattern's word. The
-/// words hold 16 bytes of the prefix and 16 of the suffix; a prefix or suffix of up to
-/// [`LONGEST`] bytes has its other bytes in `rest`, compared once the candidate is chosen.
+/// A pattern's literal bytes as masked words: a name matches when it has at least `need` bytes
+/// and each of its words in `W` places (the `head` and `mid` of a prefix, the `tail` and
+/// `tail2` of a suffix, or all four) under the mask equals the pattern's word. The words hold
+/// 16 bytes of the prefix and 16 of the suffix; a prefix or suffix of up to [`LONGEST`] bytes
+/// has its other bytes in a [`Rest`], read once the candidate is chosen.
 #[derive(Debug, Clone)]
-struct Candidate {
+struct Candidate<const W: usize> {
     need: u64,
-    masks: [u64; 4],
-    words: [u64; 4],
-    index: u32,
-    /// The prefix's last 8 bytes (at `prefix_len - 8`) and the suffix's first 8 (at the
-    /// name's length less `suffix_len`), each with its mask (zero when the words hold all).
-    rest: [(usize, u64, u64); 2],
+    masks: [u64; W],
+    words: [u64; W],
+    /// What a match gives (see [`key`]).
+    key: u64,
+}
+
+/// The key of a match: the pattern's literal length plus one (the most specific is the
+/// greatest key: equal lengths never match a common name, the loader checks it), whether it
+/// has a [`Rest`], and its index. Zero is no match.
+fn key(literal_len: usize, long: bool, index: u32) -> u64 {
+    ((literal_len as u64 + 1) << 33) | (u64::from(long) << 32) | u64::from(index)
+}
+
+/// The bit of a [`key`] that says the pattern has a [`Rest`].
+const LONG_BIT: u64 = 1 << 32;
+
+/// The bytes of a long prefix or suffix beyond the words: the prefix's last 8 (at
+/// `prefix_len - 8`) and the suffix's first 8 (at the name's length less `suffix_len`), each
+/// with its mask (zero when the words hold all).
+#[derive(Debug, Clone)]
+struct Rest {
+    prefix: (usize, u64, u64),
+    suffix: (u64, u64),
     suffix_len: usize,
-    /// Whether `rest` holds bytes (a prefix or suffix of more than 16 bytes).
-    long: bool,
 }
 
 /// The longest prefix or suffix the candidates hold.
 const LONGEST: usize = 24;
 
-/// Fills a list to the length of the longest: never matches.
-const NEVER: Candidate = Candidate {
-    need: u64::MAX,
-    masks: [0; 4],
-    words: [0; 4],
-    index: u32::MAX,
-    rest: [(0, 0, 0); 2],
-    suffix_len: 0,
-    long: false,
-};
+impl<const W: usize> Candidate<W> {
+    /// Fills a list to its length: never matches.
+    const NEVER: Self = Self {
+        need: u64::MAX,
+        masks: [0; W],
+        words: [0; W],
+        key: 0,
+    };
 
-impl Candidate {
-    fn new(pattern: &Pattern<'_>, index: u32) -> Self {
+    /// The candidate of `pattern` over the words at `places` (0 `head`, 1 `mid`, 2 `tail`,
+    /// 3 `tail2`).
+    fn new(pattern: &Pattern<'_>, index: u32, places: [usize; W]) -> Self {
         let (prefix, suffix) = (pattern.prefix.as_bytes(), pattern.suffix.as_bytes());
         let (p, s) = (prefix.len().min(16), suffix.len().min(16));
         // The prefix's bytes from the bottom of `head` and `mid`; the suffix's from the top
@@ -277,43 +292,63 @@ impl Candidate {
         ];
         let (pw, sw) = (Words::of(prefix), Words::of(suffix));
         let words = [pw.head, pw.mid, sw.tail, sw.tail2];
+        let at = |place: usize| {
+            let m = masks.get(place).copied().unwrap_or(0);
+            (m, words.get(place).copied().unwrap_or(0) & m)
+        };
+        Self {
+            need: pattern.literal_len() as u64,
+            masks: places.map(|place| at(place).0),
+            words: places.map(|place| at(place).1),
+            key: key(pattern.literal_len(), is_long(pattern), index),
+        }
+    }
+
+    /// The key if the words `w` (in the candidate's places) of a name of `len` bytes match as
+    /// far as the words go, else zero; without a branch.
+    #[inline]
+    fn key_if(&self, len: u64, w: [u64; W]) -> u64 {
+        let mut differ = 0;
+        for ((word, mask), expected) in w.iter().zip(&self.masks).zip(&self.words) {
+            differ |= word & mask ^ expected;
+        }
+        if (len >= self.need) & (differ == 0) {
+            self.key
+        } else {
+            0
+        }
+    }
+}
+
+/// Whether a pattern's prefix or suffix is longer than the words hold.
+fn is_long(pattern: &Pattern<'_>) -> bool {
+    pattern.prefix.len() > 16 || pattern.suffix.len() > 16
+}
+
+impl Rest {
+    fn new(pattern: &Pattern<'_>) -> Self {
+        let (prefix, suffix) = (pattern.prefix.as_bytes(), pattern.suffix.as_bytes());
         // Beyond 16 bytes: the prefix's last 8 and the suffix's first 8, whole.
         let rest = |bytes: &[u8], at: usize| match bytes.len() > 16 {
             true => (at, u64::MAX, word_at(bytes, at).unwrap_or(0)),
             false => (0, 0, 0),
         };
+        let (_, suffix_mask, suffix_word) = rest(suffix, 0);
         Self {
-            need: (prefix.len() + suffix.len()) as u64,
-            words: [0, 1, 2, 3].map(|i| words.get(i).zip(masks.get(i)).map_or(0, |(w, m)| w & m)),
-            masks,
-            index,
-            rest: [
-                rest(prefix, prefix.len().saturating_sub(8)),
-                rest(suffix, 0),
-            ],
+            prefix: rest(prefix, prefix.len().saturating_sub(8)),
+            suffix: (suffix_mask, suffix_word),
             suffix_len: suffix.len(),
-            long: prefix.len() > 16 || suffix.len() > 16,
         }
     }
 
-    /// Whether `bytes`, which matches as far as the words go, has the bytes of `rest` too.
-    #[inline]
-    fn rest_matches(&self, bytes: &[u8]) -> bool {
-        let [(prefix_at, prefix_mask, prefix), (_, suffix_mask, suffix)] = self.rest;
+    /// Whether `bytes`, which matches as far as the words go, has these bytes too.
+    fn matches(&self, bytes: &[u8]) -> bool {
+        let (prefix_at, prefix_mask, prefix) = self.prefix;
+        let (suffix_mask, suffix) = self.suffix;
         let suffix_at = bytes.len().wrapping_sub(self.suffix_len);
         let differ = (word_at(bytes, prefix_at).unwrap_or(0) & prefix_mask ^ prefix)
             | (word_at(bytes, suffix_at).unwrap_or(0) & suffix_mask ^ suffix);
         differ == 0
-    }
-
-    /// Whether the name read as `words` matches as far as the words go, without a branch.
-    #[inline]
-    fn matches(&self, w: &Words) -> bool {
-        let [m0, m1, m2, m3] = self.masks;
-        let [w0, w1, w2, w3] = self.words;
-        let differ =
-            (w.head & m0 ^ w0) | (w.mid & m1 ^ w1) | (w.tail & m2 ^ w2) | (w.tail2 & m3 ^ w3);
-        (w.len >= self.need) & (differ == 0)
     }
 }
 
@@ -329,24 +364,24 @@ fn bucket(head: u64) -> usize {
     ((head & 0xffff).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BUCKET_BITS)) as usize
 }
 
-/// Patterns in lists chosen by a name's first two bytes, each list holding every pattern whose
-/// prefix agrees with those bytes, the most specific first, every list filled with [`NEVER`]
-/// to the same length: a lookup tries them all, the same number of times for every name.
+/// Lists of `W`-word candidates chosen by a name's first two bytes, every list filled with
+/// [`Candidate::NEVER`] to the same length: a lookup tries them all, the same number of times
+/// for every name.
 #[derive(Debug, Clone)]
-pub(super) struct Candidates {
+struct Lists<const W: usize> {
     /// List `b` is `candidates[b * width..][..width]`.
-    candidates: Vec<Candidate>,
+    candidates: Vec<Candidate<W>>,
     width: usize,
 }
 
-impl Candidates {
-    /// Lists `patterns` (with their indexes); `None` when a list would exceed
-    /// [`MAX_CANDIDATES`].
-    pub fn build(patterns: &[(Pattern<'_>, usize)]) -> Option<Self> {
+impl<const W: usize> Lists<W> {
+    /// The lists of `patterns` (indexes into `all`) over the words at `places`; `None` when a
+    /// list would hold more than [`MAX_CANDIDATES`].
+    fn build(all: &[(Pattern<'_>, usize)], patterns: &[usize], places: [usize; W]) -> Option<Self> {
         let mut lists: Vec<Vec<usize>> = vec![Vec::new(); 1 << BUCKET_BITS];
-        for (i, (pattern, _)) in patterns.iter().enumerate() {
-            let prefix = pattern.prefix.as_bytes();
-            match prefix {
+        for &i in patterns {
+            let (pattern, _) = all.get(i)?;
+            match pattern.prefix.as_bytes() {
                 [] => lists.iter_mut().for_each(|l| l.push(i)),
                 [first] => {
                     // Every second byte, and none (a one-byte name).
@@ -356,61 +391,140 @@ impl Candidates {
                             .push(i);
                     }
                 }
-                _ => lists.get_mut(bucket(Words::of(prefix).head))?.push(i),
+                prefix => lists.get_mut(bucket(Words::of(prefix).head))?.push(i),
             }
         }
         // A one-byte prefix lands in some lists more than once (second bytes sharing a list).
         lists.iter_mut().for_each(Vec::dedup);
-        let width = lists.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let too_long = patterns
-            .iter()
-            .any(|(p, _)| p.prefix.len() > LONGEST || p.suffix.len() > LONGEST);
-        if width > MAX_CANDIDATES || too_long {
+        let width = lists.iter().map(Vec::len).max().unwrap_or(0);
+        if width > MAX_CANDIDATES {
             return None;
         }
         let mut built = Self {
             candidates: Vec::with_capacity(lists.len() * width),
             width,
         };
-        for mut list in lists {
-            // The most specific first: the first match is the best (equal specificities never
-            // match a common name, the loader checks it).
-            list.sort_by_key(|&i| {
-                patterns
-                    .get(i)
-                    .map(|(p, _)| std::cmp::Reverse(p.literal_len()))
-            });
+        for list in lists {
             for &i in &list {
-                let (pattern, index) = patterns.get(i)?;
+                let (pattern, index) = all.get(i)?;
                 built
                     .candidates
-                    .push(Candidate::new(pattern, *index as u32));
+                    .push(Candidate::new(pattern, *index as u32, places));
             }
             built
                 .candidates
-                .extend(std::iter::repeat_n(NEVER, width - list.len()));
+                .extend(std::iter::repeat_n(Candidate::NEVER, width - list.len()));
         }
         Some(built)
+    }
+
+    /// The greatest key of the list `bucket` for a name of `len` bytes whose words at the
+    /// candidates' places are `w` (zero: none matches).
+    #[inline(always)]
+    fn best(&self, bucket: usize, len: u64, w: [u64; W]) -> u64 {
+        let start = bucket * self.width;
+        let list = self
+            .candidates
+            .get(start..start + self.width)
+            .unwrap_or(&[]);
+        list.iter().fold(0, |best, c| best.max(c.key_if(len, w)))
+    }
+}
+
+/// Patterns as masked words, in three kinds so that each is compared on the words it has: a
+/// prefix alone (`head` and `mid`), a prefix and a suffix (all four), both in lists chosen by
+/// the name's first two bytes; a suffix alone (`tail` and `tail2`), in one list tried for every
+/// name. Every list of a kind has the same length, so every name takes the same steps.
+#[derive(Debug, Clone)]
+pub(super) struct Candidates {
+    prefixed: Lists<2>,
+    /// `None` when no pattern has both a prefix and a suffix.
+    both: Option<Lists<4>>,
+    /// The patterns with no prefix.
+    suffixed: Vec<Candidate<2>>,
+    /// The bytes beyond the words of the long patterns, by index.
+    rests: Vec<(u32, Rest)>,
+}
+
+impl Candidates {
+    /// Lists `patterns` (with their indexes); `None` when a list would exceed
+    /// [`MAX_CANDIDATES`] or a prefix or suffix [`LONGEST`].
+    pub fn build(patterns: &[(Pattern<'_>, usize)]) -> Option<Self> {
+        if patterns
+            .iter()
+            .any(|(p, _)| p.prefix.len() > LONGEST || p.suffix.len() > LONGEST)
+        {
+            return None;
+        }
+        let of_kind = |prefix: bool, suffix: bool| -> Vec<usize> {
+            (0..patterns.len())
+                .filter(|&i| {
+                    patterns.get(i).is_some_and(|(p, _)| {
+                        p.prefix.is_empty() != prefix && p.suffix.is_empty() != suffix
+                    })
+                })
+                .collect()
+        };
+        let suffixed: Vec<Candidate<2>> = patterns
+            .iter()
+            .filter(|(p, _)| p.prefix.is_empty())
+            .map(|(p, index)| Candidate::new(p, *index as u32, [2, 3]))
+            .collect();
+        if suffixed.len() > MAX_CANDIDATES {
+            return None;
+        }
+        let mut rests: Vec<(u32, Rest)> = patterns
+            .iter()
+            .filter(|(p, _)| is_long(p))
+            .map(|(p, index)| (*index as u32, Rest::new(p)))
+            .collect();
+        rests.sort_by_key(|(index, _)| *index);
+        Some(Self {
+            prefixed: Lists::build(patterns, &of_kind(true, false), [0, 1])?,
+            both: match of_kind(true, true) {
+                both if both.is_empty() => None,
+                both => Some(Lists::build(patterns, &both, [0, 1, 2, 3])?),
+            },
+            suffixed,
+            rests,
+        })
     }
 
     /// The most specific pattern the name (`bytes`, read as `words`) matches (`u32::MAX`:
     /// none), or `None` when the best by the words differs from the name beyond them (rare:
     /// the tries then decide). No branch on the name until then.
-    #[inline]
+    #[inline(always)]
     pub fn best(&self, bytes: &[u8], words: &Words) -> Option<u32> {
-        let start = bucket(words.head) * self.width;
-        let list = self.candidates.get(start..start + self.width)?;
-        // Every candidate, the last first, keeping the earliest that matches.
-        let mut best = &NEVER;
-        for candidate in list.iter().rev() {
-            best = if candidate.matches(words) {
-                candidate
-            } else {
-                best
-            };
+        let (len, list) = (words.len, bucket(words.head));
+        let tail = [words.tail, words.tail2];
+        let best = self
+            .prefixed
+            .best(list, len, [words.head, words.mid])
+            .max(match &self.both {
+                Some(both) => {
+                    both.best(list, len, [words.head, words.mid, words.tail, words.tail2])
+                }
+                None => 0,
+            })
+            .max(
+                self.suffixed
+                    .iter()
+                    .fold(0, |best, c| best.max(c.key_if(len, tail))),
+            );
+        if best == 0 {
+            return Some(u32::MAX);
         }
+        let index = best as u32;
         // A branch the stream rarely takes: most patterns fit in the words.
-        (!best.long || best.rest_matches(bytes)).then_some(best.index)
+        if best & LONG_BIT != 0 {
+            let rest = self
+                .rests
+                .binary_search_by_key(&index, |(i, _)| *i)
+                .ok()
+                .and_then(|at| self.rests.get(at))?;
+            return rest.1.matches(bytes).then_some(index);
+        }
+        Some(index)
     }
 }
 
@@ -522,10 +636,11 @@ mod tests {
 
     #[test]
     fn a_one_byte_prefix_counts_once_per_list() {
-        // Seven one-byte prefixes and a suffix-only pattern: a one-byte prefix goes to the list
-        // of every second byte, so lists hold all eight, each once however many second bytes
-        // share a list (counted twice, they would not fit).
-        let names = ["a*", "b*", "c*", "d*", "e*", "f*", "g*", "*z"];
+        // Eight one-byte prefixes: a one-byte prefix goes to the list of every second byte, so
+        // lists hold all eight, each once however many second bytes share a list (counted
+        // twice, they would not fit). A suffix alone sits in its own list, and the more
+        // specific pattern wins whichever list holds it.
+        let names = ["a*", "b*", "c*", "d*", "e*", "f*", "g*", "h*", "*az"];
         let patterns: Vec<(Pattern<'_>, usize)> = names
             .iter()
             .enumerate()
@@ -534,8 +649,18 @@ mod tests {
         let Some(candidates) = Candidates::build(&patterns) else {
             unreachable!("the lists fit");
         };
-        assert_eq!(candidates.width, names.len());
-        for (name, expected) in [("apple", 0), ("graz", 6), ("xyz", 7), ("q", u32::MAX)] {
+        assert_eq!(
+            (candidates.prefixed.width, candidates.suffixed.len()),
+            (MAX_CANDIDATES, 1)
+        );
+        assert!(candidates.both.is_none());
+        for (name, expected) in [
+            ("apple", 0),
+            ("hat", 7),
+            ("graz", 8),
+            ("xaz", 8),
+            ("q", u32::MAX),
+        ] {
             let found = candidates.best(name.as_bytes(), &Words::of(name.as_bytes()));
             assert_eq!(found, Some(expected), "{name}");
         }
