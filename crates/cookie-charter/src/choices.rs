@@ -29,12 +29,16 @@ pub(crate) struct PurposeKey {
 }
 
 impl PurposeKey {
-    /// The key of `id`.
+    /// The key of `id`. A long id's slot is past the index, so that a lookup reads
+    /// [`SHARED`] for it and compares ids as text.
     pub fn of(id: &str) -> Self {
         let tag = tag_of(id);
         Self {
             tag,
-            slot: slot_of(tag),
+            slot: match tag {
+                LONG => SLOTS as u8,
+                _ => slot_of(tag),
+            },
         }
     }
 }
@@ -163,7 +167,7 @@ impl Choices {
             .get(usize::from(key.slot))
             .copied()
             .unwrap_or(SHARED);
-        if at == SHARED || key.tag == LONG {
+        if at == SHARED {
             return match self.get(id) {
                 Some(Choice::Granted) => GRANTED,
                 Some(Choice::Denied) => DENIED,
