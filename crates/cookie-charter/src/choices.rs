@@ -68,11 +68,12 @@ pub(crate) const GRANTED: u8 = 1;
 /// The purpose is denied ([`Choices::code_keyed`]).
 pub(crate) const DENIED: u8 = 2;
 
-/// What a free slot of the index reads: a tag no id has (ids are not empty).
+/// What a free slot of the index reads: the tag of long ids, which no key compared with it has
+/// (a long id's key is sent to the scan first).
 static NOTHING: Entry = Entry {
     id: PurposeId::EMPTY,
     choice: Choice::Denied,
-    tag: 0,
+    tag: LONG,
 };
 
 /// One choice, with its id's tag.
@@ -157,9 +158,10 @@ impl Choices {
         }
     }
 
-    /// As [`get_keyed`](Self::get_keyed), as a code: [`NO_CHOICE`], [`GRANTED`] or
-    /// [`DENIED`]. Whether the consent answers the purpose changes from one consent to the
-    /// next, so the answer is read without a branch on it: a free slot reads [`NOTHING`].
+    /// The choice for the purpose `id` whose key is `key`, through the index, as a code:
+    /// [`NO_CHOICE`], [`GRANTED`] or [`DENIED`]. Whether the consent answers the purpose changes
+    /// from one consent to the next, so the answer is read without a branch on it: a free slot
+    /// reads [`NOTHING`].
     #[inline]
     pub fn code_keyed(&self, key: &PurposeKey, id: &str) -> u8 {
         let at = self

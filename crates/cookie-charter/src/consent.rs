@@ -658,7 +658,8 @@ impl Consent {
     }
 
     /// How the consent stands at `now` for a policy that requires signed consents or not and
-    /// lets a consent last `max_age` seconds (`u64::MAX`: for ever). Computed without a branch.
+    /// lets a consent last `max_age` seconds (`u64::MAX`: for ever). Its conditions are
+    /// combined, not short-circuited: they are all cheap, and all read.
     #[inline]
     pub(crate) fn standing(&self, now: u64, require_signed: bool, max_age: u64) -> Standing {
         let dated = !self.undated;

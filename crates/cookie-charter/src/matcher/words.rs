@@ -1,9 +1,10 @@
 //! The fast path of name matching, laid out for the branch predictor: a name is read as four
 //! machine words (no loop over its bytes), exact names of up to 32 bytes sit in a two-choice
-//! table compared word by word, and patterns sit in short lists chosen by the name's first two
-//! bytes, each tried with masked word comparisons. A lookup takes the same steps whatever the
-//! name; the tries of [`super::Matcher`] remain for what these lists do not suit (many
-//! patterns sharing their first two bytes, a prefix or suffix of more than 24 bytes).
+//! table compared word by word, and patterns sit in short lists (those with a prefix chosen by
+//! the name's first two bytes, those with a suffix alone in one list), each tried with masked
+//! word comparisons. A lookup takes the same steps whatever the name; the tries of
+//! [`super::Matcher`] remain for what these lists do not suit (more than 8 patterns in a list,
+//! a prefix or suffix of more than 24 bytes).
 
 use super::Pattern;
 
