@@ -7,7 +7,9 @@
 //! `cookie-charter-compare rss N` (used by `run`) prints the resident memory a policy of `N`
 //! declarations adds to a fresh process. `cookie-charter-compare tcf` times the TC-string rows
 //! alone and prints their medians and ratios, per set and per string; `tcf-loop DECODER SET
-//! ROUNDS` runs one TC-string decoder alone, for a profiler.
+//! ROUNDS` runs one TC-string decoder alone, for a profiler. `stream` times the realistic stream
+//! alone; `stream-prefixes` times `decide` and the floor on the stream's first 1,000 to all of
+//! its queries, to show from which length the branch predictor no longer learns it.
 
 #![forbid(unsafe_code)]
 // A benchmark stops loudly when its fixture is broken, as a test does.
@@ -73,6 +75,17 @@ fn main() {
                 println!("{:>8.2} ns  {}", s[s.len() / 2], r["label"]);
             }
         }
+        Some("stream-prefixes") => {
+            // Why the stream is long: the floor and `decide` on its first N queries, repeated.
+            let fixture = Fixture::new();
+            for (n, decide, floor) in stream_prefixes(&fixture) {
+                println!(
+                    "{n:>7} queries repeated: decide {decide:>6.2} ns, floor {floor:>6.2} ns, \
+                     ratio {:.2}",
+                    decide / floor
+                );
+            }
+        }
         Some("tcf") => {
             // The TC-string rows alone, quickly: medians and ratios per set and per string.
             tcf::quick();
@@ -116,7 +129,8 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: cookie-charter-compare run DIR | workload DIR | check | stream | tcf \
+                "usage: cookie-charter-compare run DIR | workload DIR | check | stream \
+                 | stream-prefixes | tcf \
                  | tcf-loop DECODER SET ROUNDS | stream-loop ENGINE ROUNDS | rss N"
             );
             std::process::exit(2);
@@ -539,6 +553,46 @@ fn stream_rows(f: &Fixture) -> Vec<Value> {
     }
 
     rows
+}
+
+/// The fastest round of `decide` and of the floor on the first N queries of the stream, each
+/// prefix repeated round after round, for N from 1,000 to the whole stream: where the floor
+/// drops, the branch predictor has learned the prefix (the lengths of its names, in order).
+fn stream_prefixes(f: &Fixture) -> Vec<(usize, f64, f64)> {
+    let all = &f.stream.queries;
+    let mut out = Vec::new();
+    for n in [1_000, 10_000, 50_000, all.len()] {
+        let s = &all[..n.min(all.len())];
+        let mut jobs: Vec<Job<'_>> = vec![
+            (
+                s.len(),
+                Box::new(|| {
+                    s.iter()
+                        .map(|(q, c)| {
+                            let consent = &f.stream_consents[*c];
+                            u64::from(f.policy.decide(black_box(q), consent, NOW).allowed)
+                        })
+                        .sum()
+                }),
+            ),
+            (
+                s.len(),
+                Box::new(|| {
+                    s.iter()
+                        .map(|(q, c)| {
+                            let bytes: u64 =
+                                black_box(q.as_bytes()).iter().map(|&b| u64::from(b)).sum();
+                            bytes + *c as u64
+                        })
+                        .sum()
+                }),
+            ),
+        ];
+        let timed = interleaved(&mut jobs, 7, Duration::from_millis(20));
+        let fastest = |samples: &[f64]| samples.iter().copied().fold(f64::MAX, f64::min);
+        out.push((s.len(), fastest(&timed[0]), fastest(&timed[1])));
+    }
+    out
 }
 
 /// What the realistic stream holds: distinct names, mean length, and how its queries are

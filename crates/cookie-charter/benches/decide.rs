@@ -1,7 +1,7 @@
 //! `decide` on a realistic inventory, beside a naive engine: a `HashMap<String, Decl>` plus a
 //! linear scan of the patterns, the code a site would write by hand. Two workloads: the 74
 //! query names of the inventory in a fixed order (`decide/...`), and the realistic stream of
-//! `support/stream.rs` (`stream/...`: 10,000 queries over about 1,900 distinct names in a random
+//! `support/stream.rs` (`stream/...`: 200,000 queries over about 2,100 distinct names in a random
 //! order, a consent each of 64), beside its floor (reading each name's bytes).
 //!
 //! Run: `cargo bench -p cookie-charter --bench decide`
