@@ -228,6 +228,18 @@ def main() -> int:
             m = quartiles(r["samples"])[0]
             md.append(f"| {r['label']} | {fmt_ns(m)} | {fmt_spread(r['samples'])} | {fmt_ratio(m / base_s)} |")
         md.append("")
+        prefixes = runs["rust"].get("stream_prefixes", [])
+        if prefixes:
+            md += ["Why the stream is this long: the same two loops on its first queries only, each"
+                   " prefix repeated round after round (fastest of 7 rounds, `cookie-charter-compare"
+                   " stream-prefixes`). Where the floor drops, the branch predictor has learned the"
+                   " prefix (the lengths of its names, in order), and a comparison with it says"
+                   " nothing about random traffic.", "",
+                   "| queries repeated | `decide` | floor | `decide` / floor |", "|---|---|---|---|"]
+            for p in prefixes:
+                md.append(f"| {p['queries']:,} | {fmt_ns(p['decide'])} | {fmt_ns(p['floor'])}"
+                          f" | {p['decide'] / p['floor']:.2f}× |")
+            md.append("")
 
     md += ["### Headers", "",
            "| operation | engine | per call | spread |", "|---|---|---|---|"]

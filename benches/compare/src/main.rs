@@ -481,6 +481,10 @@ fn run(dir: &Path, fixture: Fixture) {
         "tc_strings": tcf::describe(&strings),
         "tc_restricted_strings": tcf::describe(&restricted),
         "stream": describe_stream(f),
+        "stream_prefixes": stream_prefixes(f)
+            .into_iter()
+            .map(|(queries, decide, floor)| json!({"queries": queries, "decide": decide, "floor": floor}))
+            .collect::<Vec<_>>(),
     });
     write(
         dir,
