@@ -1,15 +1,12 @@
 //! The choices of a consent, kept sorted by purpose id and indexed so that a decision finds a
-//! purpose's choice with one table read and one comparison of two words, instead of a scan
-//! comparing ids as text.
+//! purpose's choice with one read of the index and one comparison of two words, instead of a
+//! scan comparing ids as text.
 
 use crate::consent::Choice;
 use crate::purpose::PurposeId;
 
 /// Slots of the index: a power of two, more than the purposes a policy usually has.
 const SLOTS: usize = 16;
-
-/// In the index: no choice hashes to this slot.
-const FREE: u8 = 0;
 
 /// In the index: several choices hash to this slot, or one sits beyond the index's reach.
 const SHARED: u8 = u8::MAX;
@@ -68,14 +65,6 @@ pub(crate) const GRANTED: u8 = 1;
 /// The purpose is denied ([`Choices::code_keyed`]).
 pub(crate) const DENIED: u8 = 2;
 
-/// What a free slot of the index reads: the tag of long ids, which no key compared with it has
-/// (a long id's key is sent to the scan first).
-static NOTHING: Entry = Entry {
-    id: PurposeId::EMPTY,
-    choice: Choice::Denied,
-    tag: LONG,
-};
-
 /// One choice, with its id's tag.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Entry {
@@ -85,11 +74,13 @@ struct Entry {
 }
 
 /// The choices of a consent: sorted by purpose id, each id once, with an index from a slot of
-/// each id's tag to its entry (its position plus one, [`FREE`] or [`SHARED`]).
+/// each id's tag to that tag and its choice's code, so that a lookup waits for one read: a free
+/// slot holds [`NO_CHOICE`], a slot several tags share [`SHARED`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Choices {
     entries: Vec<Entry>,
-    index: [u8; SLOTS],
+    tags: [Tag; SLOTS],
+    codes: [u8; SLOTS],
 }
 
 impl Choices {
@@ -104,7 +95,8 @@ impl Choices {
                     choice,
                 })
                 .collect(),
-            index: [FREE; SLOTS],
+            tags: [0; SLOTS],
+            codes: [NO_CHOICE; SLOTS],
         };
         choices.reindex();
         choices
@@ -117,6 +109,7 @@ impl Choices {
                 if let Some(entry) = self.entries.get_mut(i) {
                     entry.choice = choice;
                 }
+                self.reindex();
             }
             Err(i) => {
                 let tag = tag_of(id.as_str());
@@ -127,15 +120,28 @@ impl Choices {
     }
 
     fn reindex(&mut self) {
-        self.index = [FREE; SLOTS];
-        for (position, entry) in self.entries.iter().enumerate() {
-            let Some(at) = self.index.get_mut(usize::from(slot_of(entry.tag))) else {
+        self.tags = [0; SLOTS];
+        self.codes = [NO_CHOICE; SLOTS];
+        let mut taken = [false; SLOTS];
+        for entry in &self.entries {
+            let slot = usize::from(slot_of(entry.tag));
+            let (Some(tag), Some(code), Some(taken)) = (
+                self.tags.get_mut(slot),
+                self.codes.get_mut(slot),
+                taken.get_mut(slot),
+            ) else {
                 continue;
             };
-            *at = match u8::try_from(position + 1) {
-                Ok(value) if *at == FREE && value != SHARED => value,
-                _ => SHARED,
-            };
+            if *taken {
+                *code = SHARED;
+            } else {
+                *taken = true;
+                *tag = entry.tag;
+                *code = match entry.choice {
+                    Choice::Granted => GRANTED,
+                    Choice::Denied => DENIED,
+                };
+            }
         }
     }
 
@@ -151,7 +157,7 @@ impl Choices {
     /// The choice for the purpose `id` whose key is `key`, through the index.
     #[cfg(test)]
     pub fn get_keyed(&self, key: &PurposeKey, id: &str) -> Option<Choice> {
-        match self.code_keyed(key, id) {
+        match self.code_keyed(key, || id) {
             GRANTED => Some(Choice::Granted),
             DENIED => Some(Choice::Denied),
             _ => None,
@@ -160,29 +166,22 @@ impl Choices {
 
     /// The choice for the purpose `id` whose key is `key`, through the index, as a code:
     /// [`NO_CHOICE`], [`GRANTED`] or [`DENIED`]. Whether the consent answers the purpose changes
-    /// from one consent to the next, so the answer is read without a branch on it: a free slot
-    /// reads [`NOTHING`].
+    /// from one consent to the next, so the answer is read without a branch on it: a free
+    /// slot's code is [`NO_CHOICE`] whatever its tag.
     #[inline]
-    pub fn code_keyed(&self, key: &PurposeKey, id: &str) -> u8 {
-        let at = self
-            .index
-            .get(usize::from(key.slot))
-            .copied()
-            .unwrap_or(SHARED);
-        if at == SHARED {
-            return match self.get(id) {
+    pub fn code_keyed<'i>(&self, key: &PurposeKey, id: impl FnOnce() -> &'i str) -> u8 {
+        let slot = usize::from(key.slot);
+        // A long id's key points past the index: it reads `SHARED`, and the scan answers.
+        let code = self.codes.get(slot).copied().unwrap_or(SHARED);
+        if code == SHARED {
+            return match self.get(id()) {
                 Some(Choice::Granted) => GRANTED,
                 Some(Choice::Denied) => DENIED,
                 None => NO_CHOICE,
             };
         }
-        // `FREE` (0) wraps to a position no vector has.
-        let entry = self
-            .entries
-            .get(usize::from(at).wrapping_sub(1))
-            .unwrap_or(&NOTHING);
-        let code = GRANTED + u8::from(entry.choice == Choice::Denied);
-        code * u8::from(entry.tag == key.tag)
+        let tag = self.tags.get(slot).copied().unwrap_or(LONG);
+        code * u8::from(tag == key.tag)
     }
 
     /// Every choice, sorted by purpose id.

@@ -595,9 +595,10 @@ impl Consent {
         self.choices.get(purpose)
     }
 
-    /// The choice for the purpose `id` whose key (made when the policy loaded) is `key`.
+    /// The choice for the purpose whose key (made when the policy loaded) is `key`, as a code;
+    /// `id` gives the purpose's id, read only when the index cannot answer.
     #[inline]
-    pub(crate) fn choice_keyed(&self, key: &PurposeKey, id: &str) -> u8 {
+    pub(crate) fn choice_keyed<'i>(&self, key: &PurposeKey, id: impl FnOnce() -> &'i str) -> u8 {
         self.choices.code_keyed(key, id)
     }
 

@@ -854,13 +854,17 @@ impl Policy {
     /// ```
     #[inline(always)]
     pub fn decide(&self, name: &str, consent: &Consent, now: u64) -> Decision<'_> {
-        let Some(compiled) = self.matcher.find(name).and_then(|i| self.compiled.get(i)) else {
+        // No declaration: an index past the end.
+        let Some(compiled) = self.compiled.get(self.matcher.find_index(name) as usize) else {
             return Decision::UNDECLARED;
         };
-        let Some(purpose) = self.purposes.get(compiled.purpose) else {
-            return Decision::UNDECLARED;
+        // The purpose's id is read only when the consent's index cannot answer (rare).
+        let id = || {
+            self.purposes
+                .get(compiled.purpose)
+                .map_or("", |p| p.id.as_str())
         };
-        let facts = self.facts_of(purpose.id.as_str(), &compiled.hot, consent, now);
+        let facts = self.facts_of(id, &compiled.hot, consent, now);
         // Bit tests rather than a jump on the rule: the rules of a stream of names vary. Whether
         // the purpose is granted is read from the facts, not from the state's table: one load
         // fewer before the answer.
@@ -870,7 +874,7 @@ impl Policy {
         Decision {
             allowed,
             rule: compiled.rule,
-            purpose: Some(purpose.id.as_str()),
+            purpose: self.purposes.get(compiled.purpose).map(|p| p.id.as_str()),
             consent_state: Some(facts.state()),
         }
     }
@@ -890,21 +894,29 @@ impl Policy {
 
     /// The visitor's state for the purpose `id`; `None` if the policy does not declare it.
     pub fn consent_state(&self, id: &str, consent: &Consent, now: u64) -> Option<ConsentState> {
-        self.purpose(id)
-            .map(|p| self.state_of(p.id.as_str(), &HotPurpose::of(p), consent, now))
+        self.purpose(id).map(|p| self.state_of(p, consent, now))
     }
 
     /// The state of `purpose` (docs/spec.md §5, "The state of a purpose").
     #[inline]
-    fn state_of(&self, id: &str, hot: &HotPurpose, consent: &Consent, now: u64) -> ConsentState {
-        self.facts_of(id, hot, consent, now).state()
+    fn state_of(&self, purpose: &Purpose, consent: &Consent, now: u64) -> ConsentState {
+        let hot = HotPurpose::of(purpose);
+        self.facts_of(|| purpose.id.as_str(), &hot, consent, now)
+            .state()
     }
 
-    /// What the state of `purpose` depends on: every fact is read, then one table gives the
+    /// What the state of a purpose depends on: every fact is read, then one table gives the
     /// state (the facts vary from one decision to the next; branching on them would cost more
-    /// than reading them all).
+    /// than reading them all). `hot` is what the purpose holds; `id` gives its id, called only
+    /// when the consent's index cannot answer.
     #[inline]
-    fn facts_of(&self, id: &str, hot: &HotPurpose, consent: &Consent, now: u64) -> Facts {
+    fn facts_of<'i>(
+        &self,
+        id: impl FnOnce() -> &'i str,
+        hot: &HotPurpose,
+        consent: &Consent,
+        now: u64,
+    ) -> Facts {
         let max_age = match self.site.profile {
             Profile::Cnil => self.site.consent_max_age,
             _ => u64::MAX,
@@ -980,9 +992,7 @@ impl Policy {
         let mut refused = Signals::EMPTY;
         for purpose in &self.purposes {
             mapped = mapped.union(purpose.consent_mode);
-            if self.state_of(purpose.id.as_str(), &HotPurpose::of(purpose), consent, now)
-                != ConsentState::Granted
-            {
+            if self.state_of(purpose, consent, now) != ConsentState::Granted {
                 refused = refused.union(purpose.consent_mode);
             }
         }
@@ -1000,7 +1010,7 @@ impl Policy {
                 **needs
                     && !purpose.is_necessary()
                     && matches!(
-                        self.state_of(purpose.id.as_str(), &HotPurpose::of(purpose), consent, now),
+                        self.state_of(purpose, consent, now),
                         ConsentState::Unset | ConsentState::Stale | ConsentState::Expired
                     )
             })

@@ -38,9 +38,6 @@ const MAX_ID_BYTES: usize = 32;
 pub struct PurposeId(ArrayString<MAX_ID_BYTES>);
 
 impl PurposeId {
-    /// The empty id, which no purpose has: a placeholder that matches nothing.
-    pub(crate) const EMPTY: Self = Self(ArrayString::new_const());
-
     /// Validates `id`.
     pub fn new(id: &str) -> Result<Self> {
         if RESERVED_IDS.contains(&id) {

@@ -311,23 +311,25 @@ impl Matcher {
     /// pattern.
     #[inline(always)]
     pub fn find(&self, name: &str) -> Option<usize> {
+        let found = self.find_index(name);
+        (found != NONE).then_some(found as usize)
+    }
+
+    /// [`find`](Self::find) as an index, [`NONE`] (past every declaration) for none.
+    #[inline(always)]
+    pub fn find_index(&self, name: &str) -> u32 {
         let bytes = name.as_bytes();
         let words = Words::of(bytes);
         let exact = match &self.short_exact {
             Some(table) if bytes.len() <= SHORT => table.get(&words),
             _ => self.exact_by_map(name),
         };
-        if exact != NONE {
-            return Some(exact as usize);
+        if exact != NONE || !self.has_patterns {
+            return exact;
         }
-        match &self.candidates {
-            _ if !self.has_patterns => None,
-            Some(candidates) => match candidates.best(bytes, &words) {
-                Some(NONE) => None,
-                Some(pattern) => Some(pattern as usize),
-                None => self.find_pattern(bytes),
-            },
-            None => self.find_pattern(bytes),
+        match self.candidates.as_ref().map(|c| c.best(bytes, &words)) {
+            Some(Some(found)) => found,
+            _ => self.find_pattern(bytes).map_or(NONE, |i| i as u32),
         }
     }
 

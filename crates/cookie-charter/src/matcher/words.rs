@@ -148,8 +148,8 @@ const EMPTY: Slot = Slot {
 /// hashing): a lookup reads both and compares words, with no probe sequence to follow.
 #[derive(Debug, Clone)]
 pub(super) struct ExactTable {
+    /// A power of two of them.
     slots: Vec<Slot>,
-    mask: u64,
     seed: u64,
 }
 
@@ -174,7 +174,6 @@ impl ExactTable {
     fn place(names: &[(&[u8], u32)], size: usize, seed: u64) -> Option<Self> {
         let mut table = Self {
             slots: vec![EMPTY; size],
-            mask: size as u64 - 1,
             seed,
         };
         for &(name, index) in names {
@@ -182,7 +181,7 @@ impl ExactTable {
                 words: Words::of(name),
                 index,
             };
-            let mut at = table.first(&slot.words);
+            let mut at = table.positions(&slot.words, size - 1).0;
             for _ in 0..64 {
                 let place = table.slots.get_mut(at)?;
                 std::mem::swap(place, &mut slot);
@@ -190,7 +189,7 @@ impl ExactTable {
                     break;
                 }
                 // Move the displaced name to its other slot.
-                let (a, b) = table.positions(&slot.words);
+                let (a, b) = table.positions(&slot.words, size - 1);
                 at = if a == at { b } else { a };
             }
             if slot.words.len != u64::MAX {
@@ -200,20 +199,22 @@ impl ExactTable {
         Some(table)
     }
 
+    /// The two slots `words` may sit in, within `mask` (the number of slots less one).
     #[inline]
-    fn positions(&self, words: &Words) -> (usize, usize) {
+    fn positions(&self, words: &Words, mask: usize) -> (usize, usize) {
         let h = hash(words, self.seed);
-        ((h & self.mask) as usize, ((h >> 32) & self.mask) as usize)
-    }
-
-    fn first(&self, words: &Words) -> usize {
-        self.positions(words).0
+        (h as usize & mask, (h >> 32) as usize & mask)
     }
 
     /// The index of the name `words` reads, or `u32::MAX` if it is not in the table.
     #[inline]
     pub fn get(&self, words: &Words) -> u32 {
-        let (a, b) = self.positions(words);
+        // The mask from the slots' own length (a power of two), so that the compiler sees both
+        // positions are in bounds and checks neither.
+        let Some(mask) = self.slots.len().checked_sub(1) else {
+            return u32::MAX;
+        };
+        let (a, b) = self.positions(words, mask);
         let a = self.slots.get(a).unwrap_or(&EMPTY);
         let b = self.slots.get(b).unwrap_or(&EMPTY);
         // Both compared, the smaller index kept (the compiler may still branch on a word that
