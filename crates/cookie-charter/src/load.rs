@@ -280,8 +280,9 @@ impl<'a> Loader<'a> {
             compiled.push(Compiled {
                 purpose: index,
                 rule,
-                // Never used without its purpose (a decision refuses a declaration whose
-                // purpose is missing), and refuses if it were: no key, not necessary.
+                free: hot.is_some() && matches!(rule, Rule::Necessary | Rule::AnonymousStatistics),
+                // Every declaration has its purpose (the loader checks it); without one, it
+                // would be refused: not free, no key, not necessary, always stale.
                 hot: hot.unwrap_or(HotPurpose {
                     key: crate::choices::PurposeKey::of(""),
                     necessary: false,

@@ -319,17 +319,38 @@ impl Matcher {
     #[inline(always)]
     pub fn find_index(&self, name: &str) -> u32 {
         let bytes = name.as_bytes();
-        let words = Words::of(bytes);
-        let exact = match &self.short_exact {
-            Some(table) if bytes.len() <= SHORT => table.get(&words),
-            _ => self.exact_by_map(name),
+        let Some(table) = self.short_exact.as_ref().filter(|_| bytes.len() <= SHORT) else {
+            return self.find_generally(name);
         };
-        if exact != NONE || !self.has_patterns {
+        let words = Words::of(bytes);
+        let exact = table.get(&words);
+        if exact != NONE {
             return exact;
         }
-        match self.candidates.as_ref().map(|c| c.best(bytes, &words)) {
-            Some(Some(found)) => found,
-            _ => self.find_pattern(bytes).map_or(NONE, |i| i as u32),
+        // Without patterns the lists are empty: `has_patterns` is tested only off this path.
+        match self.candidates.as_ref().and_then(|c| c.best(bytes, &words)) {
+            Some(found) => found,
+            None => self.find_pattern_index(bytes),
+        }
+    }
+
+    /// [`find_index`](Self::find_index) by the hash map and the tries, for a name longer than
+    /// [`SHORT`] or a policy without the fast tables.
+    #[cold]
+    #[inline(never)]
+    fn find_generally(&self, name: &str) -> u32 {
+        match self.exact.get(name) {
+            Some(index) => *index,
+            None => self.find_pattern_index(name.as_bytes()),
+        }
+    }
+
+    /// The most specific pattern `name` matches, by the tries, or [`NONE`].
+    #[inline(never)]
+    fn find_pattern_index(&self, name: &[u8]) -> u32 {
+        match self.has_patterns {
+            true => self.find_pattern(name).map_or(NONE, |i| i as u32),
+            false => NONE,
         }
     }
 
@@ -341,14 +362,6 @@ impl Matcher {
             None if self.has_patterns => self.find_pattern(name.as_bytes()),
             None => None,
         }
-    }
-
-    /// The index of the exact name `name` by the hash map (a name the exact table cannot
-    /// hold), or [`NONE`].
-    #[cold]
-    #[inline(never)]
-    fn exact_by_map(&self, name: &str) -> u32 {
-        self.exact.get(name).copied().unwrap_or(NONE)
     }
 
     #[inline(never)]

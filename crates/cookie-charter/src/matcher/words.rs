@@ -49,9 +49,11 @@ impl Words {
         }
         // Bytes 8 to 15 are read from `at` (8, or the last 8 bytes of a shorter name, shifted
         // down); the 8 before the last 8 from `before` (their place, or the first 8 bytes of a
-        // shorter name, shifted up). Every load is within the name: no branch on its length.
-        let at = (len - 8).min(8);
-        let before = len.saturating_sub(16);
+        // shorter name, shifted up). Every load is within the name: both offsets are at most
+        // `rest`, which the compiler sees, so it checks none.
+        let rest = len - 8;
+        let at = rest.min(8);
+        let before = rest.saturating_sub(8);
         let shift = 8 * (8 - at as u32);
         Self {
             len: len as u64,
@@ -60,7 +62,7 @@ impl Words {
                 .unwrap_or(0)
                 .checked_shr(shift)
                 .unwrap_or(0),
-            tail: word_at(name, len - 8).unwrap_or(0),
+            tail: word_at(name, rest).unwrap_or(0),
             tail2: word_at(name, before)
                 .unwrap_or(0)
                 .checked_shl(shift)
