@@ -8,6 +8,10 @@ use crate::purpose::PurposeId;
 /// Slots of the index: a power of two, more than the purposes a policy usually has.
 const SLOTS: usize = 16;
 
+/// The codes of the index: one per slot, then one (at `SLOTS`) for every long id, then
+/// unused ones up to a power of two, so that a masked key needs no bounds check.
+const CODES: usize = 2 * SLOTS;
+
 /// In the index: several choices hash to this slot, or one sits beyond the index's reach.
 const SHARED: u8 = u8::MAX;
 
@@ -26,8 +30,8 @@ pub(crate) struct PurposeKey {
 }
 
 impl PurposeKey {
-    /// The key of `id`. A long id's slot is past the index, so that a lookup reads
-    /// [`SHARED`] for it and compares ids as text.
+    /// The key of `id`. A long id's slot is the one after the index, whose code says whether
+    /// the consent has long ids (then [`SHARED`]: the ids are compared as text).
     pub fn of(id: &str) -> Self {
         let tag = tag_of(id);
         Self {
@@ -74,13 +78,14 @@ struct Entry {
 }
 
 /// The choices of a consent: sorted by purpose id, each id once, with an index from a slot of
-/// each id's tag to that tag and its choice's code, so that a lookup waits for one read: a free
-/// slot holds [`NO_CHOICE`], a slot several tags share [`SHARED`].
+/// each short id's tag to that tag and its choice's code, so that a lookup waits for one read:
+/// a free slot holds [`NO_CHOICE`], a slot several tags share [`SHARED`]. Long ids have the
+/// code after the slots: [`SHARED`] if the consent has any.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Choices {
     entries: Vec<Entry>,
     tags: [Tag; SLOTS],
-    codes: [u8; SLOTS],
+    codes: [u8; CODES],
 }
 
 impl Choices {
@@ -96,7 +101,7 @@ impl Choices {
                 })
                 .collect(),
             tags: [0; SLOTS],
-            codes: [NO_CHOICE; SLOTS],
+            codes: [NO_CHOICE; CODES],
         };
         choices.reindex();
         choices
@@ -121,9 +126,15 @@ impl Choices {
 
     fn reindex(&mut self) {
         self.tags = [0; SLOTS];
-        self.codes = [NO_CHOICE; SLOTS];
+        self.codes = [NO_CHOICE; CODES];
         let mut taken = [false; SLOTS];
         for entry in &self.entries {
+            if entry.tag == LONG {
+                if let Some(code) = self.codes.get_mut(SLOTS) {
+                    *code = SHARED;
+                }
+                continue;
+            }
             let slot = usize::from(slot_of(entry.tag));
             let (Some(tag), Some(code), Some(taken)) = (
                 self.tags.get_mut(slot),
@@ -170,8 +181,8 @@ impl Choices {
     /// slot's code is [`NO_CHOICE`] whatever its tag.
     #[inline]
     pub fn code_keyed<'i>(&self, key: &PurposeKey, id: impl FnOnce() -> &'i str) -> u8 {
-        let slot = usize::from(key.slot);
-        // A long id's key points past the index: it reads `SHARED`, and the scan answers.
+        // Masked, the slot is in bounds for the compiler too: no check.
+        let slot = usize::from(key.slot) & (CODES - 1);
         let code = self.codes.get(slot).copied().unwrap_or(SHARED);
         if code == SHARED {
             return match self.get(id()) {
@@ -180,7 +191,8 @@ impl Choices {
                 None => NO_CHOICE,
             };
         }
-        let tag = self.tags.get(slot).copied().unwrap_or(LONG);
+        // A long id's code is `NO_CHOICE` here: whatever the tag read, the answer is none.
+        let tag = self.tags.get(slot & (SLOTS - 1)).copied().unwrap_or(LONG);
         code * u8::from(tag == key.tag)
     }
 

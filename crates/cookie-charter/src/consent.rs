@@ -240,6 +240,32 @@ pub struct Consent {
     signature: Option<Signature>,
     /// Its signature was checked against the policy's keys, or it was signed here.
     verified: bool,
+    /// When it was given, for the standing's two tests, read without a test of `undated`.
+    dates: Dates,
+}
+
+/// A consent's date as its standing reads it (docs/spec.md §5): the date after which it is from
+/// the future, 0 when undated (never); the date its age counts from, the end of time when undated
+/// (never expires). Derived from `at` and `undated` whenever either changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Dates {
+    given: u64,
+    aged_from: u64,
+}
+
+impl Dates {
+    fn of(at: u64, undated: bool) -> Self {
+        match undated {
+            true => Self {
+                given: 0,
+                aged_from: u64::MAX,
+            },
+            false => Self {
+                given: at,
+                aged_from: at,
+            },
+        }
+    }
 }
 
 impl Default for Consent {
@@ -274,6 +300,7 @@ impl Consent {
             record_id: None,
             signature: None,
             verified: false,
+            dates: Dates::of(at, false),
         }
     }
 
@@ -301,6 +328,7 @@ impl Consent {
             record_id: None,
             signature: None,
             verified: false,
+            dates: Dates::of(0, false),
         }
     }
 
@@ -322,6 +350,7 @@ impl Consent {
     pub fn undated(revision: u64) -> Self {
         Self {
             undated: true,
+            dates: Dates::of(0, true),
             ..Self::new(revision, 0)
         }
     }
@@ -408,6 +437,7 @@ impl Consent {
     pub fn with_at(mut self, at: u64) -> Self {
         self.unseal();
         self.at = at;
+        self.dates = Dates::of(at, self.undated);
         self
     }
 
@@ -663,11 +693,10 @@ impl Consent {
     /// combined, not short-circuited: they are all cheap, and all read.
     #[inline]
     pub(crate) fn standing(&self, now: u64, require_signed: bool, max_age: u64) -> Standing {
-        let dated = !self.undated;
         let unusable = self.problem.is_some()
-            | (dated & (self.at > now.saturating_add(DAY)))
+            | (self.dates.given > now.saturating_add(DAY))
             | (require_signed & !self.verified);
-        let expired = dated & (now.saturating_sub(self.at) > max_age);
+        let expired = now.saturating_sub(self.dates.aged_from) > max_age;
         match (unusable, expired) {
             (true, _) => Standing::Unusable,
             (false, true) => Standing::Expired,
@@ -682,7 +711,7 @@ impl Consent {
     }
 
     fn is_from_future(&self, now: u64) -> bool {
-        !self.undated && self.at > now.saturating_add(DAY)
+        self.dates.given > now.saturating_add(DAY)
     }
 
     /// Reads a consent cookie value; never fails (see [`Problem`]).
@@ -854,6 +883,7 @@ fn parse(value: &str) -> Result<Consent, Problem> {
         record_id,
         signature,
         verified: false,
+        dates: Dates::of(at, false),
     })
 }
 

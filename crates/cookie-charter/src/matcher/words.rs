@@ -109,14 +109,12 @@ fn short_word(name: &[u8]) -> u64 {
 
 /// A 64-bit hash of a short name's words under `seed`: one 128-bit product of two words that
 /// mix all four (names of 17 to 32 bytes may share their first and last 8), its halves folded.
+/// The length enters the second word, times an odd constant.
 #[inline]
 fn hash(words: &Words, seed: u64) -> u64 {
     fold(
         words.head ^ words.tail.rotate_left(13) ^ seed,
-        words.mid
-            ^ words.tail2.rotate_left(29)
-            ^ words.len.wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            ^ 0xa076_1d64_78bd_642f,
+        words.mid ^ words.tail2.rotate_left(29) ^ words.len.wrapping_mul(0x9e37_79b9_7f4a_7c15),
     )
 }
 
@@ -426,12 +424,11 @@ impl<const W: usize> Lists<W> {
     /// candidates' places are `w` (zero: none matches).
     #[inline(always)]
     fn best(&self, bucket: usize, len: u64, w: [u64; W]) -> u64 {
-        let start = bucket * self.width;
-        let list = self
-            .candidates
-            .get(start..start + self.width)
-            .unwrap_or(&[]);
-        list.iter().fold(0, |best, c| best.max(c.key_if(len, w)))
+        // One check (the list's start), not two: `take` stops at the end of the vector anyway.
+        let list = self.candidates.get(bucket * self.width..).unwrap_or(&[]);
+        list.iter()
+            .take(self.width)
+            .fold(0, |best, c| best.max(c.key_if(len, w)))
     }
 }
 
