@@ -905,6 +905,48 @@ mod tests {
         }
     }
 
+    /// How the consent stands, from `at` and `undated` as docs/spec.md §5 words it, to check
+    /// the dates kept for it.
+    fn standing_by_definition(c: &Consent, now: u64, max_age: u64) -> Standing {
+        let dated = !c.undated;
+        if c.problem.is_some() || (dated && c.at > now.saturating_add(DAY)) {
+            Standing::Unusable
+        } else if dated && now.saturating_sub(c.at) > max_age {
+            Standing::Expired
+        } else {
+            Standing::Usable
+        }
+    }
+
+    proptest! {
+        /// Every way to make a consent or change its date keeps the dates its standing reads
+        /// in step with `at` and `undated`.
+        #[test]
+        fn the_standing_reads_the_dates_as_defined(
+            at in any::<u64>(),
+            later in any::<u64>(),
+            now in any::<u64>(),
+            max_age in prop_oneof![Just(u64::MAX), 0..100_000_000u64],
+        ) {
+            let made = [
+                Consent::new(1, at),
+                Consent::new(1, at).with_at(later),
+                Consent::undated(1),
+                Consent::undated(1).with_at(later),
+                Consent::unusable(Problem::Absent),
+                Consent::from_cookie(&format!("v=1&rev=1&at={at}&ads=1")),
+                Consent::from_cookie(&format!("v=1&rev=1&at={at}")).with_at(later),
+            ];
+            for c in &made {
+                prop_assert_eq!(
+                    c.standing(now, false, max_age),
+                    standing_by_definition(c, now, max_age),
+                    "{:?}", c
+                );
+            }
+        }
+    }
+
     #[test]
     fn reads_a_valid_cookie() {
         let c = Consent::from_cookie("v=1&rev=3&at=1700000000&statistics=1&marketing=0");
