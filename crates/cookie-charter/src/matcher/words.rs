@@ -247,15 +247,16 @@ struct Candidate<const W: usize> {
     key: u64,
 }
 
-/// The key of a match: the pattern's literal length plus one (the most specific is the
-/// greatest key: equal lengths never match a common name, the loader checks it), whether it
-/// has a [`Rest`], and its index. Zero is no match.
-fn key(literal_len: usize, long: bool, index: u32) -> u64 {
-    ((literal_len as u64 + 1) << 33) | (u64::from(long) << 32) | u64::from(index)
+/// The key of a match: the pattern's literal length plus one in the top byte (the most
+/// specific is the greatest key: equal lengths never match a common name, the loader checks
+/// it), then its [`Rest`]'s position in `Candidates::rests` plus one (zero: none), then its
+/// index in the low 32 bits. Zero is no match.
+fn key(literal_len: usize, rest: u32, index: u32) -> u64 {
+    ((literal_len as u64 + 1) << 56) | (u64::from(rest) << 32) | u64::from(index)
 }
 
-/// The bit of a [`key`] that says the pattern has a [`Rest`].
-const LONG_BIT: u64 = 1 << 32;
+/// The bits of a [`key`] that hold its [`Rest`]'s position plus one.
+const REST_BITS: u64 = (1 << 24) - 1;
 
 /// The bytes of a long prefix or suffix beyond the words: the prefix's last 8 (at
 /// `prefix_len - 8`) and the suffix's first 8 (at the name's length less `suffix_len`), each
@@ -280,8 +281,8 @@ impl<const W: usize> Candidate<W> {
     };
 
     /// The candidate of `pattern` over the words at `places` (0 `head`, 1 `mid`, 2 `tail`,
-    /// 3 `tail2`).
-    fn new(pattern: &Pattern<'_>, index: u32, places: [usize; W]) -> Self {
+    /// 3 `tail2`); `rest` is its [`Rest`]'s position plus one, zero if it has none.
+    fn new(pattern: &Pattern<'_>, index: u32, rest: u32, places: [usize; W]) -> Self {
         let (prefix, suffix) = (pattern.prefix.as_bytes(), pattern.suffix.as_bytes());
         let (p, s) = (prefix.len().min(16), suffix.len().min(16));
         // The prefix's bytes from the bottom of `head` and `mid`; the suffix's from the top
@@ -302,19 +303,23 @@ impl<const W: usize> Candidate<W> {
             need: pattern.literal_len() as u64,
             masks: places.map(|place| at(place).0),
             words: places.map(|place| at(place).1),
-            key: key(pattern.literal_len(), is_long(pattern), index),
+            key: key(pattern.literal_len(), rest, index),
         }
     }
 
     /// The key if the words `w` (in the candidate's places) of a name of `len` bytes match as
-    /// far as the words go, else zero; without a branch.
+    /// far as the words go, else zero; without a branch. A candidate of one side (two words)
+    /// needs no test of the length: where a shorter name has no byte, its words hold zeros,
+    /// and a side holds none (`Candidates::build` checks it). A prefix and a suffix together
+    /// may overlap in a name too short for both: those are tested.
     #[inline]
     fn key_if(&self, len: u64, w: [u64; W]) -> u64 {
         let mut differ = 0;
         for ((word, mask), expected) in w.iter().zip(&self.masks).zip(&self.words) {
             differ |= word & mask ^ expected;
         }
-        if (len >= self.need) & (differ == 0) {
+        let long_enough = W < 4 || len >= self.need;
+        if long_enough & (differ == 0) {
             self.key
         } else {
             0
@@ -377,9 +382,15 @@ struct Lists<const W: usize> {
 }
 
 impl<const W: usize> Lists<W> {
-    /// The lists of `patterns` (indexes into `all`) over the words at `places`; `None` when a
-    /// list would hold more than [`MAX_CANDIDATES`].
-    fn build(all: &[(Pattern<'_>, usize)], patterns: &[usize], places: [usize; W]) -> Option<Self> {
+    /// The lists of `patterns` (indexes into `all`, whose rests are `rests`, see
+    /// [`Candidate::new`]) over the words at `places`; `None` when a list would hold more than
+    /// [`MAX_CANDIDATES`].
+    fn build(
+        all: &[(Pattern<'_>, usize)],
+        rests: &[u32],
+        patterns: &[usize],
+        places: [usize; W],
+    ) -> Option<Self> {
         let mut lists: Vec<Vec<usize>> = vec![Vec::new(); 1 << BUCKET_BITS];
         for &i in patterns {
             let (pattern, _) = all.get(i)?;
@@ -409,9 +420,10 @@ impl<const W: usize> Lists<W> {
         for list in lists {
             for &i in &list {
                 let (pattern, index) = all.get(i)?;
+                let rest = rests.get(i).copied().unwrap_or(0);
                 built
                     .candidates
-                    .push(Candidate::new(pattern, *index as u32, places));
+                    .push(Candidate::new(pattern, *index as u32, rest, places));
             }
             built
                 .candidates
@@ -443,18 +455,21 @@ pub(super) struct Candidates {
     both: Option<Lists<4>>,
     /// The patterns with no prefix.
     suffixed: Vec<Candidate<2>>,
-    /// The bytes beyond the words of the long patterns, by index.
-    rests: Vec<(u32, Rest)>,
+    /// The bytes beyond the words of the long patterns.
+    rests: Vec<Rest>,
 }
 
 impl Candidates {
     /// Lists `patterns` (with their indexes); `None` when a list would exceed
     /// [`MAX_CANDIDATES`] or a prefix or suffix [`LONGEST`].
     pub fn build(patterns: &[(Pattern<'_>, usize)]) -> Option<Self> {
-        if patterns
-            .iter()
-            .any(|(p, _)| p.prefix.len() > LONGEST || p.suffix.len() > LONGEST)
-        {
+        // Cookie names hold no zero byte (the loader checks them); the lists rely on it.
+        if patterns.iter().any(|(p, _)| {
+            p.prefix.len() > LONGEST
+                || p.suffix.len() > LONGEST
+                || p.prefix.contains('\0')
+                || p.suffix.contains('\0')
+        }) {
             return None;
         }
         let of_kind = |prefix: bool, suffix: bool| -> Vec<usize> {
@@ -466,25 +481,34 @@ impl Candidates {
                 })
                 .collect()
         };
+        // Each pattern's rest: its position among the long patterns plus one, or zero.
+        let mut rests = Vec::new();
+        let mut rest_of = Vec::with_capacity(patterns.len());
+        for (pattern, _) in patterns {
+            rest_of.push(match is_long(pattern) {
+                true => {
+                    rests.push(Rest::new(pattern));
+                    u32::try_from(rests.len())
+                        .ok()
+                        .filter(|r| u64::from(*r) <= REST_BITS)?
+                }
+                false => 0,
+            });
+        }
         let suffixed: Vec<Candidate<2>> = patterns
             .iter()
-            .filter(|(p, _)| p.prefix.is_empty())
-            .map(|(p, index)| Candidate::new(p, *index as u32, [2, 3]))
+            .zip(&rest_of)
+            .filter(|((p, _), _)| p.prefix.is_empty())
+            .map(|((p, index), rest)| Candidate::new(p, *index as u32, *rest, [2, 3]))
             .collect();
         if suffixed.len() > MAX_CANDIDATES {
             return None;
         }
-        let mut rests: Vec<(u32, Rest)> = patterns
-            .iter()
-            .filter(|(p, _)| is_long(p))
-            .map(|(p, index)| (*index as u32, Rest::new(p)))
-            .collect();
-        rests.sort_by_key(|(index, _)| *index);
         Some(Self {
-            prefixed: Lists::build(patterns, &of_kind(true, false), [0, 1])?,
+            prefixed: Lists::build(patterns, &rest_of, &of_kind(true, false), [0, 1])?,
             both: match of_kind(true, true) {
                 both if both.is_empty() => None,
-                both => Some(Lists::build(patterns, &both, [0, 1, 2, 3])?),
+                both => Some(Lists::build(patterns, &rest_of, &both, [0, 1, 2, 3])?),
             },
             suffixed,
             rests,
@@ -517,13 +541,10 @@ impl Candidates {
         }
         let index = best as u32;
         // A branch the stream rarely takes: most patterns fit in the words.
-        if best & LONG_BIT != 0 {
-            let rest = self
-                .rests
-                .binary_search_by_key(&index, |(i, _)| *i)
-                .ok()
-                .and_then(|at| self.rests.get(at))?;
-            return rest.1.matches(bytes).then_some(index);
+        let rest = (best >> 32) & REST_BITS;
+        if rest != 0 {
+            let rest = self.rests.get(usize::try_from(rest - 1).ok()?)?;
+            return rest.matches(bytes).then_some(index);
         }
         Some(index)
     }
