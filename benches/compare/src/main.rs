@@ -98,28 +98,19 @@ fn main() {
             println!("{}", tcf::run_loop(decoder, set, rounds));
         }
         Some("stream-loop") => {
-            // For a profiler: one engine over the stream, `ROUNDS` times, nothing else built.
+            // For a profiler: one engine over the stream, `ROUNDS` times, by the very loops the
+            // timings run.
             let engine = args.get(1).map_or("cookie-charter", String::as_str);
             let rounds: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100);
-            let decls = workload::declarations();
-            let policy = Policy::from_toml(&workload::policy_toml()).expect("the policy loads");
-            let stream = workload::stream(&decls);
-            let consents: Vec<Consent> = stream
-                .consents
-                .iter()
-                .map(|c| Consent::from_cookie(c))
-                .collect();
-            let naive = Naive::new(&decls);
-            let granted: Vec<_> = stream.consents.iter().map(|c| granted_of(c)).collect();
+            let fixture = Fixture::new();
+            let s = &fixture.stream.queries;
             let mut sum = 0u64;
             for _ in 0..rounds {
-                for (q, c) in &stream.queries {
-                    sum += match engine {
-                        "naive" => u64::from(naive.decide(black_box(q), &granted[*c])),
-                        "floor" => black_box(q.as_bytes()).iter().map(|&b| u64::from(b)).sum(),
-                        _ => u64::from(policy.decide(black_box(q), &consents[*c], NOW).allowed),
-                    };
-                }
+                sum += match engine {
+                    "naive" => naive_stream(&fixture, s),
+                    "floor" => floor_stream(s),
+                    _ => decide_stream(&fixture, s),
+                };
             }
             println!("{sum}");
         }
@@ -493,46 +484,49 @@ fn run(dir: &Path, fixture: Fixture) {
     );
 }
 
+/// cookie-charter's decisions for the queries `s` of the stream (how many are allowed). The
+/// stream's loops are functions of their own, used by every timing of the stream and by
+/// `stream-loop`: each is compiled once, so its place in the binary (which moves a loop's time
+/// by a few percent) is the same wherever it is timed.
+#[inline(never)]
+fn decide_stream(f: &Fixture, s: &[(String, usize)]) -> u64 {
+    s.iter()
+        .map(|(q, c)| {
+            let consent = &f.stream_consents[*c];
+            u64::from(f.policy.decide(black_box(q), consent, NOW).allowed)
+        })
+        .sum()
+}
+
+/// The hand-written engine's decisions for the queries `s` (see [`decide_stream`]).
+#[inline(never)]
+fn naive_stream(f: &Fixture, s: &[(String, usize)]) -> u64 {
+    s.iter()
+        .map(|(q, c)| u64::from(f.naive.decide(black_box(q), &f.stream_granted[*c])))
+        .sum()
+}
+
+/// The floor for the queries `s`: each name's bytes read (their sum) and its consent index
+/// (see [`decide_stream`]).
+#[inline(never)]
+fn floor_stream(s: &[(String, usize)]) -> u64 {
+    s.iter()
+        .map(|(q, c)| {
+            let bytes: u64 = black_box(q.as_bytes()).iter().map(|&b| u64::from(b)).sum();
+            bytes + *c as u64
+        })
+        .sum()
+}
+
 /// Times cookie-charter, the hand-written engine and the floor on the realistic stream, in turn.
 fn stream_rows(f: &Fixture) -> Vec<Value> {
     let mut rows = Vec::new();
     // The realistic stream: thousands of distinct names in a random order, a consent each.
     let s = &f.stream.queries;
     let mut jobs: Vec<Job<'_>> = vec![
-        (
-            s.len(),
-            Box::new(|| {
-                s.iter()
-                    .map(|(q, c)| {
-                        u64::from(
-                            f.policy
-                                .decide(black_box(q), &f.stream_consents[*c], NOW)
-                                .allowed,
-                        )
-                    })
-                    .sum()
-            }),
-        ),
-        (
-            s.len(),
-            Box::new(|| {
-                s.iter()
-                    .map(|(q, c)| u64::from(f.naive.decide(black_box(q), &f.stream_granted[*c])))
-                    .sum()
-            }),
-        ),
-        (
-            s.len(),
-            Box::new(|| {
-                s.iter()
-                    .map(|(q, c)| {
-                        let bytes: u64 =
-                            black_box(q.as_bytes()).iter().map(|&b| u64::from(b)).sum();
-                        bytes + *c as u64
-                    })
-                    .sum()
-            }),
-        ),
+        (s.len(), Box::new(|| decide_stream(f, s))),
+        (s.len(), Box::new(|| naive_stream(f, s))),
+        (s.len(), Box::new(|| floor_stream(s))),
     ];
     let timed = interleaved(&mut jobs, timing::ROUNDS, Duration::from_millis(20));
     drop(jobs);
@@ -568,29 +562,8 @@ fn stream_prefixes(f: &Fixture) -> Vec<(usize, f64, f64)> {
     for n in [1_000, 10_000, 50_000, all.len()] {
         let s = &all[..n.min(all.len())];
         let mut jobs: Vec<Job<'_>> = vec![
-            (
-                s.len(),
-                Box::new(|| {
-                    s.iter()
-                        .map(|(q, c)| {
-                            let consent = &f.stream_consents[*c];
-                            u64::from(f.policy.decide(black_box(q), consent, NOW).allowed)
-                        })
-                        .sum()
-                }),
-            ),
-            (
-                s.len(),
-                Box::new(|| {
-                    s.iter()
-                        .map(|(q, c)| {
-                            let bytes: u64 =
-                                black_box(q.as_bytes()).iter().map(|&b| u64::from(b)).sum();
-                            bytes + *c as u64
-                        })
-                        .sum()
-                }),
-            ),
+            (s.len(), Box::new(|| decide_stream(f, s))),
+            (s.len(), Box::new(|| floor_stream(s))),
         ];
         let timed = interleaved(&mut jobs, 7, Duration::from_millis(20));
         let fastest = |samples: &[f64]| samples.iter().copied().fold(f64::MAX, f64::min);
