@@ -82,10 +82,13 @@ struct Entry {
 /// a free slot holds [`NO_CHOICE`], a slot several tags share [`SHARED`]. Long ids have the
 /// code after the slots: [`SHARED`] if the consent has any.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub(crate) struct Choices {
-    entries: Vec<Entry>,
-    tags: [Tag; SLOTS],
+    /// First: a decision reads a code before its tag (`Consent` puts this struct right after
+    /// what else a decision reads).
     codes: [u8; CODES],
+    tags: [Tag; SLOTS],
+    entries: Vec<Entry>,
 }
 
 impl Choices {

@@ -222,26 +222,29 @@ impl fmt::Display for Problem {
 /// assert_eq!(mine, consent);
 /// # Ok::<(), cookie_charter::Error>(())
 /// ```
+// In declaration order (`repr(C)`): what a decision reads comes first, so that it shares a few
+// cache lines (the choices' codes lead their struct), and the rest follows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct Consent {
+    /// When it was given, for the standing's two tests, read without a test of `undated`.
+    dates: Dates,
     revision: u64,
-    at: u64,
-    /// Sorted by purpose id, each id once.
-    choices: Choices,
     problem: Option<Problem>,
+    /// Its signature was checked against the policy's keys, or it was signed here.
+    verified: bool,
     gpc: bool,
-    /// The consent source of the policy that gave this consent, if one did.
-    source: Option<SourceRef>,
     /// The source recorded no date: `at` is 0 and the consent never expires.
     undated: bool,
+    /// Sorted by purpose id, each id once.
+    choices: Choices,
+    at: u64,
+    /// The consent source of the policy that gave this consent, if one did.
+    source: Option<SourceRef>,
     /// The consent record's id (`_rid`, spec §13).
     record_id: Option<RecordId>,
     /// The key id and HMAC of a signed value (`_kid`, `_sig`).
     signature: Option<Signature>,
-    /// Its signature was checked against the policy's keys, or it was signed here.
-    verified: bool,
-    /// When it was given, for the standing's two tests, read without a test of `undated`.
-    dates: Dates,
 }
 
 /// A consent's date as its standing reads it (docs/spec.md §5): the date after which it is from
