@@ -178,8 +178,9 @@ impl Choices {
         }
     }
 
-    /// The choice for the purpose `id` whose key is `key`, through the index, as a code:
-    /// [`NO_CHOICE`], [`GRANTED`] or [`DENIED`]. Whether the consent answers the purpose changes
+    /// The choice for the purpose whose key is `key`, through the index, as a code:
+    /// [`NO_CHOICE`], [`GRANTED`] or [`DENIED`]; `id` gives the purpose's id, called only when
+    /// the index cannot answer (ids sharing a slot, long ids). Whether the consent answers the purpose changes
     /// from one consent to the next, so the answer is read without a branch on it: a free
     /// slot's code is [`NO_CHOICE`] whatever its tag.
     #[inline]

@@ -247,12 +247,13 @@ pub struct Consent {
     signature: Option<Signature>,
 }
 
-/// A consent's date as its standing reads it (docs/spec.md §5): the date after which it is from
-/// the future, 0 when undated (never); the date its age counts from, the end of time when undated
-/// (never expires). Derived from `at` and `undated` whenever either changes.
+/// A consent's date as its standing reads it (docs/spec.md §5), derived from `at` and
+/// `undated` whenever either changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Dates {
+    /// The date compared with `now` to tell a consent from the future: 0 when undated (never).
     given: u64,
+    /// The date its age counts from: the end of time when undated (it never expires).
     aged_from: u64,
 }
 

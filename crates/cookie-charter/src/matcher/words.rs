@@ -233,9 +233,10 @@ impl ExactTable {
     }
 }
 
-/// A pattern's literal bytes as masked words: a name matches when it has at least `need` bytes
-/// and each of its words in `W` places (the `head` and `mid` of a prefix, the `tail` and
-/// `tail2` of a suffix, or all four) under the mask equals the pattern's word. The words hold
+/// A pattern's literal bytes as masked words: a name matches when each of its words in `W`
+/// places (the `head` and `mid` of a prefix, the `tail` and `tail2` of a suffix, or all four)
+/// under the mask equals the pattern's word, and, for a prefix with a suffix, it has at least
+/// `need` bytes (see [`Candidate::key_if`]). The words hold
 /// 16 bytes of the prefix and 16 of the suffix; a prefix or suffix of up to [`LONGEST`] bytes
 /// has its other bytes in a [`Rest`], read once the candidate is chosen.
 #[derive(Debug, Clone)]
